@@ -1,0 +1,1 @@
+"""Shared by every service: event contracts (`common.contracts`) and the service runtime."""

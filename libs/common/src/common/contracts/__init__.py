@@ -1,0 +1,38 @@
+"""Event contracts: one Pydantic model per event type, one Kafka topic per type (DESIGN §3).
+
+Changing a schema: add optional fields only; a breaking change is a new type on a new topic.
+"""
+
+from common.contracts.base import DEAD_LETTER_SUFFIX, Event, dead_letter_topic
+from common.contracts.identity import (
+    ActivationRequested,
+    PasswordResetRequested,
+    UserActivated,
+    UserLockedOut,
+    UserRegistered,
+)
+from common.contracts.notifier import NotificationDelivered, NotificationFailed
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    UserRegistered,
+    UserActivated,
+    ActivationRequested,
+    PasswordResetRequested,
+    UserLockedOut,
+    NotificationDelivered,
+    NotificationFailed,
+)
+
+__all__ = [
+    "ALL_EVENTS",
+    "DEAD_LETTER_SUFFIX",
+    "ActivationRequested",
+    "Event",
+    "NotificationDelivered",
+    "NotificationFailed",
+    "PasswordResetRequested",
+    "UserActivated",
+    "UserLockedOut",
+    "UserRegistered",
+    "dead_letter_topic",
+]

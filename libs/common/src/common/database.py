@@ -1,0 +1,52 @@
+"""MongoDB-API access (PyMongo async client) and start-up index creation (DESIGN §5)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+@dataclass(frozen=True)
+class Index:
+    collection: str
+    keys: list[tuple[str, int]]
+    unique: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return "_".join(f"{k}_{d}" for k, d in self.keys) + ("_unique" if self.unique else "")
+
+
+# Every consumer records what it processed: a replayed event is recognised and skipped.
+PROCESSED_EVENTS = "processed_events"
+PROCESSED_EVENTS_INDEX = Index(PROCESSED_EVENTS, [("consumer", 1), ("event_id", 1)], unique=True)
+
+
+class Database:
+    def __init__(self, url: str, name: str) -> None:
+        self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            url, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+        )
+        self.db: AsyncDatabase[dict[str, Any]] = self.client[name]
+
+    def __getitem__(self, collection: str) -> Any:
+        return self.db[collection]
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.admin.command("ping")
+        except Exception:
+            return False
+        return True
+
+    async def ensure_indexes(self, indexes: list[Index]) -> None:
+        """Idempotent: creating an index that exists with the same spec is a no-op."""
+        for index in [PROCESSED_EVENTS_INDEX, *indexes]:
+            await self.db[index.collection].create_index(
+                index.keys, name=index.name, unique=index.unique, **index.options
+            )
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -1,0 +1,205 @@
+"""Kafka wiring on FastStream: publishing, idempotent consumers, retries and the DLQ (DESIGN §4).
+
+A consumer is declared with :func:`subscribe`. Around the handler:
+- the correlation id travels from the Kafka headers into the logs and into events it raises;
+- a message already processed by this consumer group (same ``event_id``) is skipped;
+- transient failures are retried with exponential backoff;
+- a malformed payload, a :class:`PermanentError`, or a message still failing after the retries
+  goes to ``<topic>.dlq`` with the error in its headers, and the consumer moves on;
+- the offset is committed only after all of that (manual acknowledgement).
+"""
+
+import asyncio
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import BaseMiddleware
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
+from pymongo.errors import DuplicateKeyError
+
+from common import context
+from common.contracts.base import Event, dead_letter_topic
+from common.database import PROCESSED_EVENTS, Database
+from common.logging import get_logger
+from common.metrics import CONSUME_LATENCY, CONSUMED, DEAD_LETTERED
+from common.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+E = TypeVar("E", bound=Event)
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (bad data, a refused recipient): straight to the DLQ."""
+
+
+def create_broker(settings: ServiceSettings) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        client_id=settings.service_name,
+        graceful_timeout=settings.shutdown_grace_seconds,
+        middlewares=[DeadLetterMiddleware],
+    )
+
+
+async def publish_entry(broker: KafkaBroker, entry: dict[str, Any]) -> None:
+    """Publish one outbox entry (see :meth:`Event.to_document`)."""
+    await broker.publish(
+        entry["payload"].encode(),
+        entry["topic"],
+        key=entry["key"].encode(),
+        headers=entry["headers"],
+        correlation_id=entry["headers"].get("correlation_id"),
+    )
+
+
+async def publish_event(broker: KafkaBroker, event: Event) -> None:
+    await publish_entry(broker, event.to_document())
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[str], partitions: int = 3, replication: int = 1
+) -> None:
+    """Create our topics and their DLQs up front so consumers never race auto-creation."""
+    names = sorted({t for topic in topics for t in (topic, dead_letter_topic(topic))})
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(n, partitions, replication) for n in names if n not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+class DeadLetterMiddleware(BaseMiddleware):
+    """Last line of defence: whatever escapes a handler is dead-lettered, never crashes the loop."""
+
+    async def consume_scope(self, call_next: Callable[..., Awaitable[Any]], msg: Any) -> Any:
+        headers = {k: _text(v) for k, v in (msg.headers or {}).items()}
+        context.bind(headers.get("correlation_id"), headers.get("ce_id"))
+        raw = msg.raw_message
+        topic, group = raw.topic, _group_of(msg)
+        started = time.perf_counter()
+        try:
+            return await call_next(msg)
+        except Exception as exc:
+            await _dead_letter(self.context.get("broker"), msg, headers, group, exc)
+            CONSUMED.labels(topic, group, "dead_lettered").inc()
+            DEAD_LETTERED.labels(topic, group).inc()
+            log.error("message_dead_lettered", topic=topic, offset=raw.offset, error=str(exc))
+            return None
+        finally:
+            CONSUME_LATENCY.labels(topic, group).observe(time.perf_counter() - started)
+
+
+def _group_of(msg: Any) -> str:
+    consumer = getattr(msg, "consumer", None)
+    return str(getattr(consumer, "_group_id", None) or "unknown")
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+async def _dead_letter(
+    broker: KafkaBroker, msg: Any, headers: dict[str, str], group: str, exc: Exception
+) -> None:
+    raw = msg.raw_message
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    dlq_headers = {
+        **headers,
+        "dlq_original_topic": raw.topic,
+        "dlq_original_partition": str(raw.partition),
+        "dlq_original_offset": str(raw.offset),
+        "dlq_consumer_group": group,
+        "dlq_error_type": type(exc).__name__,
+        "dlq_error": error,
+        "dlq_failed_at": datetime.now(UTC).isoformat(),
+    }
+    # If this publish fails the exception propagates: the message is not acknowledged and
+    # comes back, so nothing is lost while Kafka itself is unavailable.
+    await broker.publish(raw.value, dead_letter_topic(raw.topic), key=raw.key, headers=dlq_headers)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    event: type[E],
+    *,
+    group: str,
+    database: Database,
+    settings: ServiceSettings,
+    description: str = "",
+) -> Callable[[Callable[[E], Awaitable[None]]], Callable[[E], Awaitable[None]]]:
+    """Register ``handler`` as an idempotent, retrying consumer of ``event``'s topic."""
+
+    def decorator(handler: Callable[[E], Awaitable[None]]) -> Callable[[E], Awaitable[None]]:
+        async def consume(body: event) -> None:  # type: ignore[valid-type]
+            await _consume_once(body, handler, group, database, settings)
+
+        consume.__name__ = f"{group}__{handler.__name__}"
+        consume.__doc__ = description or handler.__doc__
+        broker.subscriber(
+            event.topic,
+            group_id=group,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            title=f"{event.topic}:{group}",
+            description=description or handler.__doc__,
+        )(consume)
+        return handler
+
+    return decorator
+
+
+async def _consume_once(
+    event: Event,
+    handler: Callable[[Any], Awaitable[None]],
+    group: str,
+    database: Database,
+    settings: ServiceSettings,
+) -> None:
+    processed = database[PROCESSED_EVENTS]
+    event_id = str(event.event_id)
+    context.bind(event.correlation_id, event_id)
+    if await processed.find_one({"consumer": group, "event_id": event_id}, {"_id": 1}):
+        CONSUMED.labels(event.topic, group, "duplicate").inc()
+        return
+    await retry(lambda: handler(event), settings, event.topic, group)
+    try:
+        await processed.insert_one(
+            {"consumer": group, "event_id": event_id, "processed_at": datetime.now(UTC)}
+        )
+    except DuplicateKeyError:
+        pass  # a concurrent replay got here first; the handler is idempotent anyway
+    CONSUMED.labels(event.topic, group, "processed").inc()
+
+
+async def retry(
+    work: Callable[[], Awaitable[None]], settings: ServiceSettings, topic: str, group: str
+) -> None:
+    for attempt in range(1, settings.consumer_max_attempts + 1):
+        try:
+            await work()
+            return
+        except PermanentError:
+            raise
+        except Exception as exc:
+            if attempt == settings.consumer_max_attempts:
+                raise
+            CONSUMED.labels(topic, group, "retried").inc()
+            delay = min(settings.consumer_backoff_seconds * 2 ** (attempt - 1), 30.0)
+            log.warning("handler_retry", topic=topic, attempt=attempt, error=str(exc), delay=delay)
+            await asyncio.sleep(delay)

@@ -1,0 +1,26 @@
+"""Prometheus metrics shared by every service; services add their business counters."""
+
+from prometheus_client import Counter, Histogram
+
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by route template and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+CONSUMED = Counter(
+    "consumer_messages_total",
+    "Messages consumed, by topic, consumer group and outcome "
+    "(processed, duplicate, retried, dead_lettered).",
+    ["topic", "group", "outcome"],
+)
+CONSUME_LATENCY = Histogram(
+    "consumer_handle_seconds", "Time to handle one message.", ["topic", "group"]
+)
+DEAD_LETTERED = Counter(
+    "dead_letter_messages_total", "Messages sent to a dead-letter topic.", ["topic", "group"]
+)
+OUTBOX_PUBLISHED = Counter(
+    "outbox_published_total", "Events published by the outbox relay.", ["topic"]
+)
+OUTBOX_ERRORS = Counter("outbox_publish_errors_total", "Outbox relay publish failures.")

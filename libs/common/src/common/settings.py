@@ -1,0 +1,28 @@
+"""Settings every service reads from the environment (pydantic-settings)."""
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    service_name: str
+    app_env: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/"
+    mongodb_database: str = ""
+    portal_base_url: str = "http://127.0.0.1:8080"
+    # Consumers retry a failing message this many times (exponential backoff) before the DLQ.
+    consumer_max_attempts: int = 5
+    consumer_backoff_seconds: float = 0.2
+    outbox_poll_seconds: float = 0.5
+    shutdown_grace_seconds: float = 15.0
+
+    @property
+    def database_name(self) -> str:
+        return self.mongodb_database or self.service_name

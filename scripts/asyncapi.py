@@ -1,0 +1,45 @@
+"""Write docs/asyncapi.yaml: every service's topics, publishers and consumers, from the code.
+
+``make docs`` runs it; tests/test_asyncapi.py fails when the committed document is stale.
+"""
+
+import sys
+from pathlib import Path
+
+from faststream.specification import AsyncAPI
+
+from common.contracts.base import DEAD_LETTER_SUFFIX
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
+DESCRIPTION = f"""Events of the e-invoice self-care platform (Kafka, one topic per event type).
+
+Every message is JSON with the envelope fields event_id, event_type, schema_version, occurred_at,
+correlation_id, causation_id and data, and carries CloudEvents Kafka-binding headers (ce_id,
+ce_type, ce_source, ce_time, ce_specversion, traceparent). The key is the aggregate id.
+Schemas only grow optional fields; a breaking change is a new event type on a new topic.
+Messages a consumer cannot process go to `<topic>{DEAD_LETTER_SUFFIX}` with the error in headers.
+Topics marked sensitive carry secrets (activation and reset tokens): restrict their ACLs.
+"""
+
+
+def build() -> str:
+    from identity.app import build as identity
+    from notifier.app import build as notifier
+
+    brokers = [app.state.runtime.broker for app in (identity(), notifier())]
+    spec = AsyncAPI(
+        *brokers,
+        title="Autogestión de factura electrónica",
+        version="1.0.0",
+        description=DESCRIPTION,
+    )
+    return spec.to_specification().to_yaml()
+
+
+if __name__ == "__main__":
+    DOC.parent.mkdir(exist_ok=True)
+    text = build()
+    if "--check" in sys.argv:
+        sys.exit(0 if DOC.exists() and DOC.read_text() == text else 1)
+    DOC.write_text(text)
+    print(f"wrote {DOC}")

@@ -1,0 +1,213 @@
+"""identity's persistence (MongoDB API): users with their outbox, sessions, captchas, keys."""
+
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from common.database import Database, Index
+from common.outbox import OUTBOX_FIELD, outbox_push
+from identity.domain.sessions import RefreshToken, SessionFamily
+from identity.domain.tokens import IssuedToken
+from identity.domain.users import Status, User
+from identity.signing import SigningKey
+
+USERS, SESSIONS, REFRESH_TOKENS, CAPTCHAS, KEYS = (
+    "users",
+    "sessions",
+    "refresh_tokens",
+    "captchas",
+    "signing_keys",
+)
+
+INDEXES = [
+    Index(USERS, [("email_key", 1)], unique=True),
+    # Operators have no id number: the partial index keeps uniqueness to people who have one.
+    Index(
+        USERS,
+        [("id_type", 1), ("id_number", 1)],
+        unique=True,
+        options={"partialFilterExpression": {"id_number": {"$type": "string"}}},
+    ),
+    Index(USERS, [("activation_tokens.token_hash", 1)]),
+    Index(USERS, [("reset_tokens.token_hash", 1)]),
+    Index(SESSIONS, [("user_id", 1)]),
+    Index(REFRESH_TOKENS, [("family_id", 1)]),
+    Index(CAPTCHAS, [("expires_at", 1)]),
+]
+OUTBOX_COLLECTIONS = [USERS]
+
+
+class DuplicateUser(Exception):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else saved the user first; the caller reloads and tries again."""
+
+
+_TOKEN_LISTS = ("activation_tokens", "reset_tokens")
+
+
+def _to_document(user: User) -> dict[str, Any]:
+    doc = {
+        f.name: getattr(user, f.name) for f in fields(User) if f.name not in ("events", "user_id")
+    }
+    doc["_id"] = user.user_id
+    doc["status"] = user.status.value
+    for name in _TOKEN_LISTS:
+        doc[name] = [asdict(t) for t in getattr(user, name)]
+    return doc
+
+
+def _from_document(doc: dict[str, Any]) -> User:
+    data = {k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD)}
+    data["status"] = Status(data["status"])
+    for name in _TOKEN_LISTS:
+        data[name] = [IssuedToken(**t) for t in data.get(name, [])]
+    known = {f.name for f in fields(User)}
+    return User(user_id=doc["_id"], **{k: v for k, v in data.items() if k in known})
+
+
+class UserStore:
+    def __init__(self, database: Database) -> None:
+        self._users = database[USERS]
+
+    async def add(self, user: User) -> None:
+        doc = _to_document(user)
+        doc["version"] = 1
+        doc[OUTBOX_FIELD] = [e.to_document() for e in user.events]
+        try:
+            await self._users.insert_one(doc)
+        except DuplicateKeyError:
+            if await self._users.find_one({"email_key": user.email_key}, {"_id": 1}):
+                raise DuplicateUser("email") from None
+            raise DuplicateUser("id_number") from None
+        user.version, user.events = 1, []
+
+    async def save(self, user: User) -> None:
+        """Write the user and its new events in one update, if nobody saved it meanwhile."""
+        doc = _to_document(user)
+        doc.pop("_id")
+        doc["version"] = user.version + 1
+        update: dict[str, Any] = {"$set": doc}
+        if user.events:
+            update |= outbox_push(*user.events)
+        result = await self._users.update_one(
+            {"_id": user.user_id, "version": user.version}, update
+        )
+        if result.matched_count == 0:
+            raise ConcurrentUpdate(user.user_id)
+        user.version, user.events = user.version + 1, []
+
+    async def by_id(self, user_id: str) -> User | None:
+        return await self._one({"_id": user_id})
+
+    async def by_email_key(self, key: str) -> User | None:
+        return await self._one({"email_key": key})
+
+    async def by_token(self, kind: str, token_hash: str) -> User | None:
+        return await self._one({f"{kind}.token_hash": token_hash})
+
+    async def _one(self, query: dict[str, Any]) -> User | None:
+        doc = await self._users.find_one(query, {OUTBOX_FIELD: 0})
+        return _from_document(doc) if doc else None
+
+
+class SessionStore:
+    def __init__(self, database: Database) -> None:
+        self._sessions = database[SESSIONS]
+        self._tokens = database[REFRESH_TOKENS]
+
+    async def start(self, family: SessionFamily, token: RefreshToken) -> None:
+        await self._sessions.insert_one(
+            {"_id": family.family_id, **_without(asdict(family), "family_id")}
+        )
+        await self.add_token(token)
+
+    async def add_token(self, token: RefreshToken) -> None:
+        await self._tokens.insert_one(
+            {"_id": token.token_hash, **_without(asdict(token), "token_hash")}
+        )
+
+    async def token(self, token_hash: str) -> RefreshToken | None:
+        doc = await self._tokens.find_one({"_id": token_hash})
+        return RefreshToken(token_hash=doc.pop("_id"), **doc) if doc else None
+
+    async def family(self, family_id: str) -> SessionFamily | None:
+        doc = await self._sessions.find_one({"_id": family_id})
+        return SessionFamily(family_id=doc.pop("_id"), **doc) if doc else None
+
+    async def use_token(self, token_hash: str, now: datetime) -> bool:
+        """Mark the token used; False if another request used it first (that is a reuse)."""
+        doc = await self._tokens.find_one_and_update(
+            {"_id": token_hash, "used_at": None},
+            {"$set": {"used_at": now}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return doc is not None
+
+    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None:
+        await self._sessions.update_one(
+            {"_id": family_id, "revoked_at": None},
+            {"$set": {"revoked_at": now, "revoked_reason": reason}},
+        )
+
+    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> None:
+        await self._sessions.update_many(
+            {"user_id": user_id, "revoked_at": None},
+            {"$set": {"revoked_at": now, "revoked_reason": reason}},
+        )
+
+    async def delete_expired(self, now: datetime) -> None:
+        await self._tokens.delete_many({"expires_at": {"$lt": now}})
+
+
+class CaptchaStore:
+    def __init__(self, database: Database) -> None:
+        self._captchas = database[CAPTCHAS]
+
+    async def add(self, captcha_id: str, answer_hashes: list[str], expires_at: datetime) -> None:
+        await self._captchas.insert_one(
+            {
+                "_id": captcha_id,
+                "answer_hashes": answer_hashes,
+                "expires_at": expires_at,
+                "used": False,
+            }
+        )
+
+    async def consume(self, captcha_id: str, now: datetime) -> list[str] | None:
+        """Use the captcha up (whatever the answer): its answer hashes, or None if not usable."""
+        doc = await self._captchas.find_one_and_update(
+            {"_id": captcha_id, "used": False, "expires_at": {"$gt": now}},
+            {"$set": {"used": True}},
+        )
+        return doc["answer_hashes"] if doc else None
+
+    async def delete_expired(self, now: datetime) -> None:
+        await self._captchas.delete_many({"expires_at": {"$lt": now}})
+
+
+class KeyStore:
+    def __init__(self, database: Database) -> None:
+        self._keys = database[KEYS]
+
+    async def current(self) -> SigningKey:
+        """The active key, created on first start; replicas racing here all get the same one."""
+        candidate = SigningKey.generate()
+        doc = await self._keys.find_one_and_update(
+            {"_id": "active"},
+            {"$setOnInsert": {"kid": candidate.kid, "private_pem": candidate.private_pem()}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return SigningKey.from_pem(doc["kid"], doc["private_pem"])
+
+
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != key}

@@ -1,0 +1,146 @@
+"""The shared runtime against the real Kafka and FerretDB: outbox relay, idempotent consumers,
+retries and the DLQ."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import ClassVar, Literal
+
+import pytest
+from pydantic import BaseModel
+
+from common import context, dlq
+from common.contracts.base import Event
+from common.database import Database
+from common.messaging import PermanentError, create_broker, ensure_topics, publish_entry, subscribe
+from common.outbox import OutboxRelay, outbox_push
+from common.settings import ServiceSettings
+from tests.kafka_support import all_records, find_record, headers_of, produce
+from tests.support import KAFKA, MONGODB
+
+pytestmark = pytest.mark.stack
+
+
+class PingData(BaseModel):
+    ping_id: str
+    fail_times: int = 0
+    permanent: bool = False
+
+
+def ping_event_class(topic: str) -> type[Event]:
+    class Ping(Event):
+        source: ClassVar[str] = "tests"
+        event_type: Literal["tests.ping"] = "tests.ping"
+        data: PingData
+
+        def key(self) -> str:
+            return self.data.ping_id
+
+    Ping.topic = topic
+    return Ping
+
+
+@pytest.fixture
+async def database() -> AsyncIterator[Database]:
+    db = Database(MONGODB, f"test_runtime_{uuid.uuid4().hex[:8]}")
+    await db.ensure_indexes([])
+    yield db
+    await db.client.drop_database(db.db.name)
+    await db.close()
+
+
+@pytest.fixture
+def settings() -> ServiceSettings:
+    return ServiceSettings(
+        service_name="tests", kafka_bootstrap_servers=KAFKA, consumer_backoff_seconds=0.05
+    )
+
+
+async def test_outbox_relay_publishes_with_cloudevents_headers_then_forgets(
+    database: Database, settings: ServiceSettings
+) -> None:
+    topic = f"tests.outbox-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(KAFKA, [topic])
+    event = ping_event_class(topic)(data=PingData(ping_id=uuid.uuid4().hex))
+    aggregates = database["aggregates"]
+    await aggregates.insert_one({"_id": "a1", "state": 0, "outbox": []})
+    await aggregates.update_one({"_id": "a1"}, {"$set": {"state": 1}, **outbox_push(event)})
+
+    broker = create_broker(settings)
+    await broker.connect()
+    try:
+        relay = OutboxRelay(database, ["aggregates"], lambda e: publish_entry(broker, e), 0.1)
+        assert await relay.drain() == 1
+        assert await relay.drain() == 0  # published entries are gone from the document
+    finally:
+        await broker.stop()
+    doc = await aggregates.find_one({"_id": "a1"})
+    assert doc is not None and doc["outbox"] == [] and doc["state"] == 1
+
+    record = await find_record(topic, event.key().encode())
+    headers = headers_of(record)
+    assert headers["ce_id"] == str(event.event_id)
+    assert headers["ce_type"] == "tests.ping" and headers["ce_source"] == "/tests"
+    assert headers["ce_specversion"] == "1.0" and headers["traceparent"].startswith("00-")
+    assert headers["correlation_id"] == event.correlation_id
+
+
+async def test_consumer_is_idempotent_retries_and_dead_letters(
+    database: Database, settings: ServiceSettings
+) -> None:
+    topic = f"tests.consume-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(KAFKA, [topic])
+    ping = ping_event_class(topic)
+    calls: dict[str, int] = {}
+    correlations: list[str] = []
+    broker = create_broker(settings)
+
+    @subscribe(broker, ping, group="tests", database=database, settings=settings)
+    async def handle(event: Event) -> None:
+        data = event.data  # type: ignore[attr-defined]
+        calls[data.ping_id] = calls.get(data.ping_id, 0) + 1
+        correlations.append(context.correlation_id())
+        if data.permanent:
+            raise PermanentError("no way")
+        if calls[data.ping_id] <= data.fail_times:
+            raise ConnectionError("transient")
+
+    once = ping(data=PingData(ping_id="once"), correlation_id="corr-once")
+    flaky = ping(data=PingData(ping_id="flaky", fail_times=2))
+    doomed = ping(data=PingData(ping_id="doomed", permanent=True))
+    for event in (once, once, flaky, doomed):  # `once` twice: a replay
+        await produce(
+            topic,
+            event.model_dump_json().encode(),
+            event.key().encode(),
+            event.cloudevents_headers(),
+        )
+    await produce(topic, b"not json at all", b"garbage")
+
+    await broker.start()
+    try:
+        async with asyncio.timeout(60):
+            while calls.get("doomed", 0) < 1 or calls.get("flaky", 0) < 3:
+                await asyncio.sleep(0.1)
+        dead = await find_record(f"{topic}.dlq", b"doomed")
+        garbage = await find_record(f"{topic}.dlq", b"garbage")
+    finally:
+        await broker.stop()
+
+    assert calls == {"once": 1, "flaky": 3, "doomed": 1}
+    assert "corr-once" in correlations
+    assert headers_of(dead)["dlq_error_type"] == "PermanentError"
+    assert headers_of(garbage)["dlq_original_topic"] == topic
+    processed = database["processed_events"]
+    assert await processed.count_documents({"consumer": "tests"}) == 2  # once, flaky
+
+
+async def test_dlq_replay_puts_messages_back_once() -> None:
+    topic = f"tests.replay-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(KAFKA, [topic])
+    await produce(f"{topic}.dlq", b"payload", b"k1", {"ce_id": "e1", "dlq_error": "boom"})
+    assert await dlq.run("replay", topic, KAFKA) == 1
+    assert await dlq.run("replay", topic, KAFKA) == 0  # progress is committed
+    [record] = await all_records(topic)
+    assert record.value == b"payload" and record.key == b"k1"
+    assert headers_of(record) == {"ce_id": "e1"}

@@ -1,0 +1,98 @@
+"""Helpers for tests that talk to the running local stack (``make up`` / ``make test``)."""
+
+import asyncio
+import os
+import random
+import re
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+GATEWAY = os.environ.get(
+    "GATEWAY_URL", f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
+)
+MAILPIT = os.environ.get("MAILPIT_URL", "http://127.0.0.1:8025")
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+MONGODB = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
+CAPTCHA_TEST_ANSWER = os.environ.get("CAPTCHA_TEST_ANSWER", "prueba-e2e")
+IDENTITY = f"{GATEWAY}/api/identity/v1"
+
+
+def make_cedula(rng: random.Random | None = None) -> str:
+    """A random valid Ecuadorian cédula (province 01–24, third digit < 6, modulo-10 check)."""
+    rng = rng or random.Random()
+    digits = f"{rng.randint(1, 24):02d}{rng.randint(0, 5)}{rng.randint(0, 999999):06d}"
+    total = 0
+    for index, char in enumerate(digits):
+        product = int(char) * (2 if index % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    return digits + str((10 - total % 10) % 10)
+
+
+def unique_email(prefix: str = "cliente") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:12]}@pruebas.ec"
+
+
+def registration(email: str, **changes: Any) -> dict[str, Any]:
+    body = {
+        "email": email,
+        "password": "Chimborazo-6310-Nevado",
+        "password_confirmation": "Chimborazo-6310-Nevado",
+        "given_names": "María José",
+        "surnames": "Pérez Ñáñez",
+        "id_type": "cedula",
+        "id_number": make_cedula(),
+        "captcha_answer": CAPTCHA_TEST_ANSWER,
+        "accept_terms": True,
+    }
+    body.update(changes)
+    return body
+
+
+async def new_captcha(client: httpx.AsyncClient) -> str:
+    response = await client.post(f"{IDENTITY}/captchas")
+    assert response.status_code == 201, response.text
+    return str(response.json()["captcha_id"])
+
+
+async def register(
+    client: httpx.AsyncClient, body: dict[str, Any], **headers: str
+) -> httpx.Response:
+    body = {**body, "captcha_id": body.get("captcha_id") or await new_captcha(client)}
+    return await client.post(f"{IDENTITY}/registrations", json=body, headers=headers)
+
+
+async def mails_to(client: httpx.AsyncClient, address: str) -> list[dict[str, Any]]:
+    response = await client.get(f"{MAILPIT}/api/v1/search", params={"query": f'to:"{address}"'})
+    response.raise_for_status()
+    return list(response.json().get("messages", []))
+
+
+async def wait_for_mail(
+    client: httpx.AsyncClient, address: str, count: int = 1, timeout: float = 30.0
+) -> list[dict[str, Any]]:
+    """Messages to ``address`` once at least ``count`` have arrived (full bodies)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await mails_to(client, address)
+        if len(found) >= count:
+            bodies = [await client.get(f"{MAILPIT}/api/v1/message/{m['ID']}") for m in found]
+            return [b.json() for b in bodies]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{count} email(s) to {address} expected, {len(found)} arrived")
+        await asyncio.sleep(0.2)
+
+
+def link_token(message: dict[str, Any], path: str) -> str:
+    match = re.search(rf"{re.escape(path)}\?token=([A-Za-z0-9_\-]+)", message["Text"])
+    assert match, f"no {path} link in: {message['Text'][:500]}"
+    return match.group(1)
+
+
+def stack(*args: str) -> None:
+    """Drive the local stack (e.g. stop/start Mailpit for fault tests)."""
+    subprocess.run([str(ROOT / "deploy/local/stack.sh"), *args], check=True, cwd=ROOT)
