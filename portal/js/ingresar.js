@@ -1,0 +1,144 @@
+// /ingresar (and /) — "Para iniciar sesión ingresa tu usuario y contraseña" (seed §1.3).
+
+import { post, retryAfterSeconds } from './api.js';
+import { hasSession, saveTokens, takeFlash } from './session.js';
+import {
+  MSG_EMAIL,
+  MSG_REQUIRED,
+  clearMessage,
+  focusFirstInvalid,
+  looksLikeEmail,
+  rawValueOf,
+  resetErrors,
+  setBusy,
+  showFieldErrors,
+  showMessage,
+  valueOf,
+  wirePasswordToggles,
+} from './forms.js';
+
+const BAD_CREDENTIALS = 'Correo electrónico o contraseña incorrectos.';
+const RESEND_MESSAGE = 'Si la cuenta existe y no está activa, te enviaremos un nuevo enlace.';
+
+const form = document.getElementById('ingresar-form');
+const alertRegion = document.getElementById('ingresar-alerta');
+const notice = document.getElementById('ingresar-aviso');
+const submit = document.getElementById('ingresar-submit');
+const wait = document.getElementById('ingresar-espera');
+const password = document.getElementById('password');
+
+// Already signed in in this tab: go straight to the account.
+if (hasSession()) {
+  window.location.replace('/cuenta');
+}
+
+const flash = takeFlash();
+if (flash) showMessage(notice, flash, 'info');
+
+// --- 429: keep the button disabled for Retry-After seconds ------------------------------------
+
+let lockTimer = 0;
+
+function lockFor(seconds) {
+  clearInterval(lockTimer);
+  const until = Date.now() + seconds * 1000;
+  submit.disabled = true;
+  submit.setAttribute('aria-disabled', 'true');
+  wait.hidden = false;
+  const tick = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    if (left <= 0) {
+      clearInterval(lockTimer);
+      submit.disabled = false;
+      submit.removeAttribute('aria-disabled');
+      submit.textContent = 'INGRESAR';
+      wait.hidden = true;
+      wait.textContent = '';
+      clearMessage(alertRegion);
+      showMessage(notice, 'Ya puedes intentarlo nuevamente.', 'info');
+      return;
+    }
+    submit.textContent = `INGRESAR (${left} s)`;
+    wait.textContent = `Podrás intentarlo nuevamente en ${left} ${left === 1 ? 'segundo' : 'segundos'}.`;
+  };
+  tick();
+  lockTimer = setInterval(tick, 1000);
+}
+
+// --- 403 account_not_active: offer to resend the activation e-mail ----------------------------
+
+function offerResend(box, email) {
+  const actions = document.createElement('p');
+  actions.className = 'message__actions';
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'link-button';
+  button.textContent = 'Reenviar el correo para «Activar Cuenta»';
+  actions.append(button);
+  box.append(actions);
+  button.addEventListener('click', async () => {
+    setBusy(button, true, 'Enviando…');
+    const result = await post('/activations/resend', { email });
+    setBusy(button, false);
+    if (result.ok) {
+      button.disabled = true;
+      showMessage(notice, RESEND_MESSAGE, 'success');
+    } else {
+      showMessage(notice, result.error.message, 'error');
+    }
+  });
+}
+
+// --- submit ------------------------------------------------------------------------------------
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (submit.disabled) return;
+  resetErrors(form, alertRegion);
+  clearMessage(notice);
+
+  const email = valueOf(form, 'email');
+  const secret = rawValueOf(form, 'password');
+  const problems = {};
+  if (!email) problems.email = MSG_REQUIRED;
+  else if (!looksLikeEmail(email)) problems.email = MSG_EMAIL;
+  if (!secret) problems.password = MSG_REQUIRED;
+  if (Object.keys(problems).length) {
+    showFieldErrors(form, problems);
+    focusFirstInvalid(form);
+    return;
+  }
+
+  setBusy(submit, true, 'Ingresando…');
+  const result = await post('/sessions', { email, password: secret });
+  setBusy(submit, false);
+
+  if (result.status === 200 && saveTokens(result.body)) {
+    window.location.assign('/cuenta');
+    return;
+  }
+  if (result.ok) {
+    showMessage(alertRegion, 'No pudimos iniciar tu sesión. Intenta nuevamente.');
+    return;
+  }
+
+  const { code, message, fields } = result.error;
+  if (result.status === 401) {
+    showMessage(alertRegion, BAD_CREDENTIALS);
+    password.value = '';
+    password.focus();
+  } else if (result.status === 403 && code === 'account_not_active') {
+    offerResend(showMessage(alertRegion, message), email);
+  } else if (result.status === 429) {
+    showMessage(alertRegion, message);
+    lockFor(retryAfterSeconds(result));
+  } else if (result.status === 422) {
+    const unplaced = showFieldErrors(form, fields);
+    showMessage(alertRegion, message, 'error', unplaced);
+    focusFirstInvalid(form);
+  } else {
+    showMessage(alertRegion, message);
+  }
+});
+
+wirePasswordToggles(form);
