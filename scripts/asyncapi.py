@@ -6,6 +6,7 @@
 import sys
 from pathlib import Path
 
+import yaml
 from faststream.specification import AsyncAPI
 
 from common.contracts.base import DEAD_LETTER_SUFFIX
@@ -29,11 +30,13 @@ def build() -> str:
     brokers = [app.state.runtime.broker for app in (identity(), notifier())]
     spec = AsyncAPI(
         *brokers,
-        title="Autogestión de factura electrónica",
+        title="Telecom e-invoice self-care events",
         version="1.0.0",
         description=DESCRIPTION,
     )
-    return spec.to_specification().to_yaml()
+    # Sorted: FastStream's channel order varies between runs.
+    document = spec.to_specification().to_jsonable()
+    return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100)
 
 
 if __name__ == "__main__":

@@ -189,3 +189,10 @@ def test_refresh_verdicts(
     token: RefreshToken | None, family: SessionFamily | None, at: datetime, verdict: RefreshVerdict
 ) -> None:
     assert judge_refresh(token, family, at) is verdict
+
+
+def test_reset_link_has_its_own_cooldown() -> None:
+    user = new_user()  # the activation email was just sent
+    assert user.request_password_reset(T0 + timedelta(seconds=1), POLICY, PORTAL)
+    assert not user.request_password_reset(T0 + timedelta(seconds=30), POLICY, PORTAL)
+    assert not user.resend_activation(T0 + timedelta(seconds=30), POLICY, PORTAL)

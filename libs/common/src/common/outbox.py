@@ -74,8 +74,7 @@ class OutboxRelay:
         for entry in entries:
             await self._publish(entry)
             OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
-        ids = [entry["event_id"] for entry in entries]
-        await collection.update_one(
-            {"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": ids}}}}
-        )
+        # $pullAll of the exact entries read: FerretDB's $pull takes no conditions, and entries
+        # appended meanwhile stay for the next round.
+        await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
         return len(entries)

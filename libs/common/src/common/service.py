@@ -105,7 +105,12 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], Any]:
         await runtime.database.ensure_indexes(
             runtime.indexes + [outbox_index(c) for c in runtime.outbox_collections]
         )
-        await ensure_topics(settings.kafka_bootstrap_servers, runtime.topics())
+        await ensure_topics(
+            settings.kafka_bootstrap_servers,
+            runtime.topics(),
+            settings.kafka_topic_partitions,
+            settings.kafka_topic_replication,
+        )
         for step in runtime.startup:
             await step(runtime)
         await runtime.broker.start()

@@ -14,6 +14,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Topics are created at start-up if missing; production uses 3 replicas (or pre-creates them).
+    kafka_topic_partitions: int = 3
+    kafka_topic_replication: int = 1
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
     mongodb_database: str = ""
     portal_base_url: str = "http://127.0.0.1:8080"

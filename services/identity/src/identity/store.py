@@ -24,13 +24,9 @@ USERS, SESSIONS, REFRESH_TOKENS, CAPTCHAS, KEYS = (
 
 INDEXES = [
     Index(USERS, [("email_key", 1)], unique=True),
-    # Operators have no id number: the partial index keeps uniqueness to people who have one.
-    Index(
-        USERS,
-        [("id_type", 1), ("id_number", 1)],
-        unique=True,
-        options={"partialFilterExpression": {"id_number": {"$type": "string"}}},
-    ),
+    # One account per identification document. Operators have none: their key is their own id
+    # (FerretDB has no partial or sparse unique indexes).
+    Index(USERS, [("id_key", 1)], unique=True),
     Index(USERS, [("activation_tokens.token_hash", 1)]),
     Index(USERS, [("reset_tokens.token_hash", 1)]),
     Index(SESSIONS, [("user_id", 1)]),
@@ -59,13 +55,14 @@ def _to_document(user: User) -> dict[str, Any]:
     }
     doc["_id"] = user.user_id
     doc["status"] = user.status.value
+    doc["id_key"] = f"{user.id_type}:{user.id_number}" if user.id_number else f"none:{user.user_id}"
     for name in _TOKEN_LISTS:
         doc[name] = [asdict(t) for t in getattr(user, name)]
     return doc
 
 
 def _from_document(doc: dict[str, Any]) -> User:
-    data = {k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD)}
+    data = {k: v for k, v in doc.items() if k not in ("_id", "id_key", OUTBOX_FIELD)}
     data["status"] = Status(data["status"])
     for name in _TOKEN_LISTS:
         data[name] = [IssuedToken(**t) for t in data.get(name, [])]

@@ -39,6 +39,8 @@ class UserActivatedData(BaseModel):
 
 
 class UserActivated(_IdentityEvent):
+    """The person followed the activation link; the account can log in."""
+
     topic: ClassVar[str] = "identity.user-activated"
     event_type: Literal["identity.user_activated"] = "identity.user_activated"
     data: UserActivatedData
@@ -73,6 +75,8 @@ class ActivationRequested(_IdentityEvent):
 
 
 class PasswordResetRequested(_IdentityEvent):
+    """Send a password-reset link."""
+
     topic: ClassVar[str] = "identity.password-reset-requested"
     sensitive: ClassVar[bool] = True
     event_type: Literal["identity.password_reset_requested"] = "identity.password_reset_requested"
@@ -89,6 +93,8 @@ class UserLockedOutData(BaseModel):
 
 
 class UserLockedOut(_IdentityEvent):
+    """Too many failed logins in a row: login is refused until ``locked_until``."""
+
     topic: ClassVar[str] = "identity.user-locked-out"
     event_type: Literal["identity.user_locked_out"] = "identity.user_locked_out"
     data: UserLockedOutData

@@ -20,6 +20,8 @@ class DeliveryData(BaseModel):
 
 
 class NotificationDelivered(Event):
+    """A message was accepted by the provider (SMTP server, SMSC)."""
+
     source: ClassVar[str] = "notifier"
     topic: ClassVar[str] = "notifier.notification-delivered"
     event_type: Literal["notifier.notification_delivered"] = "notifier.notification_delivered"
@@ -30,6 +32,8 @@ class NotificationDelivered(Event):
 
 
 class NotificationFailed(Event):
+    """A message could not be delivered and will not be retried."""
+
     source: ClassVar[str] = "notifier"
     topic: ClassVar[str] = "notifier.notification-failed"
     event_type: Literal["notifier.notification_failed"] = "notifier.notification_failed"

@@ -57,7 +57,9 @@ class User:
     locked_until: datetime | None = None
     activation_tokens: list[IssuedToken] = field(default_factory=list)
     reset_tokens: list[IssuedToken] = field(default_factory=list)
-    link_sent_at: list[datetime] = field(default_factory=list)
+    # When links were emailed, per kind: each kind has its own cooldown and daily cap.
+    activation_sent_at: list[datetime] = field(default_factory=list)
+    reset_sent_at: list[datetime] = field(default_factory=list)
     version: int = 0
     events: list[Event] = field(default_factory=list, compare=False)
 
@@ -102,7 +104,9 @@ class User:
 
     def resend_activation(self, now: datetime, policy: Policy, portal_url: str) -> bool:
         """Send a new activation link unless active or throttled (the caller answers 202 anyway)."""
-        if self.status is not Status.PENDING_ACTIVATION or not self.may_send_link(now, policy):
+        if self.status is not Status.PENDING_ACTIVATION:
+            return False
+        if not may_send_link(self.activation_sent_at, now, policy):
             return False
         self._send_activation_link(now, policy, portal_url, "resend")
         return True
@@ -121,23 +125,14 @@ class User:
             )
         )
 
-    def may_send_link(self, now: datetime, policy: Policy) -> bool:
-        recent = [t for t in self.link_sent_at if now - t < timedelta(days=1)]
-        if len(recent) >= policy.link_daily_cap:
-            return False
-        return not recent or now - max(recent) >= policy.link_cooldown
-
     def _send_activation_link(
         self, now: datetime, policy: Policy, portal_url: str, reason: LinkReason
     ) -> None:
         token, secret = IssuedToken.issue(now, policy.activation_ttl)
         self.activation_tokens = _keep(self.activation_tokens, token, policy)
-        self._record_link_sent(now)
+        self.activation_sent_at = _sent(self.activation_sent_at, now)
         link = f"{portal_url.rstrip('/')}/activar?token={secret}"
         self.events.append(ActivationRequested(data=self._mail(secret, link, token, reason)))
-
-    def _record_link_sent(self, now: datetime) -> None:
-        self.link_sent_at = [t for t in self.link_sent_at if now - t < timedelta(days=1)] + [now]
 
     def _mail(
         self, secret: str, link: str, token: IssuedToken, reason: LinkReason
@@ -179,11 +174,11 @@ class User:
     # --- password reset -----------------------------------------------------------------------
 
     def request_password_reset(self, now: datetime, policy: Policy, portal_url: str) -> bool:
-        if not self.may_send_link(now, policy):
+        if not may_send_link(self.reset_sent_at, now, policy):
             return False
         token, secret = IssuedToken.issue(now, policy.reset_ttl)
         self.reset_tokens = _keep(self.reset_tokens, token, policy)
-        self._record_link_sent(now)
+        self.reset_sent_at = _sent(self.reset_sent_at, now)
         link = f"{portal_url.rstrip('/')}/restablecer?token={secret}"
         self.events.append(
             PasswordResetRequested(data=self._mail(secret, link, token, "password_reset"))
@@ -206,3 +201,15 @@ def _keep(tokens: list[IssuedToken], new: IssuedToken, policy: Policy) -> list[I
     """A new link supersedes the older ones: they stay only to be recognised, marked used."""
     retired = [t if t.used_at else replace(t, used_at=new.issued_at) for t in tokens]
     return [*retired, new][-policy.kept_tokens :]
+
+
+def may_send_link(sent_at: list[datetime], now: datetime, policy: Policy) -> bool:
+    """Cooldown since the last email of this kind, and a cap per rolling day."""
+    recent = [t for t in sent_at if now - t < timedelta(days=1)]
+    if len(recent) >= policy.link_daily_cap:
+        return False
+    return not recent or now - max(recent) >= policy.link_cooldown
+
+
+def _sent(sent_at: list[datetime], now: datetime) -> list[datetime]:
+    return [t for t in sent_at if now - t < timedelta(days=1)] + [now]

@@ -1,0 +1,88 @@
+# syntax=docker/dockerfile:1
+#
+# One image recipe for every service of the workspace:
+#
+#   docker build --build-arg SERVICE=identity -t selfcare/identity .
+#   docker build --build-arg SERVICE=notifier -t selfcare/notifier .
+#
+# The image runs `python -m $SERVICE` as a non-root user on 0.0.0.0:8000 and reads all of its
+# configuration from the environment (see common/settings.py and <service>/settings.py).
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# --- manifests: only pyproject.toml files and uv.lock --------------------------------------
+# Copying the whole context and deleting everything else gives a layer whose content changes
+# only when dependencies change, so the dependency layer below stays cached across code edits
+# and new workspace members need no change here.
+FROM ${PYTHON_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN find . -type f ! -name pyproject.toml ! -name uv.lock -delete \
+    && find . -depth -type d -empty -delete
+
+# --- builder: resolve the locked dependencies of one workspace member into /app/.venv -------
+FROM ${PYTHON_IMAGE} AS builder
+COPY --from=ghcr.io/astral-sh/uv:0.13.8 /uv /bin/uv
+ARG SERVICE
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<workspace member>" >&2; exit 1; }
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PYTHON=python3.11 \
+    UV_PROJECT_ENVIRONMENT=/app/.venv
+WORKDIR /src
+
+# 1. Third-party dependencies only (no workspace member is built yet): cached layer.
+COPY --from=manifests /src/ ./
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-workspace --package "${SERVICE}"
+
+# 2. The service and the workspace libraries it depends on, installed as wheels
+#    (--no-editable) so the runtime stage needs /app/.venv and nothing else.
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package "${SERVICE}" \
+    && /app/.venv/bin/python -c "import importlib, sys; importlib.import_module(sys.argv[1])" "${SERVICE}"
+
+# --- runtime ------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ARG SERVICE
+
+# System libraries: identity and notifier need none beyond slim (the captcha uses Pillow's
+# manylinux wheels, which bundle their own libraries). Later services, when they land:
+#   rendering (WeasyPrint needs Pango/HarfBuzz and fonts):
+#     RUN apt-get update \
+#         && apt-get install -y --no-install-recommends \
+#              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
+#         && rm -rf /var/lib/apt/lists/*
+#   billing: xmlsec1 is needed by its tests only (signature cross-checks), not in this image.
+
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
+         --shell /usr/sbin/nologin app
+
+# Owned by root and not writable by the service user: the code is immutable at run time
+# (the k8s manifests also mount the root filesystem read-only).
+COPY --from=builder /app/.venv /app/.venv
+
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    SERVICE_MODULE=${SERVICE} \
+    SERVICE_NAME=${SERVICE} \
+    APP_ENV=production \
+    HTTP_HOST=0.0.0.0 \
+    HTTP_PORT=8000
+
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8000
+
+# Liveness only (/healthz); orchestrators check readiness (/readyz) themselves.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HTTP_PORT', '8000'), timeout=4)"]
+
+# `exec` replaces the shell, so python is PID 1 and receives SIGTERM directly: uvicorn then
+# finishes in-flight requests and the broker finishes in-flight messages (graceful shutdown).
+STOPSIGNAL SIGTERM
+CMD ["/bin/sh", "-c", "exec python -m \"$SERVICE_MODULE\""]

@@ -1,0 +1,40 @@
+# Developer and CI entry points (see ../shared/API.md "Commands").
+STACK := deploy/local/stack.sh
+# uv may have been installed by the stack as a module only (no script on PATH).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# The e2e captcha answer is only for tests; identity refuses it when APP_ENV=production.
+TEST_ENV := CAPTCHA_TEST_ANSWER=$${CAPTCHA_TEST_ANSWER:-prueba-e2e} APP_ENV=test
+
+.PHONY: up down status logs test lint docs bench
+
+up:
+	$(STACK) up
+
+down:
+	$(STACK) down
+
+status:
+	-@$(STACK) status
+
+# make logs part=kafka
+logs:
+	@test -n "$(part)" || { echo "usage: make logs part=<kafka|ferretdb|mailpit|gateway|<service>>"; exit 2; }
+	$(STACK) logs $(part)
+
+lint:
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src
+
+test:
+	$(TEST_ENV) $(STACK) up
+	$(MAKE) lint
+	$(UV) run --frozen pytest
+
+# Regenerate docs/asyncapi.yaml from the code (a test fails when it is stale).
+docs:
+	$(UV) run --frozen python scripts/asyncapi.py
+
+bench:
+	$(TEST_ENV) $(STACK) up
+	$(UV) run --frozen python bench/identity.py

@@ -1,0 +1,508 @@
+#!/usr/bin/env bash
+# Local dev/test stack without Docker: Kafka (KRaft), FerretDB (SQLite), Mailpit, the Python
+# services and the nginx gateway, all as plain processes with state under <repo>/.local/.
+#
+#   stack.sh install | up | down | status | start|stop|restart <part> | logs <part> [-f]
+#
+# Parts: kafka ferretdb mailpit <services...> gateway. Every command is idempotent.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/deploy/local
+LOCAL=$ROOT/.local
+
+# Python services started by `up`, in order (the lead extends this: lines billing rendering).
+# STACK_SERVICES overrides it for one run (e.g. STACK_SERVICES= for the infrastructure only).
+SERVICES=${STACK_SERVICES-identity notifier}
+declare -A SERVICE_PORT=([identity]=8101 [lines]=8102 [billing]=8103 [notifier]=8104 [rendering]=8105)
+INFRA="kafka ferretdb mailpit"
+
+UV_VERSION=0.13.8
+MAILPIT_VERSION=v1.33.1
+# Fixed KRaft cluster id (base64url of "selfcare-local-1"): one local node, nothing to collide with.
+KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
+
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
+OPERATOR_EMAIL=${OPERATOR_EMAIL:-operador@demo.ec}
+
+log() { printf '%s\n' "stack: $*" >&2; }
+die() { printf '%s\n' "stack: ERROR: $*" >&2; exit 1; }
+
+pidfile() { echo "$LOCAL/run/$1.pid"; }
+logfile() { echo "$LOCAL/logs/$1.log"; }
+relpath() { echo "${1#"$ROOT"/}"; }
+
+is_service() { [[ -n ${SERVICE_PORT[$1]:-} ]]; }
+all_parts() { echo "$INFRA $SERVICES gateway"; }
+
+# ---------------------------------------------------------------- install
+
+APT_UPDATED=
+apt_install() {
+    if [[ -z $APT_UPDATED ]]; then
+        log "apt-get update"
+        apt-get update -qq >/dev/null
+        APT_UPDATED=1
+    fi
+    log "apt-get install $*"
+    # RUNLEVEL=1: Debian's postinst must not start a system nginx on :80.
+    DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Hash of the given files (contents and names), to rebuild only when sources change.
+files_hash() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+
+install_tools() {
+    local pkgs=()
+    [[ -x /usr/sbin/nginx ]] || pkgs+=(nginx)
+    command -v envsubst >/dev/null || pkgs+=(gettext-base)
+    command -v curl >/dev/null || pkgs+=(curl)
+    command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
+    command -v mvn >/dev/null || pkgs+=(maven)
+    if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
+    # The Go toolchain lives outside PATH in some non-login shells.
+    if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi
+    command -v go >/dev/null || die "Go is required (FerretDB and Mailpit are built from source); Debian's golang is too old"
+}
+
+# `uv` on PATH, else `python3 -m uv` (pip may put it where a pyenv shim is not yet made).
+UV=(uv)
+install_uv() {
+    if command -v uv >/dev/null; then UV=(uv); return; fi
+    if ! python3 -m uv --version >/dev/null 2>&1; then
+        log "installing uv $UV_VERSION"
+        python3 -m pip install -q "uv==$UV_VERSION"
+        if command -v pyenv >/dev/null; then pyenv rehash; fi
+    fi
+    if command -v uv >/dev/null; then UV=(uv); else UV=(python3 -m uv); fi
+}
+
+VENV_CHECKED=
+install_venv() {
+    [[ -z $VENV_CHECKED ]] || return 0
+    VENV_CHECKED=1
+    if [[ ! -f $ROOT/uv.lock ]]; then
+        log "no uv.lock yet: skipping the Python venv"
+        return
+    fi
+    local stamp=$LOCAL/run/venv.hash h
+    local -a pyprojects
+    mapfile -t pyprojects < <(cd "$ROOT" && find . -name pyproject.toml -not -path './.venv/*' -not -path './.local/*' | sort)
+    h=$(cd "$ROOT" && files_hash uv.lock "${pyprojects[@]}")
+    if [[ -x $ROOT/.venv/bin/python && -f $stamp && $(<"$stamp") == "$h" ]]; then return; fi
+    install_uv
+    log "uv sync --frozen"
+    (cd "$ROOT" && "${UV[@]}" sync --frozen -q)
+    echo "$h" >"$stamp"
+}
+
+kafka_cp() { echo "$LOCAL/kafka/classpath.txt"; }
+install_kafka() {
+    local cp stamp=$LOCAL/kafka/pom.hash h
+    cp=$(kafka_cp)
+    h=$(files_hash "$HERE/kafka/pom.xml")
+    # Done when the pom is unchanged and every jar is still in ~/.m2.
+    if [[ -f $cp && -f $stamp && $(<"$stamp") == "$h" ]] &&
+        tr ':' '\n' <"$cp" | while read -r j; do [[ -f $j ]] || exit 1; done; then
+        return
+    fi
+    log "resolving Kafka jars (mvn)"
+    mvn -q -B -f "$HERE/kafka/pom.xml" dependency:build-classpath \
+        -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp.tmp" >"$LOCAL/logs/kafka-install.log" 2>&1 ||
+        die "mvn failed; see $(relpath "$LOCAL/logs/kafka-install.log")"
+    mv "$cp.tmp" "$cp"
+    echo "$h" >"$stamp"
+}
+
+install_ferretdb() {
+    local bin=$LOCAL/bin/ferretdb-local stamp=$LOCAL/bin/ferretdb-local.hash h
+    h=$(cd "$HERE/ferretdb" && files_hash main.go go.mod go.sum)
+    if [[ -x $bin && -f $stamp && $(<"$stamp") == "$h" ]]; then return; fi
+    log "building FerretDB (go build; first time takes a minute or two)"
+    (cd "$HERE/ferretdb" && go build -buildvcs=false -trimpath -o "$bin" .) \
+        >"$LOCAL/logs/ferretdb-install.log" 2>&1 ||
+        die "go build failed; see $(relpath "$LOCAL/logs/ferretdb-install.log")"
+    echo "$h" >"$stamp"
+}
+
+install_mailpit() {
+    local bin=$LOCAL/bin/mailpit stamp=$LOCAL/bin/mailpit.version
+    if [[ -x $bin && -f $stamp && $(<"$stamp") == "$MAILPIT_VERSION" ]]; then return; fi
+    log "building Mailpit $MAILPIT_VERSION (go install; first time takes a minute)"
+    (cd "$LOCAL" && GOBIN=$LOCAL/bin go install "github.com/axllent/mailpit@$MAILPIT_VERSION") \
+        >"$LOCAL/logs/mailpit-install.log" 2>&1 ||
+        die "go install failed; see $(relpath "$LOCAL/logs/mailpit-install.log")"
+    echo "$MAILPIT_VERSION" >"$stamp"
+}
+
+install_part() {
+    case $1 in
+    kafka | ferretdb | mailpit) "install_$1" ;;
+    gateway) ;; # nginx comes from install_tools
+    *) install_venv ;;
+    esac
+}
+
+cmd_install() {
+    install_tools
+    install_uv
+    install_venv
+    install_kafka
+    install_ferretdb
+    install_mailpit
+}
+
+# ---------------------------------------------------------------- process helpers
+
+# Alive and not a zombie (PID 1 here may take seconds to reap an exited child).
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+tcp_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; }
+
+# What /proc/<pid>/cmdline must contain, so a stale pid file never matches a reused pid.
+cmd_marker() {
+    case $1 in
+    kafka) echo "kafka.Kafka" ;;
+    ferretdb) echo "ferretdb-local" ;;
+    mailpit) echo "$LOCAL/bin/mailpit" ;;
+    gateway) echo "nginx" ;;
+    *) echo "-m $1" ;;
+    esac
+}
+
+# Pid of the part if it is running (and ours), else nothing; returns 1 when not running.
+running_pid() {
+    local f pid
+    f=$(pidfile "$1")
+    [[ -f $f ]] || return 1
+    pid=$(<"$f")
+    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$(cmd_marker "$1")" || return 1
+    echo "$pid"
+}
+
+part_ports() {
+    case $1 in
+    kafka) echo "9092 9093" ;;
+    ferretdb) echo 27017 ;;
+    mailpit) echo "8025 1025" ;;
+    gateway) echo "$GATEWAY_PORT" ;;
+    *) echo "${SERVICE_PORT[$1]}" ;;
+    esac
+}
+
+healthy() {
+    case $1 in
+    kafka) tcp_open 9092 && grep -q "Kafka Server started" "$(logfile kafka)" ;;
+    ferretdb) tcp_open 27017 ;;
+    mailpit) http_ok http://127.0.0.1:8025/api/v1/info ;;
+    gateway) http_ok "http://127.0.0.1:$GATEWAY_PORT/gateway/healthz" ;;
+    *) http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/readyz" ;;
+    esac
+}
+
+health_timeout() {
+    case $1 in
+    kafka) echo 120 ;;
+    ferretdb | mailpit | gateway) echo 30 ;;
+    *) echo 60 ;;
+    esac
+}
+
+# Start detached in its own session (survives this shell, killable as a group), output to its log.
+# fd 9 (the stack lock) is closed so the child never holds it.
+launch() {
+    local part=$1 log
+    shift
+    log=$(logfile "$part")
+    if [[ -f $log ]]; then mv -f "$log" "$log.1"; fi # keep the previous run's log
+    (cd "$ROOT" && exec setsid "$@" >"$log" 2>&1 </dev/null 9>&-) &
+    echo $! >"$(pidfile "$part")"
+}
+
+wait_healthy() {
+    local part=$1 t end
+    t=$(health_timeout "$part")
+    end=$((SECONDS + t))
+    until healthy "$part"; do
+        if ! running_pid "$part" >/dev/null; then
+            tail -n 20 "$(logfile "$part")" >&2 || true
+            die "$part exited during start-up; see $(relpath "$(logfile "$part")")"
+        fi
+        if ((SECONDS >= end)); then
+            tail -n 20 "$(logfile "$part")" >&2 || true
+            die "$part not healthy after ${t}s; see $(relpath "$(logfile "$part")")"
+        fi
+        sleep 0.3
+    done
+}
+
+stop_part() {
+    local part=$1 pid end
+    if ! pid=$(running_pid "$part"); then
+        rm -f "$(pidfile "$part")"
+        return
+    fi
+    log "stopping $part (pid $pid)"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    end=$((SECONDS + 30))
+    while alive "$pid"; do
+        if ((SECONDS >= end)); then
+            log "$part ignored SIGTERM for 30s: SIGKILL"
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+            end=$((SECONDS + 5))
+            while alive "$pid" && ((SECONDS < end)); do sleep 0.1; done
+            break
+        fi
+        sleep 0.2
+    done
+    rm -f "$(pidfile "$part")"
+}
+
+check_ports_free() {
+    local p
+    for p in $(part_ports "$1"); do
+        if tcp_open "$p"; then
+            die "$1: port $p is already taken by a process this script did not start: $(ss -ltnpH "sport = :$p" 2>/dev/null | head -1)"
+        fi
+    done
+}
+
+# ---------------------------------------------------------------- parts
+
+start_kafka() {
+    local data=$LOCAL/data/kafka conf=$LOCAL/kafka/server.properties cp java
+    cp=$(<"$(kafka_cp)")
+    # shellcheck disable=SC2016 # envsubst wants the literal variable list
+    KAFKA_DATA_DIR=$data envsubst '${KAFKA_DATA_DIR}' <"$HERE/kafka/server.properties.template" >"$conf"
+    java=(java -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+        "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.xml" -cp "$cp")
+    # Format storage on first start only; later starts reuse the data.
+    if [[ ! -f $data/meta.properties ]]; then
+        log "formatting Kafka storage in $(relpath "$data")"
+        mkdir -p "$data"
+        "${java[@]}" kafka.tools.StorageTool format --standalone -t "$KAFKA_CLUSTER_ID" -c "$conf" \
+            >"$LOCAL/logs/kafka-format.log" 2>&1 ||
+            die "Kafka storage format failed; see $(relpath "$LOCAL/logs/kafka-format.log")"
+    fi
+    launch kafka "${java[@]}" kafka.Kafka "$conf"
+}
+
+start_ferretdb() {
+    launch ferretdb "$LOCAL/bin/ferretdb-local" -listen-addr 127.0.0.1:27017 -sqlite-dir "$LOCAL/data/ferretdb"
+}
+
+start_mailpit() {
+    mkdir -p "$LOCAL/data/mailpit"
+    launch mailpit "$LOCAL/bin/mailpit" --database "$LOCAL/data/mailpit/mailpit.db" \
+        --listen 127.0.0.1:8025 --smtp 127.0.0.1:1025 --smtp-auth-accept-any --smtp-auth-allow-insecure --smtp-disable-rdns \
+        --disable-version-check --max 5000
+}
+
+# Renders both templates into .local/gateway/ (only our variables: nginx's own $vars stay).
+render_gateway() {
+    # shellcheck disable=SC2016 # envsubst wants the literal variable list
+    local vars='${GATEWAY_PORT} ${IDENTITY_UPSTREAM} ${LINES_UPSTREAM} ${BILLING_UPSTREAM} ${NOTIFIER_UPSTREAM} ${RENDERING_UPSTREAM} ${PORTAL_ROOT}'
+    mkdir -p "$LOCAL/gateway/tmp"
+    (
+        export GATEWAY_PORT PORTAL_ROOT=$ROOT/portal
+        export IDENTITY_UPSTREAM=127.0.0.1:${SERVICE_PORT[identity]} LINES_UPSTREAM=127.0.0.1:${SERVICE_PORT[lines]}
+        export BILLING_UPSTREAM=127.0.0.1:${SERVICE_PORT[billing]} NOTIFIER_UPSTREAM=127.0.0.1:${SERVICE_PORT[notifier]}
+        export RENDERING_UPSTREAM=127.0.0.1:${SERVICE_PORT[rendering]}
+        envsubst "$vars" <"$ROOT/deploy/gateway/gateway.conf.template" >"$LOCAL/gateway/gateway.conf"
+        envsubst "$vars" <"$ROOT/deploy/gateway/nginx-local.conf.template" >"$LOCAL/gateway/nginx.conf"
+    )
+}
+
+start_gateway() {
+    local cmd=(/usr/sbin/nginx -p "$LOCAL/" -c "$LOCAL/gateway/nginx.conf" -e "$LOCAL/logs/gateway.log")
+    # As root, workers run as root too: a clone under /root is unreadable to nobody/www-data.
+    if [[ $EUID -eq 0 ]]; then cmd+=(-g "user root;"); fi
+    "${cmd[@]}" -t -q || die "gateway config invalid (nginx -t above)"
+    launch gateway "${cmd[@]}"
+}
+
+# Desired environment of a service, one KEY=VALUE a line (written to .local/run/<svc>.env).
+service_env() {
+    local svc=$1
+    cat <<EOF
+PATH=$ROOT/.venv/bin:/usr/local/bin:/usr/bin:/bin
+HOME=${HOME:-$ROOT}
+LANG=C.UTF-8
+PYTHONUNBUFFERED=1
+SERVICE_NAME=$svc
+HTTP_HOST=127.0.0.1
+HTTP_PORT=${SERVICE_PORT[$svc]}
+KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
+MONGODB_URL=mongodb://127.0.0.1:27017/
+MONGODB_DATABASE=$svc
+APP_ENV=${APP_ENV:-development}
+LOG_LEVEL=${LOG_LEVEL:-INFO}
+PORTAL_BASE_URL=http://127.0.0.1:$GATEWAY_PORT
+EOF
+    case $svc in
+    identity)
+        echo "OPERATOR_EMAIL=$OPERATOR_EMAIL"
+        echo "OPERATOR_PASSWORD=$(operator_password)"
+        if [[ -n ${CAPTCHA_TEST_ANSWER+x} ]]; then echo "CAPTCHA_TEST_ANSWER=$CAPTCHA_TEST_ANSWER"; fi
+        ;;
+    notifier)
+        echo "SMTP_HOST=127.0.0.1"
+        echo "SMTP_PORT=1025"
+        echo "MAIL_FROM=Mi Claro <no-responder@demo.ec>"
+        echo "BRAND_NAME=Mi Claro"
+        ;;
+    esac
+}
+
+# OPERATOR_PASSWORD from the caller, else generated once and kept in .local/operator-password.
+operator_password() {
+    if [[ -n ${OPERATOR_PASSWORD:-} ]]; then
+        echo "$OPERATOR_PASSWORD"
+        return
+    fi
+    local f=$LOCAL/operator-password
+    if [[ ! -s $f ]]; then
+        (umask 077 && python3 -c 'import secrets;print(secrets.token_urlsafe(16))' >"$f")
+    fi
+    cat "$f"
+}
+
+service_buildable() { [[ -f $ROOT/services/$1/src/$1/__main__.py && -x $ROOT/.venv/bin/python ]]; }
+
+start_service() {
+    local svc=$1 envf=$LOCAL/run/$1.env
+    local -a envs
+    (umask 077 && service_env "$svc" >"$envf") # holds the operator password
+    mapfile -t envs <"$envf"
+    launch "$svc" env -i "${envs[@]}" "$ROOT/.venv/bin/python" -m "$svc"
+}
+
+# Why a running service must be restarted (empty: it is current).
+service_stale() {
+    local svc=$1 envf=$LOCAL/run/$1.env pidf
+    pidf=$(pidfile "$svc")
+    if [[ ! -f $envf ]] || [[ $(service_env "$svc" | sha256sum) != $(sha256sum <"$envf") ]]; then
+        echo "environment changed"
+    elif [[ -n $(find "$ROOT/services/$svc/src" "$ROOT"/libs/*/src "$ROOT/uv.lock" -newer "$pidf" \
+        \( -name '*.py' -o -name uv.lock \) -print -quit 2>/dev/null) ]]; then
+        echo "code changed"
+    fi
+}
+
+# Start one part unless it is already running, healthy and current.
+start_part() {
+    local part=$1 why
+    install_part "$part"
+    if is_service "$part" && ! service_buildable "$part"; then
+        log "skipping $part (not built yet)"
+        return
+    fi
+    if running_pid "$part" >/dev/null; then
+        if is_service "$part"; then why=$(service_stale "$part"); else why=; fi
+        if [[ $part == gateway ]]; then
+            local before
+            before=$(cat "$LOCAL"/gateway/*.conf 2>/dev/null | sha256sum)
+            render_gateway
+            [[ $(cat "$LOCAL"/gateway/*.conf | sha256sum) == "$before" ]] || why="config changed"
+        fi
+        if [[ -z $why ]] && healthy "$part"; then
+            log "$part: already running"
+            return
+        fi
+        log "$part: restarting (${why:-not healthy})"
+        stop_part "$part"
+    fi
+    check_ports_free "$part"
+    log "starting $part"
+    case $part in
+    kafka | ferretdb | mailpit) "start_$part" ;;
+    gateway) render_gateway && start_gateway ;;
+    *) start_service "$part" ;;
+    esac
+    wait_healthy "$part"
+    log "$part: healthy"
+}
+
+part_exists() {
+    [[ " $INFRA gateway " == *" $1 "* ]] || is_service "$1" || die "unknown part '$1' (parts: $(all_parts))"
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_up() {
+    local t0=$SECONDS p
+    cmd_install
+    for p in $(all_parts); do start_part "$p"; done
+    echo
+    echo "Portal:   http://127.0.0.1:$GATEWAY_PORT/"
+    echo "Mailpit:  http://127.0.0.1:8025/"
+    echo "Operator: $OPERATOR_EMAIL / $(operator_password)"
+    echo "(up took $((SECONDS - t0))s)"
+}
+
+cmd_down() {
+    local p
+    # Every service with a pid file, even one no longer listed in SERVICES.
+    for p in "${!SERVICE_PORT[@]}"; do stop_part "$p"; done
+    for p in gateway mailpit ferretdb kafka; do stop_part "$p"; done
+}
+
+cmd_status() {
+    local p pid state rc=0
+    for p in $(all_parts); do
+        if pid=$(running_pid "$p"); then
+            if healthy "$p"; then state="running  healthy    pid $pid"; else state="running  UNHEALTHY  pid $pid" rc=1; fi
+        elif is_service "$p" && ! service_buildable "$p"; then
+            state="not built"
+        else
+            state="stopped" rc=1
+        fi
+        printf '%-10s %-36s %s\n' "$p" "$state" "$(relpath "$(logfile "$p")")"
+    done
+    return $rc
+}
+
+cmd_logs() {
+    local part=${1:?usage: stack.sh logs <part> [-f]} f
+    part_exists "$part"
+    f=$(logfile "$part")
+    [[ -f $f ]] || die "no log yet: $(relpath "$f")"
+    if [[ ${2:-} == -f ]]; then exec tail -n 100 -F "$f"; else tail -n "${LINES_TO_SHOW:-100}" "$f"; fi
+}
+
+usage() {
+    sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 2
+}
+
+main() {
+    local sub=${1:-}
+    [[ -n $sub ]] || usage
+    shift
+    mkdir -p "$LOCAL"/{bin,run,logs,gateway,kafka} "$LOCAL"/data/{kafka,ferretdb,mailpit}
+    case $sub in
+    status) cmd_status; return ;;
+    logs) cmd_logs "$@"; return ;;
+    install | up | down | start | stop | restart) ;;
+    *) usage ;;
+    esac
+    # One mutating command at a time (two `up`s at once would race on pid files).
+    exec 9>"$LOCAL/run/stack.lock"
+    flock -w 900 9 || die "another stack.sh is still running"
+    case $sub in
+    install) cmd_install ;;
+    up) cmd_up ;;
+    down) cmd_down ;;
+    start | stop | restart)
+        local part=${1:?usage: stack.sh $sub <part>}
+        part_exists "$part"
+        if [[ $sub != stop ]]; then install_tools; fi
+        [[ $sub == start ]] || stop_part "$part"
+        [[ $sub == stop ]] || start_part "$part"
+        ;;
+    esac
+}
+
+main "$@"

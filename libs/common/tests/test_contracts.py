@@ -1,0 +1,88 @@
+"""Event envelope, CloudEvents headers, log masking and the API error shape."""
+
+import json
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from common import context
+from common.contracts import ALL_EVENTS, ActivationRequested, UserRegistered
+from common.contracts.identity import UserProfile
+from common.errors import ApiError, install_error_handlers
+from common.logging import mask
+
+PROFILE = UserProfile(
+    user_id="u1",
+    email="ana@correo.com",
+    given_names="Ana",
+    surnames="Quispe",
+    id_type="cedula",
+    id_number="1714307103",
+)
+
+
+def test_envelope_and_cloudevents_headers() -> None:
+    context.bind("4bf92f3577b34da6a3ce929d0e0e4736", "cause-1")
+    event = UserRegistered(data=PROFILE)
+    headers = event.cloudevents_headers()
+    assert event.correlation_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert event.causation_id == "cause-1"
+    assert headers["ce_id"] == str(event.event_id)
+    assert headers["ce_type"] == "identity.user_registered"
+    assert headers["ce_source"] == "/identity"
+    assert headers["traceparent"].startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+    doc = event.to_document()
+    assert doc["topic"] == "identity.user-registered" and doc["key"] == "u1"
+    assert UserRegistered.model_validate_json(doc["payload"]) == event
+
+
+def test_traceparent_from_non_hex_correlation_is_valid() -> None:
+    context.bind("not-hex correlation")
+    parts = UserRegistered(data=PROFILE).cloudevents_headers()["traceparent"].split("-")
+    assert len(parts[1]) == 32 and len(parts[2]) == 16 and parts[3] == "01"
+
+
+def test_every_event_has_its_own_topic_and_type() -> None:
+    topics = [e.topic for e in ALL_EVENTS]
+    assert len(set(topics)) == len(topics)
+    assert all(t.count(".") == 1 and t == t.lower() for t in topics)
+    assert ActivationRequested.sensitive and not UserRegistered.sensitive
+
+
+def test_old_consumers_ignore_new_optional_fields() -> None:
+    payload = json.loads(UserRegistered(data=PROFILE).model_dump_json())
+    payload["new_field"] = 1
+    payload["data"]["another"] = "x"
+    assert UserRegistered.model_validate(payload).data.user_id == "u1"
+
+
+def test_mask_hides_emails_and_id_numbers() -> None:
+    masked = mask("usuario ana.quispe@correo.com cédula 1714307103 tel 0991234567")
+    assert "ana.quispe" not in masked and "1714307103" not in masked and "0991234567" not in masked
+    assert "@correo.com" in masked
+
+
+class Body(BaseModel):
+    amount: int
+
+
+def test_error_shape() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/x")
+    async def x(body: Body) -> dict[str, int]:
+        if body.amount < 0:
+            raise ApiError(409, "conflict", "Ya existe.", {"amount": "Repetido."})
+        return {"amount": body.amount}
+
+    client = TestClient(app)
+    assert client.post("/x", json={"amount": -1}).json() == {
+        "error": {"code": "conflict", "message": "Ya existe.", "fields": {"amount": "Repetido."}}
+    }
+    invalid = client.post("/x", json={"amount": "mucho"})
+    assert invalid.status_code == 422
+    assert invalid.json()["error"]["fields"] == {"amount": "Debe ser un número entero."}
+    missing = client.get("/nada")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
