@@ -1,0 +1,1 @@
+"""notifier: emails (and later SMS) with one delivery record per event and channel."""

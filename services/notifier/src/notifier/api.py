@@ -1,0 +1,113 @@
+"""notifier's HTTP API: delivery lookup for operators (role ``operator``)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from common.auth import Principal, RemoteJwks, TokenVerifier, bearer_token
+from common.errors import ApiError, InvalidInput
+from notifier.domain.deliveries import Delivery
+from notifier.store import DeliveryStore
+
+router = APIRouter(prefix="/v1", tags=["notifier"])
+
+
+@dataclass
+class Api:
+    deliveries: DeliveryStore
+    verifier: TokenVerifier
+
+
+def api(request: Request) -> Api:
+    return request.app.state.api  # type: ignore[no-any-return]
+
+
+Ctx = Annotated[Api, Depends(api)]
+
+
+def jwks_verifier(url: str) -> TokenVerifier:
+    """Verify identity's access tokens against its JWKS; identity down → 503, not 500."""
+    keys = RemoteJwks(url)
+
+    async def key_for(kid: str) -> Any:
+        try:
+            return await keys(kid)
+        except httpx.HTTPError:
+            raise ApiError(
+                503,
+                "auth_unavailable",
+                "No podemos verificar tu sesión en este momento. Intenta nuevamente.",
+            ) from None
+
+    return TokenVerifier(key_for)
+
+
+async def operator(request: Request, ctx: Ctx) -> Principal:
+    principal: Principal = await ctx.verifier.verify(bearer_token(request))
+    if not principal.has_role("operator"):
+        raise ApiError(403, "forbidden", "No tienes permiso para esta acción.")
+    return principal
+
+
+Operator = Annotated[Principal, Depends(operator)]
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    source_event_id: str
+    source_event_type: str
+    channel: str
+    template: str
+    recipient: str
+    user_id: str | None
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    provider_message_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    failed_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> "DeliveryOut":
+        # Never the payload: it holds the single-use link while the delivery is open.
+        return cls(
+            delivery_id=delivery.delivery_id,
+            source_event_id=delivery.source_event_id,
+            source_event_type=delivery.source_event_type,
+            channel=delivery.channel,
+            template=delivery.template,
+            recipient=delivery.recipient,
+            user_id=delivery.user_id,
+            status=delivery.status.value,
+            attempts=delivery.attempts,
+            last_error=delivery.last_error,
+            next_attempt_at=delivery.next_attempt_at,
+            provider_message_id=delivery.provider_message_id,
+            created_at=delivery.created_at,
+            updated_at=delivery.updated_at,
+            sent_at=delivery.sent_at,
+            failed_at=delivery.failed_at,
+        )
+
+
+@router.get("/deliveries", response_model=list[DeliveryOut])
+async def list_deliveries(
+    _: Operator,
+    ctx: Ctx,
+    event_id: Annotated[str | None, Query(max_length=100)] = None,
+    recipient: Annotated[str | None, Query(max_length=320)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryOut]:
+    """Deliveries of one source event, or to one address (newest first)."""
+    if not (event_id or recipient):
+        message = "Indica event_id o recipient."
+        raise InvalidInput({"event_id": message, "recipient": message})
+    found = await ctx.deliveries.search(source_event_id=event_id, recipient=recipient, limit=limit)
+    return [DeliveryOut.of(d) for d in found]

@@ -1,0 +1,148 @@
+"""The Delivery aggregate: one per (source event, channel); its states and the events they raise.
+
+    pending ──send ok──────────────► sent
+       │  └──5xx / unusable─────────► failed
+       └──4xx / down──► retrying ──► sent | failed (5xx, or too many attempts)
+                           ▲   │
+                           └───┘ (again, later)
+
+``payload`` holds what is needed to render the message again (it includes the single-use link,
+a secret): it is kept only while the delivery can still be sent and dropped once it is final.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from common.contracts.base import Event
+from common.contracts.notifier import DeliveryData, NotificationDelivered, NotificationFailed
+from common.logging import mask
+from notifier.domain.backoff import RetryPolicy
+from notifier.domain.errors import DeliveryError
+
+Channel = Literal["email", "sms"]
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    RETRYING = "retrying"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+class InvalidTransition(Exception):
+    """A final delivery (sent or failed) does not change any more."""
+
+
+@dataclass
+class Delivery:
+    delivery_id: str
+    source_event_id: str
+    source_event_type: str
+    channel: Channel
+    template: str
+    recipient: str
+    user_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    provider_message_id: str | None = None
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None
+    correlation_id: str | None = None
+    payload: dict[str, Any] | None = None
+    # Raised by the transitions, written to the delivery's outbox with the new state.
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        delivery_id: str,
+        source_event_id: str,
+        source_event_type: str,
+        channel: Channel,
+        template: str,
+        recipient: str,
+        user_id: str | None,
+        payload: dict[str, Any],
+        now: datetime,
+        correlation_id: str | None,
+    ) -> "Delivery":
+        return cls(
+            delivery_id=delivery_id,
+            source_event_id=source_event_id,
+            source_event_type=source_event_type,
+            channel=channel,
+            template=template,
+            recipient=recipient,
+            user_id=user_id,
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
+            correlation_id=correlation_id,
+            payload=payload,
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status not in OPEN_STATUSES
+
+    @property
+    def recipient_masked(self) -> str:
+        return str(mask(self.recipient))
+
+    def mark_sent(self, provider_message_id: str, now: datetime) -> None:
+        self._must_be_open()
+        self.attempts += 1
+        self.status = DeliveryStatus.SENT
+        self.provider_message_id = provider_message_id
+        self.sent_at = self.updated_at = now
+        self.next_attempt_at = None
+        self.last_error = None
+        self.payload = None
+        self.events.append(NotificationDelivered(data=self._data()))
+
+    def attempt_failed(
+        self, error: DeliveryError, now: datetime, policy: RetryPolicy, rand: float
+    ) -> None:
+        """Record a failed attempt: retry later if it may help, else fail for good."""
+        self._must_be_open()
+        self.attempts += 1
+        self.last_error = error.describe()[:500]
+        self.updated_at = now
+        if error.transient and not policy.gives_up_after(self.attempts):
+            self.status = DeliveryStatus.RETRYING
+            self.next_attempt_at = now + policy.delay(self.attempts, rand)
+            return
+        if error.transient:
+            self.last_error = f"gave up after {self.attempts} attempts: {self.last_error}"[:500]
+        self.status = DeliveryStatus.FAILED
+        self.failed_at = now
+        self.next_attempt_at = None
+        self.payload = None
+        self.events.append(NotificationFailed(data=self._data(error=mask(self.last_error))))
+
+    def _must_be_open(self) -> None:
+        if self.is_final:
+            raise InvalidTransition(f"delivery {self.delivery_id} is already {self.status}")
+
+    def _data(self, error: str | None = None) -> DeliveryData:
+        return DeliveryData(
+            delivery_id=self.delivery_id,
+            channel=self.channel,
+            template=self.template,
+            source_event_id=self.source_event_id,
+            source_event_type=self.source_event_type,
+            recipient_masked=self.recipient_masked,
+            attempts=self.attempts,
+            provider_message_id=self.provider_message_id,
+            error=error,
+        )

@@ -1,0 +1,124 @@
+"""Which email an event gets, and the facts it shows (formatted for Ecuador, in Spanish)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any
+
+from common.contracts.identity import TokenMailData
+from notifier.domain.errors import PermanentDeliveryError
+
+# Ecuador (mainland) is UTC-5 all year, without daylight saving time.
+ECUADOR = timezone(timedelta(hours=-5), "ECT")
+
+
+class Template(StrEnum):
+    WELCOME = "welcome"  # sign-up: the seed's §1.2 email with the data entered + activation
+    ACTIVATION = "activation"  # a new activation link asked for from the portal
+    PASSWORD_RESET = "password_reset"
+
+
+SUBJECTS: dict[Template, str] = {
+    Template.WELCOME: "Bienvenido a {brand}: activa tu cuenta",
+    Template.ACTIVATION: "Activa tu cuenta de {brand}",
+    Template.PASSWORD_RESET: "Restablece tu contraseña de {brand}",
+}
+
+
+def template_for(event_type: str, reason: str) -> Template:
+    if event_type == "identity.password_reset_requested":
+        return Template.PASSWORD_RESET
+    if event_type == "identity.activation_requested":
+        return Template.WELCOME if reason == "registration" else Template.ACTIVATION
+    raise PermanentDeliveryError(f"no email template for {event_type}")
+
+
+def subject(template: Template, brand: str) -> str:
+    return SUBJECTS[template].format(brand=brand)
+
+
+@dataclass(frozen=True)
+class LinkMail:
+    """What a single-use-link email needs. ``link`` carries a secret token: never log it."""
+
+    given_names: str
+    surnames: str
+    email: str
+    link: str
+    issued_at: datetime
+    expires_at: datetime
+    reason: str
+
+    @classmethod
+    def from_event(cls, data: TokenMailData, issued_at: datetime) -> "LinkMail":
+        return cls(
+            given_names=data.given_names,
+            surnames=data.surnames,
+            email=data.email,
+            link=data.link,
+            issued_at=issued_at,
+            expires_at=data.expires_at,
+            reason=data.reason,
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "given_names": self.given_names,
+            "surnames": self.surnames,
+            "email": self.email,
+            "link": self.link,
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> "LinkMail":
+        try:
+            return cls(
+                given_names=str(payload["given_names"]),
+                surnames=str(payload["surnames"]),
+                email=str(payload["email"]),
+                link=str(payload["link"]),
+                issued_at=_aware(payload["issued_at"]),
+                expires_at=_aware(payload["expires_at"]),
+                reason=str(payload["reason"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PermanentDeliveryError(f"delivery payload unusable: {exc}") from None
+
+    def check(self) -> None:
+        """Refuse what must never be emailed (a non-web link could run script in a client)."""
+        if not self.link.startswith(("https://", "http://")):
+            raise PermanentDeliveryError("link is not an http(s) URL")
+        if not self.email or any(c in self.email for c in "\r\n<>,"):
+            raise PermanentDeliveryError("recipient address is not usable")
+
+    def validity(self) -> str:
+        """How long the link lasts, as people say it: "24 horas", "60 minutos", "2 días"."""
+        return describe_duration(self.expires_at - self.issued_at)
+
+    def expires_text(self) -> str:
+        local = self.expires_at.astimezone(ECUADOR)
+        return f"{local:%d/%m/%Y} a las {local:%H:%M}, hora de Ecuador"
+
+
+def describe_duration(span: timedelta) -> str:
+    minutes = max(1, round(span.total_seconds() / 60))
+    if minutes % (24 * 60) == 0 and minutes > 24 * 60:
+        return _plural(minutes // (24 * 60), "día", "días")
+    if minutes % 60 == 0:
+        return _plural(minutes // 60, "hora", "horas")
+    return _plural(minutes, "minuto", "minutos")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a datetime: {type(value).__name__}")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

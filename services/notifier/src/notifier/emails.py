@@ -1,0 +1,51 @@
+"""Render an email from its template (Jinja2, autoescaped HTML + plain text, Spanish)."""
+
+from dataclasses import dataclass
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from notifier.domain.messages import LinkMail, Template, subject
+from notifier.settings import NotifierSettings
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+
+
+class EmailRenderer:
+    def __init__(self, settings: NotifierSettings) -> None:
+        self._settings = settings
+        # Autoescape every .html template: names and addresses come from users (DESIGN §6).
+        # The .txt ones are plain text, where escaping would only garble the names.
+        self._env = Environment(
+            loader=PackageLoader("notifier", "templates"),
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, template: Template, mail: LinkMail) -> RenderedEmail:
+        mail.check()
+        settings = self._settings
+        title = subject(template, settings.brand_name)
+        values = {
+            "subject": title,
+            "brand_name": settings.brand_name,
+            "brand_color": settings.brand_color,
+            "support_text": settings.support_text,
+            "portal_base_url": settings.portal_base_url,
+            "given_names": mail.given_names,
+            "surnames": mail.surnames,
+            "email": mail.email,
+            "link": mail.link,
+            "validity": mail.validity(),
+            "expires_text": mail.expires_text(),
+        }
+        html = self._env.get_template(f"{template.value}.html").render(values)
+        text = self._env.get_template(f"{template.value}.txt").render(values)
+        return RenderedEmail(subject=title, html=html, text=text)

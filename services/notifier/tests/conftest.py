@@ -1,0 +1,164 @@
+"""Fixtures for the notifier's tests against real FerretDB / Kafka / Mailpit, and two tiny SMTP
+stand-ins for the failure paths: a server that refuses every recipient with 550, and a TCP
+forwarder that makes the real Mailpit "come back" on a port that refused connections before."""
+
+import asyncio
+import contextlib
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from common.database import Database
+from common.outbox import outbox_index
+from notifier.app import build
+from notifier.settings import NotifierSettings
+from notifier.store import INDEXES, OUTBOX_COLLECTIONS
+from tests.support import KAFKA, MONGODB
+
+MAILPIT_SMTP = ("127.0.0.1", 1025)
+
+
+def free_port() -> int:
+    """A port nothing listens on (connections to it are refused until someone binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def make_settings() -> AsyncIterator[Callable[..., NotifierSettings]]:
+    """Settings on a database of their own (dropped afterwards), fast retries."""
+    names: list[str] = []
+
+    def make(**overrides: Any) -> NotifierSettings:
+        name = f"notifier_test_{uuid.uuid4().hex[:10]}"
+        names.append(name)
+        values: dict[str, Any] = {
+            "mongodb_url": MONGODB,
+            "mongodb_database": name,
+            "kafka_bootstrap_servers": KAFKA,
+            "app_env": "test",
+            "retry_base_seconds": 0.05,
+            "retry_max_seconds": 0.2,
+            "retry_poll_seconds": 0.1,
+            "consumer_backoff_seconds": 0.05,
+            "outbox_poll_seconds": 0.1,
+            "smtp_timeout_seconds": 5.0,
+        }
+        return NotifierSettings(**(values | overrides))
+
+    yield make
+    database = Database(MONGODB, "admin")
+    try:
+        for name in names:
+            await database.client.drop_database(name)
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def make_app(
+    make_settings: Callable[..., NotifierSettings],
+) -> AsyncIterator[Callable[..., Awaitable[FastAPI]]]:
+    """The real app (not started): indexes created, so handlers can run under TestKafkaBroker."""
+    apps: list[FastAPI] = []
+
+    async def make(**overrides: Any) -> FastAPI:
+        app = build(make_settings(**overrides))
+        apps.append(app)
+        await app.state.runtime.database.ensure_indexes(
+            INDEXES + [outbox_index(c) for c in OUTBOX_COLLECTIONS]
+        )
+        return app
+
+    yield make
+    for app in apps:
+        await app.state.runtime.database.close()
+
+
+class RefusingSmtp:
+    """Answers like a real MTA until RCPT, which it refuses for good (550)."""
+
+    def __init__(self) -> None:
+        self.rcpts: list[str] = []
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+        self.port = int(self.server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 refuse.test ESMTP\r\n")
+        try:
+            while line := await reader.readline():
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    writer.write(b"250 refuse.test\r\n")
+                elif verb in (b"MAIL", b"RSET", b"NOOP"):
+                    writer.write(b"250 2.0.0 OK\r\n")
+                elif verb == b"RCPT":
+                    self.rcpts.append(line.decode().strip())
+                    writer.write(b"550 5.1.1 Recipient address rejected: User unknown\r\n")
+                elif verb == b"QUIT":
+                    writer.write(b"221 2.0.0 Bye\r\n")
+                    break
+                else:
+                    writer.write(b"502 5.5.2 Command not recognized\r\n")
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def stop(self) -> None:
+        if self.server:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+@pytest.fixture
+async def refusing_smtp() -> AsyncIterator[RefusingSmtp]:
+    server = RefusingSmtp()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def closed_port() -> Callable[[], int]:
+    return free_port
+
+
+@pytest.fixture
+def forwarder() -> Callable[..., contextlib.AbstractAsyncContextManager[None]]:
+    return forward
+
+
+@contextlib.asynccontextmanager
+async def forward(port: int, target: tuple[str, int] = MAILPIT_SMTP) -> AsyncIterator[None]:
+    """Listen on ``port`` and pipe every connection to ``target`` (the real Mailpit)."""
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        finally:
+            sink.close()
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*target)
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(session, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()

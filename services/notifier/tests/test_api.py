@@ -1,0 +1,135 @@
+"""GET /v1/deliveries: operators only (JWT verified against a JWKS), no payload, no token."""
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+
+from common.auth import TokenVerifier
+from notifier.domain.backoff import RetryPolicy
+from notifier.domain.deliveries import Delivery
+from notifier.domain.errors import PermanentDeliveryError
+
+pytestmark = pytest.mark.stack  # FerretDB
+
+KEY = Ed25519PrivateKey.generate()
+KID = "test-key"
+
+
+def token(roles: list[str], key: Ed25519PrivateKey = KEY) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": "identity",
+        "aud": "selfcare",
+        "sub": uuid.uuid4().hex,
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "exp": now + 300,
+        "roles": roles,
+    }
+    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": KID})
+
+
+async def key_for(kid: str) -> Any:
+    return KEY.public_key() if kid == KID else None
+
+
+async def seeded(make_app: Callable[..., Awaitable[FastAPI]], **overrides: Any) -> FastAPI:
+    app = await make_app(**overrides)
+    app.state.api.verifier = TokenVerifier(key_for)
+    store = app.state.notifier.deliveries
+    now = datetime.now(UTC)
+    for n, (event_id, address) in enumerate(
+        [("e-1", "Ana@Correo.ec"), ("e-2", "ana@correo.ec"), ("e-3", "otro@correo.ec")]
+    ):
+        delivery = Delivery.create(
+            delivery_id=f"d-{n}",
+            source_event_id=event_id,
+            source_event_type="identity.activation_requested",
+            channel="email",
+            template="welcome",
+            recipient=address,
+            user_id="u1",
+            payload={"link": "http://x/activar?token=SECRET"},
+            now=now,
+            correlation_id=None,
+        )
+        claim = await store.create_claimed(delivery, now, timedelta(seconds=60))
+        if n == 2:
+            delivery.attempt_failed(PermanentDeliveryError("no", 550), now, RetryPolicy(), 0.5)
+            assert await store.record(delivery, claim, now)
+    return app
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifier")
+
+
+async def test_operator_lists_deliveries_by_event_and_by_recipient(make_app: Any) -> None:
+    app = await seeded(make_app)
+    auth = {"Authorization": f"Bearer {token(['operator'])}"}
+    async with client(app) as http:
+        by_event = await http.get("/v1/deliveries", params={"event_id": "e-3"}, headers=auth)
+        by_recipient = await http.get(
+            "/v1/deliveries", params={"recipient": "ANA@correo.ec"}, headers=auth
+        )
+        nothing = await http.get("/v1/deliveries", params={"event_id": "nope"}, headers=auth)
+    assert by_event.status_code == 200
+    [row] = by_event.json()
+    assert row["delivery_id"] == "d-2" and row["status"] == "failed" and row["attempts"] == 1
+    assert row["last_error"] == "550 no" and row["recipient"] == "otro@correo.ec"
+    assert {r["source_event_id"] for r in by_recipient.json()} == {"e-1", "e-2"}
+    assert nothing.json() == []
+    for body in (by_event.text, by_recipient.text):
+        assert "payload" not in body and "SECRET" not in body and "outbox" not in body
+
+
+async def test_a_filter_is_required(make_app: Any) -> None:
+    app = await seeded(make_app)
+    async with client(app) as http:
+        response = await http.get(
+            "/v1/deliveries", headers={"Authorization": f"Bearer {token(['operator'])}"}
+        )
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"event_id", "recipient"}
+
+
+async def test_customers_get_403_and_strangers_401(make_app: Any) -> None:
+    app = await seeded(make_app)
+    forged = token(["operator"], key=Ed25519PrivateKey.generate())
+    async with client(app) as http:
+        customer = await http.get(
+            "/v1/deliveries",
+            params={"event_id": "e-1"},
+            headers={"Authorization": f"Bearer {token(['customer'])}"},
+        )
+        anonymous = await http.get("/v1/deliveries", params={"event_id": "e-1"})
+        bad = await http.get(
+            "/v1/deliveries",
+            params={"event_id": "e-1"},
+            headers={"Authorization": f"Bearer {forged}"},
+        )
+    assert customer.status_code == 403 and customer.json()["error"]["code"] == "forbidden"
+    assert anonymous.status_code == 401 and bad.status_code == 401
+    assert anonymous.headers["www-authenticate"] == "Bearer"
+
+
+async def test_jwks_unreachable_is_503_not_500(
+    make_app: Any, closed_port: Callable[[], int]
+) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/.well-known/jwks.json"
+    app = await make_app(identity_jwks_url=url)
+    async with client(app) as http:
+        response = await http.get(
+            "/v1/deliveries",
+            params={"event_id": "e-1"},
+            headers={"Authorization": f"Bearer {token(['operator'])}"},
+        )
+    assert response.status_code == 503
