@@ -324,6 +324,8 @@ start_gateway() {
 }
 
 # Desired environment of a service, one KEY=VALUE a line (written to .local/run/<svc>.env).
+# MONGODB_MAX_POOL_SIZE=1: FerretDB 1.24 does conditional updates as read-then-write, so only
+# one connection per process keeps compare-and-set updates atomic (see common/settings.py).
 service_env() {
     local svc=$1
     cat <<EOF
@@ -337,6 +339,7 @@ HTTP_PORT=${SERVICE_PORT[$svc]}
 KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
 MONGODB_URL=mongodb://127.0.0.1:27017/
 MONGODB_DATABASE=$svc
+MONGODB_MAX_POOL_SIZE=1
 APP_ENV=${APP_ENV:-development}
 LOG_LEVEL=${LOG_LEVEL:-INFO}
 PORTAL_BASE_URL=http://127.0.0.1:$GATEWAY_PORT

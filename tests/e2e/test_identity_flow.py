@@ -311,3 +311,15 @@ async def test_email_sent_once_when_smtp_comes_back(client: httpx.AsyncClient) -
     assert "/activar?token=" in mail["Text"]
     await asyncio.sleep(3)  # a second copy would have had time to arrive
     assert len(await mails_to(client, email)) == 1
+
+
+async def test_concurrent_refreshes_with_one_token_rotate_once(client: httpx.AsyncClient) -> None:
+    email, password = await active_user(client)
+    token = (await login(client, email, password)).json()["refresh_token"]
+    answers = await asyncio.gather(
+        *(
+            client.post(f"{IDENTITY}/sessions/refresh", json={"refresh_token": token})
+            for _ in range(5)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 401, 401, 401, 401]

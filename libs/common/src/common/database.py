@@ -25,9 +25,13 @@ PROCESSED_EVENTS_INDEX = Index(PROCESSED_EVENTS, [("consumer", 1), ("event_id", 
 
 
 class Database:
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, max_pool_size: int = 100) -> None:
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+            url,
+            tz_aware=True,
+            serverSelectionTimeoutMS=5000,
+            connectTimeoutMS=5000,
+            maxPoolSize=max_pool_size,
         )
         self.db: AsyncDatabase[dict[str, Any]] = self.client[name]
 

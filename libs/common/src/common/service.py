@@ -50,7 +50,9 @@ class Runtime:
         configure_logging(settings.service_name, settings.log_level)
         return cls(
             settings=settings,
-            database=Database(settings.mongodb_url, settings.database_name),
+            database=Database(
+                settings.mongodb_url, settings.database_name, settings.mongodb_max_pool_size
+            ),
             broker=create_broker(settings),
         )
 

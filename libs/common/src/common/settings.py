@@ -19,6 +19,10 @@ class ServiceSettings(BaseSettings):
     kafka_topic_replication: int = 1
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
     mongodb_database: str = ""
+    # FerretDB 1.24 (the local and CI database) runs a conditional update as a read and then a
+    # write, so two concurrent compare-and-set updates can both "win". One connection per
+    # process serialises them; the local stack sets 1. MongoDB is atomic per document.
+    mongodb_max_pool_size: int = 100
     portal_base_url: str = "http://127.0.0.1:8080"
     # Consumers retry a failing message this many times (exponential backoff) before the DLQ.
     consumer_max_attempts: int = 5
