@@ -37,4 +37,4 @@ docs:
 
 bench:
 	$(TEST_ENV) $(STACK) up
-	$(UV) run --frozen python bench/identity.py
+	PYTHONPATH=. $(UV) run --frozen python bench/identity.py

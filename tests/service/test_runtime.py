@@ -69,14 +69,22 @@ async def test_outbox_relay_publishes_with_cloudevents_headers_then_forgets(
     broker = create_broker(settings)
     await broker.connect()
     try:
-        relay = OutboxRelay(database, ["aggregates"], lambda e: publish_entry(broker, e), 0.1)
-        assert await relay.drain() == 1
-        assert await relay.drain() == 0  # published entries are gone from the document
+        relay = OutboxRelay(database, ["aggregates"], lambda e: publish_entry(broker, e), 30)
+        relay.notify("aggregates", "a1")
+        assert await relay.drain_written() == 1
+        assert await relay.sweep() == 0  # published entries are gone from the document
+        # A writer that died before telling its relay: the sweep finds its events.
+        orphan = ping_event_class(topic)(data=PingData(ping_id=uuid.uuid4().hex))
+        await aggregates.insert_one({"_id": "a2", "outbox": [orphan.to_document()]})
+        assert await relay.sweep() == 1
     finally:
         await broker.stop()
     doc = await aggregates.find_one({"_id": "a1"})
     assert doc is not None and doc["outbox"] == [] and doc["state"] == 1
 
+    assert (
+        await find_record(topic, orphan.key().encode())
+    ).value == orphan.model_dump_json().encode()
     record = await find_record(topic, event.key().encode())
     headers = headers_of(record)
     assert headers["ce_id"] == str(event.event_id)

@@ -46,7 +46,7 @@ async def make_settings() -> AsyncIterator[Callable[..., NotifierSettings]]:
             "retry_max_seconds": 0.2,
             "retry_poll_seconds": 0.1,
             "consumer_backoff_seconds": 0.05,
-            "outbox_poll_seconds": 0.1,
+            "outbox_sweep_seconds": 0.5,
             "smtp_timeout_seconds": 5.0,
         }
         return NotifierSettings(**(values | overrides))

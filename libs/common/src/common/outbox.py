@@ -1,11 +1,18 @@
 """In-document outbox (DESIGN §4): the state change and its events are one document update.
 
-A handler writes ``{"$set": ..., **outbox_push(event)}`` (or ``outbox=[...]`` on insert); the
-relay publishes what it finds with acks=all and then pulls exactly those entries. A crash between
-publish and pull republishes: delivery is at-least-once and every consumer is idempotent.
+A handler writes ``{"$set": ..., **outbox_push(event)}`` (or ``outbox=[...]`` on insert) and then
+tells the relay which document it wrote (``Runtime.events_written``). The relay publishes that
+document's entries with acks=all and then pulls exactly those entries. Documents written by a
+process that died before its relay got to them are found by a periodic sweep of the whole
+collection (and one at start-up). A crash between publish and pull republishes: delivery is
+at-least-once and every consumer is idempotent.
+
+Looking documents up by ``_id`` keeps the fast path cheap on every MongoDB-compatible server
+(FerretDB's SQLite backend filters anything else in memory).
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,36 +39,61 @@ def outbox_index(collection: str) -> Index:
 
 class OutboxRelay:
     def __init__(
-        self, database: Database, collections: list[str], publish: Publish, poll_seconds: float
+        self,
+        database: Database,
+        collections: list[str],
+        publish: Publish,
+        sweep_seconds: float,
     ) -> None:
         self._database = database
         self._collections = collections
         self._publish = publish
-        self._poll_seconds = poll_seconds
+        self._sweep_seconds = sweep_seconds
+        self._written: set[tuple[str, Any]] = set()
         self._wake = asyncio.Event()
 
-    def notify(self) -> None:
-        """Called after a local write with events, so they go out without waiting for a poll."""
+    def notify(self, collection: str, doc_id: Any) -> None:
+        """A local write added events to this document: publish them now."""
+        self._written.add((collection, doc_id))
         self._wake.set()
 
     async def run(self) -> None:
+        next_sweep = 0.0  # sweep at start-up: events left by a previous process
         while True:
+            self._wake.clear()
             try:
-                published = await self.drain()
+                if time.monotonic() >= next_sweep:
+                    await self.sweep()
+                    next_sweep = time.monotonic() + self._sweep_seconds
+                await self.drain_written()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 OUTBOX_ERRORS.inc()
                 log.exception("outbox_relay_error")
-                published = 0
-            if not published:
-                self._wake.clear()
+                await asyncio.sleep(1.0)  # Kafka or the database is down: do not spin
+                continue
+            if not self._written:
+                timeout = max(0.0, next_sweep - time.monotonic())
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                    await asyncio.wait_for(self._wake.wait(), timeout)
                 except TimeoutError:
                     pass
 
-    async def drain(self, batch: int = 200) -> int:
+    async def drain_written(self) -> int:
+        count = 0
+        while self._written:
+            collection, doc_id = self._written.pop()
+            try:
+                doc = await self._database[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+                if doc and doc.get(OUTBOX_FIELD):
+                    count += await self._publish_document(self._database[collection], doc)
+            except Exception:
+                self._written.add((collection, doc_id))  # keep it for the next round
+                raise
+        return count
+
+    async def sweep(self, batch: int = 500) -> int:
         count = 0
         for name in self._collections:
             collection = self._database[name]

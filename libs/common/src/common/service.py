@@ -56,10 +56,10 @@ class Runtime:
             broker=create_broker(settings),
         )
 
-    def events_written(self) -> None:
-        """Wake the outbox relay after a write that carried events."""
+    def events_written(self, collection: str, doc_id: Any) -> None:
+        """After a write that carried events: the relay publishes them right away."""
         if self.relay is not None:
-            self.relay.notify()
+            self.relay.notify(collection, doc_id)
 
     def topics(self) -> list[str]:
         consumed = [
@@ -120,7 +120,7 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], Any]:
             runtime.database,
             runtime.outbox_collections,
             lambda entry: publish_entry(runtime.broker, entry),
-            settings.outbox_poll_seconds,
+            settings.outbox_sweep_seconds,
         )
         tasks = [asyncio.create_task(runtime.relay.run(), name="outbox-relay")]
         tasks += [asyncio.create_task(loop(runtime), name=loop.__name__) for loop in runtime.loops]

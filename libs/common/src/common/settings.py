@@ -27,7 +27,8 @@ class ServiceSettings(BaseSettings):
     # Consumers retry a failing message this many times (exponential backoff) before the DLQ.
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
-    outbox_poll_seconds: float = 0.5
+    # Safety net for events whose writer died before publishing them (see common/outbox.py).
+    outbox_sweep_seconds: float = 30.0
     shutdown_grace_seconds: float = 15.0
 
     @property

@@ -25,7 +25,14 @@ from identity.domain.validation import (
 )
 from identity.settings import IdentitySettings
 from identity.signing import SigningKey
-from identity.store import CaptchaStore, ConcurrentUpdate, DuplicateUser, SessionStore, UserStore
+from identity.store import (
+    USERS,
+    CaptchaStore,
+    ConcurrentUpdate,
+    DuplicateUser,
+    SessionStore,
+    UserStore,
+)
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["identity"])
@@ -189,7 +196,7 @@ async def register(body: RegistrationIn, ctx: Ctx) -> RegistrationOut:
         await ctx.users.add(user)
     except DuplicateUser as dup:
         raise _duplicate(dup.field) from None
-    ctx.runtime.events_written()
+    ctx.runtime.events_written(USERS, user.user_id)
     log.info("user_registered", user_id=user.user_id)
     return RegistrationOut(user_id=user.user_id, status=user.status.value)
 
@@ -231,11 +238,13 @@ async def _with_user(
         if user is None:
             return None, None
         result = change(user)
+        has_events = bool(user.events)
         try:
             await ctx.users.save(user)
         except ConcurrentUpdate:
             continue
-        ctx.runtime.events_written()
+        if has_events:
+            ctx.runtime.events_written(USERS, user.user_id)
         return user, result
     raise ApiError(409, "conflict", "La cuenta está siendo modificada. Intenta nuevamente.")
 

@@ -34,7 +34,7 @@ from notifier.domain.messages import LinkMail, Template, template_for
 from notifier.emails import EmailRenderer
 from notifier.mailer import Mailer
 from notifier.settings import NotifierSettings
-from notifier.store import DeliveryStore, RecipientStore
+from notifier.store import DELIVERIES, DeliveryStore, RecipientStore
 
 log = get_logger(__name__)
 
@@ -144,7 +144,7 @@ async def attempt(ctx: Notifier, delivery: Delivery, claim_id: str) -> None:
     if not await _record(ctx, delivery, claim_id):
         log.warning("delivery_claim_lost", delivery_id=delivery.delivery_id)
         return
-    ctx.runtime.events_written()
+    ctx.runtime.events_written(DELIVERIES, delivery.delivery_id)
     NOTIFICATIONS.labels(delivery.channel, delivery.template, delivery.status.value).inc()
     log_event = {
         DeliveryStatus.SENT: log.info,

@@ -1,0 +1,18 @@
+"""Captcha answers: hashed per captcha, case- and space-insensitive; image and audio differ."""
+
+from identity.captchas import answer_hash, new_challenge
+
+
+def test_answer_hash_ignores_case_and_spaces_and_is_salted() -> None:
+    assert answer_hash("c1", "K7PX3") == answer_hash("c1", " k7p x3 ")
+    assert answer_hash("c1", "K7PX3") != answer_hash("c2", "K7PX3")
+    assert answer_hash("c1", "K7PX3") != answer_hash("c1", "K7PX4")
+    assert "K7PX3" not in answer_hash("c1", "K7PX3")
+
+
+async def test_challenge_is_a_png_and_a_wav() -> None:
+    challenge = await new_challenge()
+    image, audio = challenge.data_uris()
+    assert image.startswith("data:image/png;base64,") and audio.startswith("data:audio/wav;base64,")
+    assert challenge.image_png.startswith(b"\x89PNG") and challenge.audio_wav.startswith(b"RIFF")
+    assert len(challenge.image_answer) == 5 and challenge.audio_answer.isdigit()

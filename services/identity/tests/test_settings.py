@@ -1,0 +1,16 @@
+"""The captcha test answer is a test-only door: identity refuses it in production."""
+
+import pytest
+from pydantic import ValidationError
+
+from identity.settings import IdentitySettings
+
+
+def test_test_captcha_answer_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="CAPTCHA_TEST_ANSWER"):
+        IdentitySettings(app_env="production", captcha_test_answer="x")
+
+
+def test_test_captcha_answer_allowed_elsewhere() -> None:
+    assert IdentitySettings(app_env="test", captcha_test_answer="x").captcha_test_answer == "x"
+    assert IdentitySettings(app_env="production").captcha_test_answer is None
