@@ -18,7 +18,7 @@ status:
 
 # make logs part=kafka
 logs:
-	@test -n "$(part)" || { echo "usage: make logs part=<kafka|ferretdb|mailpit|gateway|<service>>"; exit 2; }
+	@test -n "$(part)" || { echo "usage: make logs part=<kafka|postgres|ferretdb|mailpit|gateway|<service>>"; exit 2; }
 	$(STACK) logs $(part)
 
 lint:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Local dev/test stack without Docker: Kafka (KRaft), FerretDB (SQLite), Mailpit, the Python
-# services and the nginx gateway, all as plain processes with state under <repo>/.local/.
+# Local dev/test stack without Docker: Kafka (KRaft), PostgreSQL, FerretDB (on PostgreSQL),
+# Mailpit, the Python services and the nginx gateway, all as plain processes with state under
+# <repo>/.local/.
 #
 #   stack.sh install | up | down | status | start|stop|restart <part> | logs <part> [-f]
 #
-# Parts: kafka ferretdb mailpit <services...> gateway. Every command is idempotent.
+# Parts: kafka postgres ferretdb mailpit <services...> gateway. Every command is idempotent.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -15,10 +16,17 @@ LOCAL=$ROOT/.local
 # STACK_SERVICES overrides it for one run (e.g. STACK_SERVICES= for the infrastructure only).
 SERVICES=${STACK_SERVICES-identity notifier}
 declare -A SERVICE_PORT=([identity]=8101 [lines]=8102 [billing]=8103 [notifier]=8104 [rendering]=8105)
-INFRA="kafka ferretdb mailpit"
+INFRA="kafka postgres ferretdb mailpit"
+# FerretDB's backend: postgresql (default: equality filters on any field run in SQL) or sqlite (the
+# old one, kept in .local/data/ferretdb; it filters every query but {_id: x} in Go, reading each document).
+FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
 
 UV_VERSION=0.13.8
 MAILPIT_VERSION=v1.33.1
+# PostgreSQL (Debian's server) listens on a unix socket only, no TCP: nothing to clash with a
+# system cluster on :5432. The port only names the socket file (.s.PGSQL.5433).
+PG_PORT=5433
+PG_DB=ferretdb
 # Fixed KRaft cluster id (base64url of "selfcare-local-1"): one local node, nothing to collide with.
 KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
 
@@ -125,6 +133,15 @@ install_ferretdb() {
     echo "$h" >"$stamp"
 }
 
+# Debian's PostgreSQL server (bookworm: 15). RUNLEVEL=1 in apt_install keeps the package's own
+# cluster on :5432 from being started; ours is a separate one (see pg_paths).
+install_postgres() {
+    if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then apt_install postgresql; fi
+    if [[ $EUID -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+        die "no 'postgres' system user (the postgresql package creates it); the server refuses to run as root"
+    fi
+}
+
 install_mailpit() {
     local bin=$LOCAL/bin/mailpit stamp=$LOCAL/bin/mailpit.version
     if [[ -x $bin && -f $stamp && $(<"$stamp") == "$MAILPIT_VERSION" ]]; then return; fi
@@ -137,7 +154,7 @@ install_mailpit() {
 
 install_part() {
     case $1 in
-    kafka | ferretdb | mailpit) "install_$1" ;;
+    kafka | postgres | ferretdb | mailpit) "install_$1" ;;
     gateway) ;; # nginx comes from install_tools
     *) install_venv ;;
     esac
@@ -148,6 +165,7 @@ cmd_install() {
     install_uv
     install_venv
     install_kafka
+    install_postgres
     install_ferretdb
     install_mailpit
 }
@@ -164,6 +182,7 @@ http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; }
 cmd_marker() {
     case $1 in
     kafka) echo "kafka.Kafka" ;;
+    postgres) pg_paths && echo "bin/postgres -D $PG_DATA " ;;
     ferretdb) echo "ferretdb-local" ;;
     mailpit) echo "$LOCAL/bin/mailpit" ;;
     gateway) echo "nginx" ;;
@@ -185,6 +204,7 @@ running_pid() {
 part_ports() {
     case $1 in
     kafka) echo "9092 9093" ;;
+    postgres) ;; # unix socket only
     ferretdb) echo 27017 ;;
     mailpit) echo "8025 1025" ;;
     gateway) echo "$GATEWAY_PORT" ;;
@@ -195,6 +215,7 @@ part_ports() {
 healthy() {
     case $1 in
     kafka) tcp_open 9092 && grep -q "Kafka Server started" "$(logfile kafka)" ;;
+    postgres) pg_paths && "$(pg_bin)/pg_isready" -q -t 2 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres ;;
     ferretdb) tcp_open 27017 ;;
     mailpit) http_ok http://127.0.0.1:8025/api/v1/info ;;
     gateway) http_ok "http://127.0.0.1:$GATEWAY_PORT/gateway/healthz" ;;
@@ -205,6 +226,7 @@ healthy() {
 health_timeout() {
     case $1 in
     kafka) echo 120 ;;
+    postgres) echo 60 ;; # may replay WAL after an unclean stop
     ferretdb | mailpit | gateway) echo 30 ;;
     *) echo 60 ;;
     esac
@@ -239,13 +261,16 @@ wait_healthy() {
 }
 
 stop_part() {
-    local part=$1 pid end
+    local part=$1 pid end sig=TERM
     if ! pid=$(running_pid "$part"); then
         rm -f "$(pidfile "$part")"
         return
     fi
+    # PostgreSQL: SIGTERM is a "smart" shutdown that waits for every client to leave (a psql left
+    # open would hold it until the SIGKILL below); SIGINT is "fast": disconnect, checkpoint, exit.
+    if [[ $part == postgres ]]; then sig=INT; fi
     log "stopping $part (pid $pid)"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid" 2>/dev/null || true
     end=$((SECONDS + 30))
     while alive "$pid"; do
         if ((SECONDS >= end)); then
@@ -289,8 +314,153 @@ start_kafka() {
     launch kafka "${java[@]}" kafka.Kafka "$conf"
 }
 
+# ---- PostgreSQL
+
+# Where the cluster lives (set once per shell): PG_DATA, PG_SOCK.
+# PostgreSQL refuses to run as root, so as root the server runs as Debian's `postgres` user and
+# needs to reach its directories: .local/data/postgres and .local/run/postgres when it can traverse
+# the clone, else (e.g. a clone under /root, mode 700) /var/lib/postgresql/selfcare-<hash of the
+# repo path> and its -run sibling, with symlinks at those .local/ paths. Not root: the current user.
+PG_DATA=
+pg_paths() {
+    [[ -z $PG_DATA ]] || return 0
+    local h link=$LOCAL/data/postgres
+    h=$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+    PG_DATA=$link PG_SOCK=$LOCAL/run/postgres
+    if [[ -L $link ]]; then
+        PG_DATA=$(readlink -f "$link") PG_SOCK=$PG_DATA-run
+    elif [[ $EUID -eq 0 ]] && id postgres >/dev/null 2>&1; then
+        if ! as_pg test -x "$LOCAL/data"; then
+            [[ ! -e $link ]] || die "$(relpath "$link") exists but the postgres user cannot reach it; remove it (disposable dev data)"
+            PG_DATA=/var/lib/postgresql/selfcare-$h PG_SOCK=/var/lib/postgresql/selfcare-$h-run
+        fi
+    fi
+    # A socket path holds at most 107 bytes: a very deep clone puts it under /tmp (PostgreSQL's own
+    # default place; the server touches it hourly so tmp cleaners leave it alone).
+    if ((${#PG_SOCK} + 16 > 107)); then PG_SOCK=/tmp/selfcare-pg-$h; fi
+}
+
+# Run a command as the server's user (root: drop to `postgres`; otherwise as is).
+as_pg() {
+    if [[ $EUID -eq 0 ]]; then
+        setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# Binaries of the cluster's major version (PG_VERSION), else of the newest one installed.
+pg_bin() {
+    local v
+    pg_paths
+    if [[ -f $PG_DATA/PG_VERSION ]]; then
+        v=$(<"$PG_DATA/PG_VERSION")
+        [[ -x /usr/lib/postgresql/$v/bin/postgres ]] ||
+            die "$PG_DATA was made by PostgreSQL $v, which is not installed; it holds disposable dev data: stop the stack and remove it"
+    else
+        v=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/postgres' 2>/dev/null | cut -d/ -f5 | sort -V | tail -1)
+        [[ -n $v ]] || die "PostgreSQL is not installed (stack.sh install does it)"
+    fi
+    echo "/usr/lib/postgresql/$v/bin"
+}
+
+# The server's command line (in CMD). Settings are for a throwaway dev/test cluster:
+#  - synchronous_commit=off: a commit returns before its WAL reaches the disk. Still safe against
+#    a crash of any process; a power loss may drop the last few hundred ms of commits (never
+#    corrupts). fsync stays on: fsync=off could corrupt the cluster on a power loss.
+#  - shared_buffers=128MB: PostgreSQL's default, stated so a bigger box does not change behaviour.
+#  - max_connections=200: FerretDB opens up to 50 per user pool; tests and psql add more.
+#  - listen_addresses='': no TCP at all; clients use the socket, in a 0700 directory.
+postgres_cmd() {
+    local bin
+    pg_paths
+    bin=$(pg_bin)
+    CMD=("$bin/postgres" -D "$PG_DATA" -c "port=$PG_PORT" -c listen_addresses= -c "unix_socket_directories=$PG_SOCK"
+        -c synchronous_commit=off -c shared_buffers=128MB -c max_connections=200)
+    if [[ $EUID -eq 0 ]]; then CMD=(setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "${CMD[@]}"); fi
+}
+
+# Symlink <link> -> <target> when the cluster lives outside .local/ (never over a real directory).
+pg_link() {
+    if [[ $1 != "$2" && ! (-d $2 && ! -L $2) ]]; then ln -sfn "$1" "$2"; fi
+}
+
+# Make directories, initdb on first start only, then launch. The log is opened by this script
+# and inherited, so the server user needs no access to .local/logs.
+start_postgres() {
+    local bin
+    pg_paths
+    bin=$(pg_bin)
+    mkdir -p "$PG_DATA" "$PG_SOCK"
+    if [[ $EUID -eq 0 ]]; then chown postgres:postgres "$PG_DATA" "$PG_SOCK"; fi
+    chmod 700 "$PG_DATA" "$PG_SOCK"
+    pg_link "$PG_DATA" "$LOCAL/data/postgres"
+    pg_link "$PG_SOCK" "$LOCAL/run/postgres"
+    if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+        log "initdb $PG_DATA"
+        # --auth=trust: no passwords. Acceptable here: the server has no TCP listener and its
+        # socket is in a 0700 directory, so only this user (and root) can connect.
+        # UTF8 + C locale: what FerretDB checks for (and the fastest collation).
+        as_pg "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C \
+            >"$LOCAL/logs/postgres-initdb.log" 2>&1 9>&- ||
+            die "initdb failed; see $(relpath "$LOCAL/logs/postgres-initdb.log")"
+    fi
+    postgres_cmd
+    printf '%q ' "${CMD[@]}" >"$LOCAL/run/postgres.cmd"
+    launch postgres "${CMD[@]}"
+}
+
+# After the server is up: FerretDB's database, created on first start (owner postgres).
+postgres_ready() {
+    local bin
+    bin=$(pg_bin)
+    if [[ -z $("$bin/psql" -X -qtA -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'") ]]; then
+        log "creating database $PG_DB"
+        "$bin/createdb" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -O postgres "$PG_DB"
+    fi
+}
+
+# ---- FerretDB
+
+# percent-encoding for a URL query value (the socket path), byte by byte.
+urlencode() {
+    local LC_ALL=C s=$1 out='' c i
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case $c in
+        [A-Za-z0-9/._~-]) out+=$c ;;
+        *) printf -v c '%%%02X' "'$c" && out+=$c ;;
+        esac
+    done
+    echo "$out"
+}
+
+ferretdb_cmd() {
+    CMD=("$LOCAL/bin/ferretdb-local" -listen-addr 127.0.0.1:27017 -handler "$FERRETDB_HANDLER")
+    case $FERRETDB_HANDLER in
+    postgresql) pg_paths && CMD+=(-postgresql-url "postgres://postgres@/$PG_DB?host=$(urlencode "$PG_SOCK")&port=$PG_PORT") ;;
+    sqlite) CMD+=(-sqlite-dir "$LOCAL/data/ferretdb") ;;
+    esac
+}
+
 start_ferretdb() {
-    launch ferretdb "$LOCAL/bin/ferretdb-local" -listen-addr 127.0.0.1:27017 -sqlite-dir "$LOCAL/data/ferretdb"
+    ferretdb_cmd
+    printf '%q ' "${CMD[@]}" >"$LOCAL/run/ferretdb.cmd"
+    launch ferretdb "${CMD[@]}"
+}
+
+# Why a running postgres/ferretdb must be restarted (empty: it is current): its command line
+# (settings, FERRETDB_HANDLER) differs from the one it was started with, or its binary is newer.
+infra_stale() {
+    local part=$1 f=$LOCAL/run/$1.cmd bin
+    "${part}_cmd"
+    if [[ ! -f $f || $(<"$f") != "$(printf '%q ' "${CMD[@]}")" ]]; then
+        echo "command line changed"
+        return
+    fi
+    if [[ $part == postgres ]]; then bin=$(pg_bin)/postgres; else bin=${CMD[0]}; fi
+    if [[ $bin -nt $(pidfile "$part") ]]; then echo "binary changed"; fi
 }
 
 start_mailpit() {
@@ -403,7 +573,9 @@ start_part() {
         return
     fi
     if running_pid "$part" >/dev/null; then
-        if is_service "$part"; then why=$(service_stale "$part"); else why=; fi
+        why=
+        if is_service "$part"; then why=$(service_stale "$part"); fi
+        if [[ $part == postgres || $part == ferretdb ]]; then why=$(infra_stale "$part"); fi
         if [[ $part == gateway ]]; then
             local before
             before=$(cat "$LOCAL"/gateway/*.conf 2>/dev/null | sha256sum)
@@ -420,11 +592,12 @@ start_part() {
     check_ports_free "$part"
     log "starting $part"
     case $part in
-    kafka | ferretdb | mailpit) "start_$part" ;;
+    kafka | postgres | ferretdb | mailpit) "start_$part" ;;
     gateway) render_gateway && start_gateway ;;
     *) start_service "$part" ;;
     esac
     wait_healthy "$part"
+    if [[ $part == postgres ]]; then postgres_ready; fi
     log "$part: healthy"
 }
 
@@ -449,7 +622,7 @@ cmd_down() {
     local p
     # Every service with a pid file, even one no longer listed in SERVICES.
     for p in "${!SERVICE_PORT[@]}"; do stop_part "$p"; done
-    for p in gateway mailpit ferretdb kafka; do stop_part "$p"; done
+    for p in gateway mailpit ferretdb postgres kafka; do stop_part "$p"; done
 }
 
 cmd_status() {
@@ -484,12 +657,16 @@ main() {
     local sub=${1:-}
     [[ -n $sub ]] || usage
     shift
-    mkdir -p "$LOCAL"/{bin,run,logs,gateway,kafka} "$LOCAL"/data/{kafka,ferretdb,mailpit}
+    mkdir -p "$LOCAL"/{bin,run,logs,gateway,kafka} "$LOCAL"/data/{kafka,mailpit}
     case $sub in
     status) cmd_status; return ;;
     logs) cmd_logs "$@"; return ;;
     install | up | down | start | stop | restart) ;;
     *) usage ;;
+    esac
+    case $FERRETDB_HANDLER in
+    postgresql | sqlite) ;;
+    *) die "FERRETDB_HANDLER must be postgresql or sqlite, not '$FERRETDB_HANDLER'" ;;
     esac
     # One mutating command at a time (two `up`s at once would race on pid files).
     exec 9>"$LOCAL/run/stack.lock"
