@@ -16,3 +16,11 @@ async def test_challenge_is_a_png_and_a_wav() -> None:
     assert image.startswith("data:image/png;base64,") and audio.startswith("data:audio/wav;base64,")
     assert challenge.image_png.startswith(b"\x89PNG") and challenge.audio_wav.startswith(b"RIFF")
     assert len(challenge.image_answer) == 5 and challenge.audio_answer.isdigit()
+
+
+async def test_concurrent_challenges_all_succeed() -> None:
+    import asyncio
+
+    challenges = await asyncio.gather(*(new_challenge() for _ in range(6)))
+    assert len({c.image_answer + c.audio_answer for c in challenges}) == 6
+    assert all(c.audio_wav.startswith(b"RIFF") for c in challenges)

@@ -156,6 +156,7 @@ def subscribe(
             group_id=group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            max_workers=settings.consumer_workers,
             title=f"{event.topic}:{group}",
             description=description or handler.__doc__,
         )(consume)

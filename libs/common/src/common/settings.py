@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     mongodb_max_pool_size: int = 100
     portal_base_url: str = "http://127.0.0.1:8080"
     # Consumers retry a failing message this many times (exponential backoff) before the DLQ.
+    # Partitions of a topic a consumer works on at once (order is kept within a partition).
+    consumer_workers: int = 3
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     # Safety net for events whose writer died before publishing them (see common/outbox.py).

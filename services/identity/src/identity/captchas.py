@@ -4,6 +4,7 @@ import asyncio
 import base64
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 
 from captcha.audio import AudioCaptcha
@@ -13,6 +14,8 @@ from captcha.image import ImageCaptcha
 _IMAGE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _IMAGE = ImageCaptcha(width=200, height=70)
 _AUDIO = AudioCaptcha()
+# Both generators fill caches lazily and are not thread-safe; their work holds the GIL anyway.
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,11 @@ async def new_challenge() -> Challenge:
     image_answer = "".join(secrets.choice(_IMAGE_ALPHABET) for _ in range(5))
     # The audio alternative speaks digits (the voices the package ships); either answer passes.
     audio_answer = "".join(secrets.choice("0123456789") for _ in range(5))
-    image, audio = await asyncio.gather(
-        asyncio.to_thread(lambda: _IMAGE.generate(image_answer, format="png").getvalue()),
-        asyncio.to_thread(lambda: bytes(_AUDIO.generate(audio_answer))),
-    )
+    return await asyncio.to_thread(_generate, image_answer, audio_answer)
+
+
+def _generate(image_answer: str, audio_answer: str) -> Challenge:
+    with _LOCK:
+        image = _IMAGE.generate(image_answer, format="png").getvalue()
+        audio = bytes(_AUDIO.generate(audio_answer))
     return Challenge(image_answer, audio_answer, image, audio)
