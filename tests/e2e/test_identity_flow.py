@@ -119,6 +119,14 @@ async def test_sign_up_activate_login_me(client: httpx.AsyncClient) -> None:
     log = (ROOT / ".local/logs/notifier.log").read_text()
     assert correlation in log
 
+    # Latency histograms by route template and status (/metrics is not exposed by the gateway).
+    metrics = (await client.get("http://127.0.0.1:8101/metrics")).text
+    assert (
+        'http_request_duration_seconds_count{method="POST",route="/v1/registrations",status="201"}'
+        in metrics
+    )
+    assert (await client.get(f"{GATEWAY}/api/identity/metrics")).status_code == 404
+
 
 async def test_duplicate_email_in_other_case_is_409(client: httpx.AsyncClient) -> None:
     email = unique_email()
