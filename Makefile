@@ -24,7 +24,7 @@ logs:
 lint:
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src
+	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src services/billing/src
 
 test:
 	$(TEST_ENV) $(STACK) up

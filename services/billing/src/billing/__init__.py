@@ -1,0 +1,1 @@
+"""billing service: accounts, subscriptions, charges, bill runs and SRI invoices."""
