@@ -1,1 +1,1 @@
-"""billing's domain: clave de acceso, fiscal money rounding, IVA and proration. No I/O."""
+"""billing's domain: clave de acceso, fiscal money, IVA, proration, invoice and its XML. No I/O."""

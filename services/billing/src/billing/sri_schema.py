@@ -1,0 +1,55 @@
+"""XSD validation of factura XML against SRI's schemas (reads files: not part of the domain).
+
+The SRI XSDs import ``xmldsig-core-schema.xsd`` by a relative location that SRI does not ship;
+it is resolved to the copy inside the ``xmlschema`` package, so loading never touches the network
+(``allow="local"`` also forbids any remote fetch).
+"""
+
+import os
+from functools import cache
+from pathlib import Path
+
+import xmlschema
+from lxml import etree
+
+DSIG_NAMESPACE = "http://www.w3.org/2000/09/xmldsig#"
+VERSIONS = ("1.1.0", "2.1.0")
+_DSIG_XSD = Path(xmlschema.__file__).parent / "schemas" / "DSIG" / "xmldsig-core-schema.xsd"
+
+
+def xsd_dir() -> Path:
+    """``SRI_XSD_DIR`` if set, else ``../shared/sri/xsd`` next to the repository root."""
+    override = os.environ.get("SRI_XSD_DIR")
+    if override:
+        return Path(override).resolve()
+    return (Path(__file__).parents[4] / ".." / "shared" / "sri" / "xsd").resolve()
+
+
+@cache
+def _schema(directory: Path, version: str) -> xmlschema.XMLSchema10:
+    return xmlschema.XMLSchema10(
+        str(directory / f"factura_V{version}.xsd"),
+        locations=[(DSIG_NAMESPACE, _DSIG_XSD.as_uri())],
+        allow="local",
+    )
+
+
+def factura_schema(version: str) -> xmlschema.XMLSchema10:
+    if version not in VERSIONS:
+        raise ValueError(f"no factura XSD for version {version!r}; known: {VERSIONS}")
+    return _schema(xsd_dir(), version)
+
+
+def validate_factura(xml: bytes) -> list[str]:
+    """Schema errors of a factura document (empty when valid), chosen by its version attribute."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed XML: {exc}"]
+    if root.tag != "factura":
+        return [f"root element must be factura, got {root.tag!r}"]
+    version = root.get("version")
+    if version not in VERSIONS:
+        return [f"unknown factura version {version!r}; known: {', '.join(VERSIONS)}"]
+    return [f"{error.path}: {error.reason}" for error in factura_schema(version).iter_errors(root)]
