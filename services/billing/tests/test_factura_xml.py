@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -267,3 +268,11 @@ def test_generated_invoices_are_valid_and_consistent(
     line_taxes = sum(Decimal(t.findtext("valor") or "") for t in root.iter("impuesto"))
     assert header_taxes == line_taxes
     assert Decimal(root.findtext("infoFactura/importeTotal") or "") == total_sin + header_taxes
+
+
+def test_packaged_schemas_match_the_shared_reference() -> None:
+    shared = Path(__file__).resolve().parents[3] / ".." / "shared" / "sri" / "xsd"
+    if not shared.is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    for packaged in sri_schema.PACKAGED_XSD_DIR.glob("*.xsd"):
+        assert packaged.read_bytes() == (shared / packaged.name).read_bytes(), packaged.name

@@ -17,12 +17,15 @@ VERSIONS = ("1.1.0", "2.1.0")
 _DSIG_XSD = Path(xmlschema.__file__).parent / "schemas" / "DSIG" / "xmldsig-core-schema.xsd"
 
 
+PACKAGED_XSD_DIR = Path(__file__).parent / "schemas"
+
+
 def xsd_dir() -> Path:
-    """``SRI_XSD_DIR`` if set, else ``../shared/sri/xsd`` next to the repository root."""
+    """``SRI_XSD_DIR`` if set, else the schemas shipped in this package."""
     override = os.environ.get("SRI_XSD_DIR")
     if override:
         return Path(override).resolve()
-    return (Path(__file__).parents[4] / ".." / "shared" / "sri" / "xsd").resolve()
+    return PACKAGED_XSD_DIR
 
 
 @cache
