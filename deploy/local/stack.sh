@@ -67,6 +67,7 @@ install_tools() {
     command -v curl >/dev/null || pkgs+=(curl)
     command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null || pkgs+=(maven)
+    command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
     if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi
