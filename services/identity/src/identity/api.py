@@ -14,6 +14,7 @@ from common.errors import ApiError, InvalidInput
 from common.logging import get_logger
 from common.service import Runtime
 from identity import captchas, passwords
+from identity.domain.policy import Policy
 from identity.domain.sessions import RefreshToken, RefreshVerdict, SessionFamily, judge_refresh
 from identity.domain.tokens import TokenError, TokenProblem, hash_secret, new_secret
 from identity.domain.users import Status, User
@@ -52,7 +53,7 @@ class Identity:
     verifier: TokenVerifier
 
     @property
-    def policy(self) -> Any:
+    def policy(self) -> Policy:
         return self.settings.policy()
 
 
@@ -315,12 +316,9 @@ async def login(body: LoginIn, ctx: Ctx) -> TokensOut:
             "account_not_active",
             "Tu cuenta aún no está activada. Revisa tu correo y da clic en «Activar Cuenta».",
         )
-    if user.failed_logins or passwords.needs_rehash(user.password_hash):
-        rehash = (
-            await passwords.hash_password(body.password)
-            if passwords.needs_rehash(user.password_hash)
-            else None
-        )
+    stale_hash = passwords.needs_rehash(user.password_hash)
+    if user.failed_logins or stale_hash:
+        rehash = await passwords.hash_password(body.password) if stale_hash else None
         await _with_user(lambda: ctx.users.by_id(user.user_id), lambda u: _login_ok(u, rehash), ctx)
     return await _start_session(ctx, user)
 
