@@ -13,10 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from common.database import Database
-from common.outbox import outbox_index
 from notifier.app import build
 from notifier.settings import NotifierSettings
-from notifier.store import INDEXES, OUTBOX_COLLECTIONS
+from notifier.store import INDEXES
 from tests.support import KAFKA, MONGODB
 
 MAILPIT_SMTP = ("127.0.0.1", 1025)
@@ -70,9 +69,7 @@ async def make_app(
     async def make(**overrides: Any) -> FastAPI:
         app = build(make_settings(**overrides))
         apps.append(app)
-        await app.state.runtime.database.ensure_indexes(
-            INDEXES + [outbox_index(c) for c in OUTBOX_COLLECTIONS]
-        )
+        await app.state.runtime.database.ensure_indexes(INDEXES)
         return app
 
     yield make

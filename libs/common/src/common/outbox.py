@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from common.contracts.base import Event
-from common.database import Database, Index
+from common.database import Database
 from common.logging import get_logger
 from common.metrics import OUTBOX_ERRORS, OUTBOX_PUBLISHED
 
@@ -31,10 +31,6 @@ Publish = Callable[[dict[str, Any]], Awaitable[None]]
 
 def outbox_push(*events: Event) -> dict[str, Any]:
     return {"$push": {OUTBOX_FIELD: {"$each": [e.to_document() for e in events]}}}
-
-
-def outbox_index(collection: str) -> Index:
-    return Index(collection, [(f"{OUTBOX_FIELD}.event_id", 1)])
 
 
 class OutboxRelay:

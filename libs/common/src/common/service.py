@@ -22,7 +22,7 @@ from common.errors import install_error_handlers
 from common.logging import configure_logging, get_logger
 from common.messaging import create_broker, ensure_topics, publish_entry
 from common.metrics import HTTP_LATENCY
-from common.outbox import OutboxRelay, outbox_index
+from common.outbox import OutboxRelay
 from common.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -104,9 +104,7 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], Any]:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         settings = runtime.settings
-        await runtime.database.ensure_indexes(
-            runtime.indexes + [outbox_index(c) for c in runtime.outbox_collections]
-        )
+        await runtime.database.ensure_indexes(runtime.indexes)
         await ensure_topics(
             settings.kafka_bootstrap_servers,
             runtime.topics(),

@@ -14,6 +14,7 @@ from common.errors import ApiError, InvalidInput
 from common.logging import get_logger
 from common.service import Runtime
 from identity import captchas, passwords
+from identity.domain.lockout import retry_after_seconds
 from identity.domain.policy import Policy
 from identity.domain.sessions import RefreshToken, RefreshVerdict, SessionFamily, judge_refresh
 from identity.domain.tokens import TokenError, TokenProblem, hash_secret, new_secret
@@ -282,7 +283,7 @@ async def resend_activation(body: EmailIn, ctx: Ctx) -> dict[str, str]:
 
 
 def _locked(user: User) -> ApiError:
-    seconds = max(1, int(((user.locked_until or now()) - now()).total_seconds()) + 1)
+    seconds = max(1, retry_after_seconds(user.locked_until, now()))
     return ApiError(
         429,
         "account_locked",
