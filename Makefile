@@ -18,13 +18,13 @@ status:
 
 # make logs part=kafka
 logs:
-	@test -n "$(part)" || { echo "usage: make logs part=<kafka|postgres|ferretdb|mailpit|gateway|<service>>"; exit 2; }
+	@test -n "$(part)" || { echo "usage: make logs part=<kafka|postgres|ferretdb|mailpit|sri|gateway|<service>>"; exit 2; }
 	$(STACK) logs $(part)
 
 lint:
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src services/billing/src
+	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src services/billing/src deploy/local/sri-sandbox/src
 
 test:
 	$(TEST_ENV) $(STACK) up

@@ -24,10 +24,11 @@ Topics marked sensitive carry secrets (activation and reset tokens): restrict th
 
 
 def build() -> str:
+    from billing.app import build as billing
     from identity.app import build as identity
     from notifier.app import build as notifier
 
-    brokers = [app.state.runtime.broker for app in (identity(), notifier())]
+    brokers = [app.state.runtime.broker for app in (identity(), notifier(), billing())]
     spec = AsyncAPI(
         *brokers,
         title="Telecom e-invoice self-care events",

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Local dev/test stack without Docker: Kafka (KRaft), PostgreSQL, FerretDB (on PostgreSQL),
-# Mailpit, the Python services and the nginx gateway, all as plain processes with state under
-# <repo>/.local/.
+# Mailpit, the SRI sandbox, the Python services and the nginx gateway, all as plain processes with
+# state under <repo>/.local/.
 #
-#   stack.sh install | up | down | status | start|stop|restart <part> | logs <part> [-f]
+#   stack.sh install | certs | up | down | status | start|stop|restart <part> | logs <part> [-f]
 #
-# Parts: kafka postgres ferretdb mailpit <services...> gateway. Every command is idempotent.
+# Parts: kafka postgres ferretdb mailpit sri <services...> gateway. Every command is idempotent.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -14,9 +14,9 @@ LOCAL=$ROOT/.local
 
 # Python services started by `up`, in order (the lead extends this: lines billing rendering).
 # STACK_SERVICES overrides it for one run (e.g. STACK_SERVICES= for the infrastructure only).
-SERVICES=${STACK_SERVICES-identity notifier}
+SERVICES=${STACK_SERVICES-identity notifier billing}
 declare -A SERVICE_PORT=([identity]=8101 [lines]=8102 [billing]=8103 [notifier]=8104 [rendering]=8105)
-INFRA="kafka postgres ferretdb mailpit"
+INFRA="kafka postgres ferretdb mailpit sri"
 # FerretDB's backend: postgresql (default: equality filters on any field run in SQL) or sqlite (the
 # old one, kept in .local/data/ferretdb; it filters every query but {_id: x} in Go, reading each document).
 FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
@@ -31,6 +31,17 @@ PG_DB=ferretdb
 KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
 
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
+# SRI sandbox (deploy/local/sri-sandbox): SRI's offline SOAP services for billing, on loopback.
+SRI_PORT=8106
+# Dev key material, generated on first `up` (never in git): a CA the SRI sandbox trusts and the
+# demo issuer's signing certificate (PKCS#12 + password) for billing. See make_certs.
+SECRETS=$LOCAL/secrets
+SRI_CA=$SECRETS/sri-dev-ca.pem
+SIGNING_P12=$SECRETS/billing-signing.p12
+SIGNING_PASSWORD_FILE=$SECRETS/billing-signing.password
+# The demo issuer of deploy/local/demo_data.py: its certificate names it like an Ecuadorian one.
+DEMO_ISSUER_RUC=1790011674001
+DEMO_ISSUER_NAME="TELECOMUNICACIONES DEMO DEL ECUADOR S.A."
 OPERATOR_EMAIL=${OPERATOR_EMAIL:-operador@demo.ec}
 
 log() { printf '%s\n' "stack: $*" >&2; }
@@ -68,6 +79,7 @@ install_tools() {
     command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null || pkgs+=(maven)
     command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1)
+    command -v openssl >/dev/null || pkgs+=(openssl)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
     if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi
@@ -171,6 +183,65 @@ cmd_install() {
     install_mailpit
 }
 
+# ---------------------------------------------------------------- certificates
+
+# Generates (once) with the openssl CLI, in a 0700 directory with 0600 files:
+#  - sri-dev-ca.pem: a self-signed dev CA (its key is thrown away: nothing else is ever issued);
+#  - billing-signing.p12: the demo issuer's signing key and certificate (KeyUsage
+#    digitalSignature + nonRepudiation, as Ecuadorian signing certificates have) plus the CA,
+#    encrypted with the random password in billing-signing.password (no trailing newline).
+# Then billing's own loader (billing.signing.load_pkcs12) must accept the PKCS#12.
+make_certs() {
+    if [[ -s $SRI_CA && -s $SIGNING_P12 && -s $SIGNING_PASSWORD_FILE ]]; then return; fi
+    command -v openssl >/dev/null || die "openssl is required (stack.sh install brings it)"
+    log "generating the dev CA and the billing signing certificate in $(relpath "$SECRETS")"
+    mkdir -p "$SECRETS"
+    chmod 700 "$SECRETS"
+    local tmp
+    tmp=$(mktemp -d "$SECRETS/.new.XXXXXX")
+    if ! (
+        set -e
+        umask 077
+        cd "$tmp"
+        openssl rand -hex 24 | tr -d '\n' >password
+        openssl req -x509 -newkey rsa:2048 -sha256 -days 3650 -nodes -keyout ca.key -out ca.pem \
+            -subj "/C=EC/O=Selfcare Local/CN=SRI DEV CA (local stack only)" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -addext "subjectKeyIdentifier=hash"
+        openssl req -new -newkey rsa:2048 -sha256 -nodes -keyout signing.key -out signing.csr \
+            -subj "/C=EC/O=$DEMO_ISSUER_NAME/serialNumber=$DEMO_ISSUER_RUC/CN=$DEMO_ISSUER_NAME"
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature,nonRepudiation" \
+            "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >signing.ext
+        openssl x509 -req -in signing.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
+            -days 730 -sha256 -extfile signing.ext -out signing.pem
+        openssl pkcs12 -export -name "billing-signing" -inkey signing.key -in signing.pem -certfile ca.pem \
+            -passout file:password -out signing.p12
+    ) >"$LOCAL/logs/certs.log" 2>&1 9>&-; then
+        rm -rf "$tmp"
+        die "openssl failed; see $(relpath "$LOCAL/logs/certs.log")"
+    fi
+    if [[ -x $ROOT/.venv/bin/python ]] &&
+        ! (cd "$ROOT" && .venv/bin/python -c '
+import sys
+from pathlib import Path
+from billing.signing import load_pkcs12
+load_pkcs12(Path(sys.argv[1]).read_bytes(), Path(sys.argv[2]).read_bytes())
+' "$tmp/signing.p12" "$tmp/password") >>"$LOCAL/logs/certs.log" 2>&1 9>&-; then
+        rm -rf "$tmp"
+        die "billing.signing.load_pkcs12 refuses the generated PKCS#12; see $(relpath "$LOCAL/logs/certs.log")"
+    fi
+    mv "$tmp/ca.pem" "$SRI_CA"
+    mv "$tmp/password" "$SIGNING_PASSWORD_FILE"
+    mv "$tmp/signing.p12" "$SIGNING_P12"
+    rm -rf "$tmp" # the CA key and the loose signing key
+}
+
+cmd_certs() {
+    install_venv
+    make_certs
+}
+
 # ---------------------------------------------------------------- process helpers
 
 # Alive and not a zombie (PID 1 here may take seconds to reap an exited child).
@@ -186,6 +257,7 @@ cmd_marker() {
     postgres) pg_paths && echo "bin/postgres -D $PG_DATA " ;;
     ferretdb) echo "ferretdb-local" ;;
     mailpit) echo "$LOCAL/bin/mailpit" ;;
+    sri) echo "-m sri_sandbox" ;;
     gateway) echo "nginx" ;;
     *) echo "-m $1" ;;
     esac
@@ -208,6 +280,7 @@ part_ports() {
     postgres) ;; # unix socket only
     ferretdb) echo 27017 ;;
     mailpit) echo "8025 1025" ;;
+    sri) echo "$SRI_PORT" ;;
     gateway) echo "$GATEWAY_PORT" ;;
     *) echo "${SERVICE_PORT[$1]}" ;;
     esac
@@ -219,6 +292,7 @@ healthy() {
     postgres) pg_paths && "$(pg_bin)/pg_isready" -q -t 2 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres ;;
     ferretdb) tcp_open 27017 ;;
     mailpit) http_ok http://127.0.0.1:8025/api/v1/info ;;
+    sri) http_ok "http://127.0.0.1:$SRI_PORT/healthz" ;;
     gateway) http_ok "http://127.0.0.1:$GATEWAY_PORT/gateway/healthz" ;;
     *) http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/readyz" ;;
     esac
@@ -228,7 +302,7 @@ health_timeout() {
     case $1 in
     kafka) echo 120 ;;
     postgres) echo 60 ;; # may replay WAL after an unclean stop
-    ferretdb | mailpit | gateway) echo 30 ;;
+    ferretdb | mailpit | sri | gateway) echo 30 ;;
     *) echo 60 ;;
     esac
 }
@@ -471,6 +545,46 @@ start_mailpit() {
         --disable-version-check --max 5000
 }
 
+# ---- SRI sandbox (python -m sri_sandbox): received comprobantes in .local/data/sri-sandbox,
+# signatures must chain to the dev CA.
+
+sri_env() {
+    cat <<EOF
+PATH=$ROOT/.venv/bin:/usr/local/bin:/usr/bin:/bin
+HOME=${HOME:-$ROOT}
+LANG=C.UTF-8
+PYTHONUNBUFFERED=1
+SRI_SANDBOX_HOST=127.0.0.1
+SRI_SANDBOX_PORT=$SRI_PORT
+SRI_SANDBOX_DATA_DIR=$LOCAL/data/sri-sandbox
+SRI_SANDBOX_TRUSTED_CA=$SRI_CA
+EOF
+}
+
+start_sri() {
+    local envf=$LOCAL/run/sri.env
+    local -a envs
+    make_certs
+    mkdir -p "$LOCAL/data/sri-sandbox"
+    sri_env >"$envf"
+    mapfile -t envs <"$envf"
+    launch sri env -i "${envs[@]}" "$ROOT/.venv/bin/python" -m sri_sandbox
+}
+
+# Why a running sandbox must be restarted (empty: it is current): its environment, its code or
+# dependencies, or the trusted CA changed since it started.
+sri_stale() {
+    local envf=$LOCAL/run/sri.env pidf
+    pidf=$(pidfile sri)
+    if [[ ! -f $envf ]] || [[ $(sri_env | sha256sum) != $(sha256sum <"$envf") ]]; then
+        echo "environment changed"
+    elif [[ -n $(find "$ROOT/deploy/local/sri-sandbox/src" "$ROOT/uv.lock" "$SRI_CA" -newer "$pidf" \
+        \( -name '*.py' -o -name '*.wsdl' -o -name '*.xsd' -o -name uv.lock -o -name "${SRI_CA##*/}" \) \
+        -print -quit 2>/dev/null) ]]; then
+        echo "code changed"
+    fi
+}
+
 # Renders both templates into .local/gateway/ (only our variables: nginx's own $vars stay).
 render_gateway() {
     # shellcheck disable=SC2016 # envsubst wants the literal variable list
@@ -527,6 +641,13 @@ EOF
         echo "MAIL_FROM=Mi Claro <no-responder@demo.ec>"
         echo "BRAND_NAME=Mi Claro"
         ;;
+    billing)
+        echo "SIGNING_P12_PATH=$SIGNING_P12"
+        echo "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")"
+        echo "SRI_ENDPOINTS=sandbox"
+        echo "SRI_HOST=http://127.0.0.1:$SRI_PORT"
+        echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json"
+        ;;
     esac
 }
 
@@ -573,9 +694,14 @@ start_part() {
         log "skipping $part (not built yet)"
         return
     fi
+    if [[ $part == sri && ! -x $ROOT/.venv/bin/python ]]; then
+        log "skipping sri (no Python venv yet)"
+        return
+    fi
     if running_pid "$part" >/dev/null; then
         why=
         if is_service "$part"; then why=$(service_stale "$part"); fi
+        if [[ $part == sri ]]; then why=$(sri_stale); fi
         if [[ $part == postgres || $part == ferretdb ]]; then why=$(infra_stale "$part"); fi
         if [[ $part == gateway ]]; then
             local before
@@ -593,7 +719,7 @@ start_part() {
     check_ports_free "$part"
     log "starting $part"
     case $part in
-    kafka | postgres | ferretdb | mailpit) "start_$part" ;;
+    kafka | postgres | ferretdb | mailpit | sri) "start_$part" ;;
     gateway) render_gateway && start_gateway ;;
     *) start_service "$part" ;;
     esac
@@ -608,13 +734,25 @@ part_exists() {
 
 # ---------------------------------------------------------------- commands
 
+# The demo operator, accounts and a few months of invoices (deploy/local/demo_data.py), through
+# the gateway like any client; it returns at once when they are already there.
+load_demo_data() {
+    if [[ " $SERVICES " != *" billing "* || " $SERVICES " != *" identity "* ]]; then return; fi
+    (cd "$ROOT" && GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT OPERATOR_EMAIL=$OPERATOR_EMAIL \
+        OPERATOR_PASSWORD=$(operator_password) .venv/bin/python deploy/local/demo_data.py) 9>&- ||
+        die "loading the demo data failed (above)"
+}
+
 cmd_up() {
     local t0=$SECONDS p
     cmd_install
+    make_certs # before the SRI sandbox and the services, which read them
     for p in $(all_parts); do start_part "$p"; done
+    load_demo_data
     echo
     echo "Portal:   http://127.0.0.1:$GATEWAY_PORT/"
     echo "Mailpit:  http://127.0.0.1:8025/"
+    echo "SRI:      http://127.0.0.1:$SRI_PORT/comprobantes-electronicos-ws/RecepcionComprobantesOffline?wsdl"
     echo "Operator: $OPERATOR_EMAIL / $(operator_password)"
     echo "(up took $((SECONDS - t0))s)"
 }
@@ -623,7 +761,7 @@ cmd_down() {
     local p
     # Every service with a pid file, even one no longer listed in SERVICES.
     for p in "${!SERVICE_PORT[@]}"; do stop_part "$p"; done
-    for p in gateway mailpit ferretdb postgres kafka; do stop_part "$p"; done
+    for p in gateway sri mailpit ferretdb postgres kafka; do stop_part "$p"; done
 }
 
 cmd_status() {
@@ -662,7 +800,7 @@ main() {
     case $sub in
     status) cmd_status; return ;;
     logs) cmd_logs "$@"; return ;;
-    install | up | down | start | stop | restart) ;;
+    install | certs | up | down | start | stop | restart) ;;
     *) usage ;;
     esac
     case $FERRETDB_HANDLER in
@@ -674,6 +812,7 @@ main() {
     flock -w 900 9 || die "another stack.sh is still running"
     case $sub in
     install) cmd_install ;;
+    certs) cmd_certs ;;
     up) cmd_up ;;
     down) cmd_down ;;
     start | stop | restart)

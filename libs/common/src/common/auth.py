@@ -93,3 +93,28 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token:
         raise unauthorized("Necesitas iniciar sesión.")
     return token.strip()
+
+
+def jwks_verifier(url: str) -> TokenVerifier:
+    """Verify identity's access tokens against its JWKS; identity down → 503, not 500."""
+    keys = RemoteJwks(url)
+
+    async def key_for(kid: str) -> Any:
+        try:
+            return await keys(kid)
+        except httpx.HTTPError:
+            raise ApiError(
+                503,
+                "auth_unavailable",
+                "No podemos verificar tu sesión en este momento. Intenta nuevamente.",
+            ) from None
+
+    return TokenVerifier(key_for)
+
+
+async def require_role(verifier: TokenVerifier, request: Request, role: str) -> Principal:
+    """The caller's principal if its token is valid and carries ``role``; else 401/403."""
+    principal = await verifier.verify(bearer_token(request))
+    if not principal.has_role(role):
+        raise ApiError(403, "forbidden", "No tienes permiso para esta acción.")
+    return principal

@@ -2,14 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from common.auth import Principal, RemoteJwks, TokenVerifier, bearer_token
-from common.errors import ApiError, InvalidInput
+from common.auth import Principal, TokenVerifier, require_role
+from common.errors import InvalidInput
 from notifier.domain.deliveries import Delivery
 from notifier.store import DeliveryStore
 
@@ -29,28 +28,8 @@ def api(request: Request) -> Api:
 Ctx = Annotated[Api, Depends(api)]
 
 
-def jwks_verifier(url: str) -> TokenVerifier:
-    """Verify identity's access tokens against its JWKS; identity down → 503, not 500."""
-    keys = RemoteJwks(url)
-
-    async def key_for(kid: str) -> Any:
-        try:
-            return await keys(kid)
-        except httpx.HTTPError:
-            raise ApiError(
-                503,
-                "auth_unavailable",
-                "No podemos verificar tu sesión en este momento. Intenta nuevamente.",
-            ) from None
-
-    return TokenVerifier(key_for)
-
-
 async def operator(request: Request, ctx: Ctx) -> Principal:
-    principal: Principal = await ctx.verifier.verify(bearer_token(request))
-    if not principal.has_role("operator"):
-        raise ApiError(403, "forbidden", "No tienes permiso para esta acción.")
-    return principal
+    return await require_role(ctx.verifier, request, "operator")
 
 
 Operator = Annotated[Principal, Depends(operator)]

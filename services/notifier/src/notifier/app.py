@@ -2,9 +2,10 @@
 
 from fastapi import FastAPI
 
+from common.auth import jwks_verifier
 from common.contracts import NotificationDelivered, NotificationFailed
 from common.service import Runtime, create_app
-from notifier.api import Api, jwks_verifier, router
+from notifier.api import Api, router
 from notifier.emails import EmailRenderer
 from notifier.handlers import Notifier, register_handlers, retry_due
 from notifier.mailer import Mailer

@@ -4,6 +4,14 @@ Changing a schema: add optional fields only; a breaking change is a new type on 
 """
 
 from common.contracts.base import DEAD_LETTER_SUFFIX, Event, dead_letter_topic
+from common.contracts.billing import (
+    BillRunCompleted,
+    InvoiceIssued,
+    InvoiceRejected,
+    PaymentRecorded,
+    SubscriptionActivated,
+    SubscriptionEnded,
+)
 from common.contracts.identity import (
     ActivationRequested,
     PasswordResetRequested,
@@ -21,16 +29,28 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UserLockedOut,
     NotificationDelivered,
     NotificationFailed,
+    SubscriptionActivated,
+    SubscriptionEnded,
+    PaymentRecorded,
+    InvoiceIssued,
+    InvoiceRejected,
+    BillRunCompleted,
 )
 
 __all__ = [
     "ALL_EVENTS",
     "DEAD_LETTER_SUFFIX",
     "ActivationRequested",
+    "BillRunCompleted",
     "Event",
+    "InvoiceIssued",
+    "InvoiceRejected",
     "NotificationDelivered",
     "NotificationFailed",
     "PasswordResetRequested",
+    "PaymentRecorded",
+    "SubscriptionActivated",
+    "SubscriptionEnded",
     "UserActivated",
     "UserLockedOut",
     "UserRegistered",

@@ -73,6 +73,16 @@ def _money_fits(value: Decimal, *, what: str) -> Decimal:
     return value
 
 
+def document_number(establishment: str, emission_point: str, sequential: int) -> str:
+    """The printed number of a comprobante: 001-001-000000123."""
+    return f"{establishment}-{emission_point}-{sequential:09d}"
+
+
+def document_id(ruc: str, establishment: str, emission_point: str, sequential: int) -> str:
+    """A comprobante's id, unique across issuers: 1790011674001-001-001-000000123."""
+    return f"{ruc}-{document_number(establishment, emission_point, sequential)}"
+
+
 def _digits(value: str, length: int) -> bool:
     return isinstance(value, str) and re.fullmatch(rf"[0-9]{{{length}}}", value) is not None
 
@@ -319,6 +329,18 @@ class Invoice:
             self.issuer.emission_point,
             self.sequential,
             self.numeric_code,
+        )
+
+    @property
+    def number(self) -> str:
+        return document_number(
+            self.issuer.establishment, self.issuer.emission_point, self.sequential
+        )
+
+    @property
+    def document_id(self) -> str:
+        return document_id(
+            self.issuer.ruc, self.issuer.establishment, self.issuer.emission_point, self.sequential
         )
 
     @property

@@ -1,0 +1,317 @@
+"""Load the demo operator and a few customer accounts with months of invoices (``make up``).
+
+Runs as an operator through the gateway, like any API client. Idempotent: the issuer and plans
+are upserts, accounts are looked up by holder id first, charges and payments carry idempotency
+keys, and a bill run of a (cycle day, period) never invoices an account twice.
+
+    python deploy/local/demo_data.py   (GATEWAY_URL, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+"""
+
+import os
+import sys
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080")
+BILLING = f"{GATEWAY}/api/billing/v1"
+ECUADOR = ZoneInfo("America/Guayaquil")
+MONTHS_OF_INVOICES = 3
+
+# A fictitious operator; the RUC passes SRI's check-digit rules (REFERENCE §7's example).
+ISSUER = {
+    "ruc": "1790011674001",
+    "razon_social": "TELECOMUNICACIONES DEMO DEL ECUADOR S.A.",
+    "nombre_comercial": "Demo Telecom",
+    "dir_matriz": "Av. Amazonas N24-196 y Luis Cordero, Quito",
+    "obligado_contabilidad": True,
+    "contribuyente_especial": "5368",
+    "ambiente": "pruebas",
+    "establishments": [
+        {
+            "code": "001",
+            "address": "Av. Amazonas N24-196 y Luis Cordero, Quito",
+            "emission_points": ["001"],
+        }
+    ],
+    "billing_point": {"establishment": "001", "emission_point": "001"},
+}
+PLANS = [
+    {
+        "code": "MOVIL-15",
+        "name": "Plan Móvil 15 GB",
+        "service_type": "movil",
+        "monthly_fee": "15.00",
+        "tax_code": "4",
+    },
+    {
+        "code": "MOVIL-30",
+        "name": "Plan Móvil Ilimitado",
+        "service_type": "movil",
+        "monthly_fee": "29.99",
+        "tax_code": "4",
+    },
+    {
+        "code": "FIJO-HOGAR",
+        "name": "Telefonía Fija Hogar",
+        "service_type": "fijo",
+        "monthly_fee": "6.20",
+        "tax_code": "4",
+    },
+    {
+        "code": "INTERNET-100",
+        "name": "Internet Hogar 100 Mbps",
+        "service_type": "internet",
+        "monthly_fee": "25.00",
+        "tax_code": "4",
+    },
+    {
+        "code": "TV-PLUS",
+        "name": "TV Plus",
+        "service_type": "tv",
+        "monthly_fee": "20.00",
+        "tax_code": "4",
+        "ice": {"rate_code": "3092", "rate": "15"},
+    },
+]
+
+
+def _periods(today: date) -> list[str]:
+    """The last closed calendar months, oldest first."""
+    first = today.replace(day=1)
+    labels = []
+    for _ in range(MONTHS_OF_INVOICES):
+        first = (first - timedelta(days=1)).replace(day=1)
+        labels.append(f"{first:%Y-%m}")
+    return labels[::-1]
+
+
+def _accounts(periods: list[str]) -> list[dict[str, Any]]:
+    start = f"{periods[0]}-01"
+    mid = f"{periods[1]}-16"  # joins mid-month: a prorated first invoice
+    return [
+        {
+            "holder": {
+                "id_type": "cedula",
+                "id_number": "1714307103",
+                "name": "María José Pérez Ñáñez",
+                "address": "Calle Los Ceibos 123, Quito",
+                "email": "maria.perez@demo.ec",
+                "phone": "0991234567",
+            },
+            "cycle_day": 1,
+            "payment_method": "19",
+            "subscriptions": [
+                {
+                    "number": "0991234567",
+                    "service_type": "movil",
+                    "plan_code": "MOVIL-30",
+                    "start_date": start,
+                },
+                {
+                    "number": "022345678",
+                    "service_type": "fijo",
+                    "plan_code": "FIJO-HOGAR",
+                    "start_date": start,
+                },
+            ],
+            "charges": [
+                {
+                    "description": "Reposición de SIM",
+                    "amount": "5.00",
+                    "tax_code": "4",
+                    "period": periods[1],
+                    "idempotency_key": "demo-sim-1714307103",
+                }
+            ],
+            "payments": [0, 1],  # pays the invoices of these periods, 10 days after issue
+        },
+        {
+            "holder": {
+                "id_type": "ruc",
+                "id_number": "1790011674001",
+                "name": "Comercial Andina Cía. Ltda.",
+                "address": "Av. 9 de Octubre 100, Guayaquil",
+                "email": "facturas@andina.demo.ec",
+                "phone": "0987654321",
+            },
+            "cycle_day": 1,
+            "payment_method": "20",
+            "subscriptions": [
+                {
+                    "number": "0987654321",
+                    "service_type": "movil",
+                    "plan_code": "MOVIL-15",
+                    "start_date": start,
+                },
+                {
+                    "number": "0987654322",
+                    "service_type": "movil",
+                    "plan_code": "MOVIL-15",
+                    "start_date": start,
+                },
+                {
+                    "number": "042345678",
+                    "service_type": "internet",
+                    "plan_code": "INTERNET-100",
+                    "start_date": mid,
+                },
+            ],
+            "charges": [],
+            "payments": [0],
+        },
+        {
+            "holder": {
+                "id_type": "passport",
+                "id_number": "AB123456",
+                "name": "John Smith",
+                "address": "Av. Colón 500, Cuenca",
+                "email": "john.smith@demo.ec",
+                "phone": "0991112233",
+            },
+            "cycle_day": 1,
+            "payment_method": "16",
+            "subscriptions": [
+                {
+                    "number": "0991112233",
+                    "service_type": "movil",
+                    "plan_code": "MOVIL-15",
+                    "start_date": mid,
+                },
+                {
+                    "number": "072345678",
+                    "service_type": "tv",
+                    "plan_code": "TV-PLUS",
+                    "start_date": start,
+                },
+            ],
+            "charges": [],
+            "payments": [],
+        },
+    ]
+
+
+def _check(response: httpx.Response, *ok: int) -> dict[str, Any]:
+    if response.status_code not in ok:
+        sys.exit(
+            f"demo data: {response.request.method} {response.request.url} → "
+            f"{response.status_code} {response.text}"
+        )
+    return response.json() if response.content else {}
+
+
+def _login(client: httpx.Client) -> None:
+    email = os.environ.get("OPERATOR_EMAIL", "operador@demo.ec")
+    password = os.environ["OPERATOR_PASSWORD"]
+    body = _check(
+        client.post(
+            f"{GATEWAY}/api/identity/v1/sessions", json={"email": email, "password": password}
+        ),
+        200,
+    )
+    client.headers["Authorization"] = f"Bearer {body['access_token']}"
+
+
+def _account(client: httpx.Client, spec: dict[str, Any]) -> str:
+    found = _check(
+        client.get(f"{BILLING}/admin/accounts", params={"id_number": spec["holder"]["id_number"]}),
+        200,
+    )
+    rows = found if isinstance(found, list) else found.get("accounts", [])
+    if rows:
+        return str(rows[0]["account_id"])
+    body = {k: spec[k] for k in ("holder", "cycle_day", "payment_method")}
+    account_id = str(_check(client.post(f"{BILLING}/admin/accounts", json=body), 201)["account_id"])
+    for sub in spec["subscriptions"]:
+        _check(client.post(f"{BILLING}/admin/accounts/{account_id}/subscriptions", json=sub), 201)
+    for charge in spec["charges"]:
+        _check(client.post(f"{BILLING}/admin/accounts/{account_id}/charges", json=charge), 201)
+    return account_id
+
+
+def _bill(client: httpx.Client, period: str, today: date) -> None:
+    year, month = map(int, period.split("-"))
+    cutoff = date(year + month // 12, month % 12 + 1, 1)
+    issue = cutoff if (today - cutoff).days <= 80 else today
+    run = _check(
+        client.post(
+            f"{BILLING}/admin/bill-runs",
+            json={"cycle_day": 1, "period": period, "issue_date": issue.isoformat()},
+        ),
+        202,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = _check(client.get(f"{BILLING}/admin/bill-runs/{run['bill_run_id']}"), 200)
+        if state["status"] != "running":
+            print(
+                f"demo data: {period}: {state['invoices']} invoices, "
+                f"{state['authorized']} authorized, {state['rejected']} rejected"
+            )
+            return
+        time.sleep(0.5)
+    sys.exit(f"demo data: bill run {period} did not finish in 120 s")
+
+
+def _pay(client: httpx.Client, account_id: str, period: str) -> None:
+    invoices = _check(
+        client.get(f"{BILLING}/admin/invoices", params={"account_id": account_id}), 200
+    )
+    for invoice in invoices:
+        if invoice["period"] == period and invoice["status"] == "authorized":
+            paid_at = datetime.fromisoformat(invoice["issue_date"]) + timedelta(days=10, hours=11)
+            if paid_at.date() >= datetime.now(ECUADOR).date():
+                continue  # not due yet: a payment cannot be dated in the future
+            _check(
+                client.post(
+                    f"{BILLING}/admin/payments",
+                    json={
+                        "account_id": account_id,
+                        "amount": invoice["total"],
+                        "paid_at": paid_at.replace(tzinfo=ECUADOR).isoformat(),
+                        "channel": "banco",
+                        "idempotency_key": f"demo-pay-{invoice['invoice_id']}",
+                    },
+                ),
+                200,
+                201,
+            )
+
+
+def _loaded(client: httpx.Client, last_period: str) -> bool:
+    """The first demo account exists and has its invoice of the last period."""
+    found = client.get(f"{BILLING}/admin/accounts", params={"id_number": "1714307103"})
+    rows = found.json() if found.status_code == 200 else []
+    rows = rows if isinstance(rows, list) else rows.get("accounts", [])
+    if not rows:
+        return False
+    invoices = client.get(f"{BILLING}/admin/invoices", params={"account_id": rows[0]["account_id"]})
+    return any(i["period"] == last_period for i in invoices.json())
+
+
+def main() -> None:
+    today = datetime.now(ECUADOR).date()
+    periods = _periods(today)
+    with httpx.Client(timeout=30) as client:
+        _login(client)
+        if _loaded(client, periods[-1]):
+            print("demo data: already loaded")
+            return
+        _check(client.put(f"{BILLING}/admin/issuer", json=ISSUER), 200)
+        for plan in PLANS:
+            _check(client.put(f"{BILLING}/admin/plans/{plan['code']}", json=plan), 200, 201)
+        specs = _accounts(periods)
+        ids = [_account(client, spec) for spec in specs]
+        for index, period in enumerate(periods):
+            _bill(client, period, today)
+            for account_id, spec in zip(ids, specs, strict=True):
+                if index in spec["payments"]:
+                    _pay(client, account_id, period)
+    print(f"demo data: {len(ids)} accounts, {len(periods)} months ({periods[0]}..{periods[-1]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Autorización: AUTORIZADO, NO AUTORIZADO with 39, 52 and 65, EN PROCESO, unknown keys."""
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import httpx
+import pytest
+from lxml import etree
+from starlette.applications import Starlette
+
+from billing.domain.factura_xml import to_xml
+from billing.domain.invoice import Invoice
+from sri_sandbox.checks import today_in_ecuador
+from sri_sandbox.testing import SoapClient
+
+Edit = Callable[[bytes, Callable[[etree._Element], None]], bytes]
+
+
+def clave_of(document: bytes) -> str:
+    return etree.fromstring(document).findtext("infoTributaria/claveAcceso") or ""
+
+
+async def authorize(client: SoapClient, document: bytes) -> etree._Element:
+    """Submit (must be RECIBIDA) and return the single <autorizacion> answered."""
+    reception = await client.recepcion(document)
+    assert reception.findtext(".//estado") == "RECIBIDA", etree.tostring(reception)
+    answer = await client.autorizacion(clave_of(document))
+    entries = answer.findall(".//autorizaciones/autorizacion")
+    assert len(entries) == 1
+    return entries[0]
+
+
+def ids(autorizacion: etree._Element) -> list[str | None]:
+    return [m.findtext("identificador") for m in autorizacion.iterfind("mensajes/mensaje")]
+
+
+def info(autorizacion: etree._Element) -> str:
+    return " | ".join(
+        m.findtext("informacionAdicional") or "" for m in autorizacion.iterfind("mensajes/mensaje")
+    )
+
+
+async def test_39_a_byte_changed_after_signing(
+    client: SoapClient, signed: Callable[..., bytes]
+) -> None:
+    document = signed()
+    tampered = document.replace(b"<razonSocialComprador>Juan", b"<razonSocialComprador>Xuan")
+    assert tampered != document
+    autorizacion = await authorize(client, tampered)
+    assert autorizacion.findtext("estado") == "NO AUTORIZADO"
+    assert autorizacion.findtext("numeroAutorizacion") is None
+    assert ids(autorizacion) == ["39"]
+    assert autorizacion.findtext("mensajes/mensaje/mensaje") == "FIRMA INVALIDA"
+    assert "Digest mismatch" in info(autorizacion)
+
+
+async def test_39_unsigned(client: SoapClient, make_invoice: Callable[..., Invoice]) -> None:
+    autorizacion = await authorize(client, to_xml(make_invoice()))
+    assert ids(autorizacion) == ["39"]
+    assert "no está firmado" in info(autorizacion)
+
+
+async def test_39_certificate_from_an_untrusted_ca(
+    client: SoapClient, make_invoice: Callable[..., Invoice], sign_xml: Callable[..., bytes]
+) -> None:
+    document = sign_xml(to_xml(make_invoice()), untrusted=True)
+    autorizacion = await authorize(client, document)
+    assert ids(autorizacion) == ["39"]
+    assert "CA de confianza" in info(autorizacion)
+
+
+async def test_without_a_trusted_ca_any_valid_signature_passes(
+    make_app: Callable[..., Starlette],
+    make_invoice: Callable[..., Invoice],
+    sign_xml: Callable[..., bytes],
+) -> None:
+    document = sign_xml(to_xml(make_invoice()), untrusted=True)
+    app = make_app(trusted_ca=None)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test"
+    ) as http:
+        autorizacion = await authorize(SoapClient(http), document)
+    assert autorizacion.findtext("estado") == "AUTORIZADO"
+
+
+def _set(path: str, value: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        element = root.find(path)
+        assert element is not None, path
+        element.text = value
+
+    return change
+
+
+def _both(*changes: Callable[[etree._Element], None]) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        for one in changes:
+            one(root)
+
+    return change
+
+
+# The single-line invoice: 25.99 + IVA 15% 3.90 = 29.89, paid with one pago of 29.89.
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            _both(
+                _set("infoFactura/importeTotal", "29.90"),
+                _set("infoFactura/pagos/pago/total", "29.90"),
+            ),
+            "importeTotal 29.90",
+        ),
+        (_set("infoFactura/totalSinImpuestos", "26.00"), "totalSinImpuestos 26.00"),
+        (_set("detalles/detalle/impuestos/impuesto/valor", "3.91"), "impuesto 2/4"),
+        (
+            _set("infoFactura/totalConImpuestos/totalImpuesto/baseImponible", "25.00"),
+            "impuesto 2/4",
+        ),
+        (_set("infoFactura/pagos/pago/total", "30.00"), "suma de pagos 30.00"),
+    ],
+    ids=["importe-total", "total-sin-impuestos", "line-tax", "header-base", "pagos"],
+)
+async def test_52_totals_that_do_not_add_up(
+    client: SoapClient,
+    make_invoice: Callable[..., Invoice],
+    edit: Edit,
+    sign_xml: Callable[..., bytes],
+    change: Callable[[etree._Element], None],
+    expected: str,
+) -> None:
+    xml = to_xml(make_invoice())
+    assert b"<importeTotal>29.89</importeTotal>" in xml
+    autorizacion = await authorize(client, sign_xml(edit(xml, change)))
+    assert autorizacion.findtext("estado") == "NO AUTORIZADO"
+    assert ids(autorizacion) == ["52"]
+    assert autorizacion.findtext("mensajes/mensaje/mensaje") == "ERROR EN DIFERENCIAS"
+    assert expected in info(autorizacion)
+
+
+@pytest.mark.parametrize(("days", "authorized"), [(-91, False), (-90, True), (0, True), (1, False)])
+async def test_65_issue_date_window(
+    client: SoapClient,
+    make_invoice: Callable[..., Invoice],
+    sign_xml: Callable[..., bytes],
+    days: int,
+    authorized: bool,
+) -> None:
+    issue = today_in_ecuador() + timedelta(days=days)
+    autorizacion = await authorize(client, sign_xml(to_xml(make_invoice(issue_date=issue))))
+    if authorized:
+        assert autorizacion.findtext("estado") == "AUTORIZADO"
+    else:
+        assert autorizacion.findtext("estado") == "NO AUTORIZADO"
+        assert ids(autorizacion) == ["65"]
+        assert autorizacion.findtext("mensajes/mensaje/mensaje") == "FECHA EMISION EXTEMPORANEA"
+
+
+async def test_every_problem_is_reported(
+    client: SoapClient,
+    make_invoice: Callable[..., Invoice],
+    edit: Edit,
+    sign_xml: Callable[..., bytes],
+) -> None:
+    old = make_invoice(issue_date=today_in_ecuador() - timedelta(days=200))
+    document = sign_xml(edit(to_xml(old), _set("infoFactura/totalSinImpuestos", "1.00")))
+    tampered = document.replace(b"<razonSocialComprador>Juan", b"<razonSocialComprador>Xuan")
+    assert ids(await authorize(client, tampered)) == ["39", "52", "65"]
+
+
+async def test_unknown_key_has_no_authorizations(client: SoapClient) -> None:
+    clave = "2711202601176001321000110010020000000011234567811"
+    answer = await client.autorizacion(clave)
+    assert answer.findtext(".//claveAccesoConsultada") == clave
+    assert answer.findtext(".//numeroComprobantes") == "0"
+    autorizaciones = answer.find(".//autorizaciones")
+    assert autorizaciones is not None and len(autorizaciones) == 0
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test"
+    ) as client:
+        yield client
+
+
+async def test_en_proceso_for_the_first_polls(
+    http: httpx.AsyncClient, signed: Callable[..., bytes]
+) -> None:
+    client = SoapClient(http)
+    before = signed()
+    assert (await client.recepcion(before)).findtext(".//estado") == "RECIBIDA"
+    assert (await http.post("/control", json={"en_proceso_polls": 2})).status_code == 200
+
+    document = signed()
+    assert (await client.recepcion(document)).findtext(".//estado") == "RECIBIDA"
+    for _ in range(2):
+        answer = await client.autorizacion(clave_of(document))
+        assert answer.findtext(".//numeroComprobantes") == "1"
+        entry = answer.find(".//autorizacion")
+        assert entry is not None
+        assert entry.findtext("estado") == "EN PROCESO"
+        assert entry.findtext("numeroAutorizacion") is None
+        assert entry.findtext("comprobante") is None
+        assert ids(entry) == ["70"]
+    answer = await client.autorizacion(clave_of(document))
+    assert answer.findtext(".//autorizacion/estado") == "AUTORIZADO"
+    # Only keys received after the change are delayed.
+    answer = await client.autorizacion(clave_of(before))
+    assert answer.findtext(".//autorizacion/estado") == "AUTORIZADO"
+
+
+async def test_resend_while_en_proceso_is_43(
+    http: httpx.AsyncClient, signed: Callable[..., bytes]
+) -> None:
+    client = SoapClient(http)
+    await http.post("/control", json={"en_proceso_polls": 5})
+    document = signed()
+    await client.recepcion(document)
+    assert (await client.recepcion(document)).findtext(".//identificador") == "43"
+
+
+async def test_authorization_date_is_stable(
+    client: SoapClient, signed: Callable[..., bytes]
+) -> None:
+    document = signed()
+    first = await authorize(client, document)
+    again = (await client.autorizacion(clave_of(document))).find(".//autorizacion")
+    assert again is not None
+    assert again.findtext("fechaAutorizacion") == first.findtext("fechaAutorizacion")
+
+
+async def test_sha256_signatures_are_accepted(
+    client: SoapClient, make_invoice: Callable[..., Invoice], sign_xml: Callable[..., bytes]
+) -> None:
+    document = sign_xml(to_xml(make_invoice()), digest="sha256", signature="rsa-sha256")
+    assert (await authorize(client, document)).findtext("estado") == "AUTORIZADO"
+
+
+async def test_version_1_1_0_is_accepted(
+    client: SoapClient, make_invoice: Callable[..., Invoice], sign_xml: Callable[..., bytes]
+) -> None:
+    document = sign_xml(to_xml(make_invoice(), "1.1.0"))
+    assert (await authorize(client, document)).findtext("estado") == "AUTORIZADO"

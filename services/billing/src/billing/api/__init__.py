@@ -1,0 +1,1 @@
+"""billing HTTP API: operator data (admin) and invoices/bill runs."""

@@ -1,0 +1,56 @@
+"""billing's configuration, from the environment."""
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+
+from common.settings import ServiceSettings
+
+# REFERENCE §5: the offline web services. "sandbox" is deploy/local's SRI sandbox.
+SRI_HOSTS = {
+    "pruebas": "https://celcer.sri.gob.ec",
+    "produccion": "https://cel.sri.gob.ec",
+    "sandbox": "http://127.0.0.1:8106",
+}
+_RECEPTION = "/comprobantes-electronicos-ws/RecepcionComprobantesOffline"
+_AUTHORIZATION = "/comprobantes-electronicos-ws/AutorizacionComprobantesOffline"
+
+
+class BillingSettings(ServiceSettings):
+    service_name: str = "billing"
+    http_port: int = 8103
+    identity_jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
+
+    # Signing certificate: a PKCS#12 file and its password, never in the database or in git.
+    signing_p12_path: str | None = None
+    signing_p12_password: SecretStr = SecretStr("")
+    # REFERENCE §4: rsa-sha1 is what SRI is known to accept; sha256 is UNVERIFIED there.
+    signature_algorithm: Literal["rsa-sha1", "rsa-sha256"] = "rsa-sha1"
+    factura_version: Literal["1.1.0", "2.1.0"] = "1.1.0"
+
+    # Which SRI: the environment's real hosts, or explicit URLs (the local sandbox).
+    sri_endpoints: Literal["pruebas", "produccion", "sandbox"] = "sandbox"
+    sri_host: str | None = None
+    sri_timeout_seconds: float = 10.0
+    sri_concurrency: int = 8
+    # Polling while EN PROCESO (and after an unanswered submission): exponential backoff.
+    sri_retry_base_seconds: float = 2.0
+    sri_retry_max_seconds: float = 300.0
+    # After RECIBIDA SRI may not list the key yet; this many empty answers, then re-send
+    # (SRI answers 43 if it had it after all).
+    sri_empty_polls_before_resend: int = 5
+
+    bill_run_batch_size: int = 200
+    submit_batch_size: int = 50
+    # Days between the cut-off (issue date) and the due date; also the pago's plazo.
+    payment_term_days: int = 15
+
+    @model_validator(mode="after")
+    def _production_needs_certificate(self) -> "BillingSettings":
+        if self.app_env == "production" and not self.signing_p12_path:
+            raise ValueError("SIGNING_P12_PATH is required when APP_ENV=production")
+        return self
+
+    def sri_urls(self) -> tuple[str, str]:
+        host = (self.sri_host or SRI_HOSTS[self.sri_endpoints]).rstrip("/")
+        return host + _RECEPTION, host + _AUTHORIZATION

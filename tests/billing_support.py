@@ -1,0 +1,180 @@
+"""Helpers for billing's end-to-end and fault tests: operator login, SRI sandbox control, a
+billing process of its own that a test may SIGKILL, and valid fictitious customers."""
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support import GATEWAY, KAFKA, MONGODB, ROOT, make_cedula
+
+BILLING = f"{GATEWAY}/api/billing/v1"
+SANDBOX = os.environ.get("SRI_SANDBOX_URL", "http://127.0.0.1:8106")
+SECRETS = ROOT / ".local/secrets"
+DEV_CA = SECRETS / "sri-dev-ca.pem"
+
+
+def operator_password() -> str:
+    return (
+        os.environ.get("OPERATOR_PASSWORD")
+        or (ROOT / ".local/operator-password").read_text().strip()
+    )
+
+
+async def operator_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    response = await client.post(
+        f"{GATEWAY}/api/identity/v1/sessions",
+        json={
+            "email": os.environ.get("OPERATOR_EMAIL", "operador@demo.ec"),
+            "password": operator_password(),
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def make_ruc(rng: random.Random | None = None) -> str:
+    """A valid natural-person RUC (a valid cédula + establishment 001)."""
+    return make_cedula(rng) + "001"
+
+
+def holder(rng: random.Random | None = None, **changes: Any) -> dict[str, Any]:
+    rng = rng or random.Random()
+    body = {
+        "id_type": "cedula",
+        "id_number": make_cedula(rng),
+        "name": "Cliente de Prueba Ñandú",
+        "address": "Av. de los Shyris 123, Quito",
+        "email": f"cliente.{uuid.uuid4().hex[:10]}@pruebas.ec",
+        "phone": "0991234567",
+    }
+    return body | changes
+
+
+def mobile_number(rng: random.Random) -> str:
+    return f"09{rng.randint(80000000, 99999999)}"
+
+
+# ---- SRI sandbox
+
+
+async def sandbox_control(client: httpx.AsyncClient, **settings: Any) -> None:
+    response = await client.post(f"{SANDBOX}/control", json=settings)
+    assert response.status_code == 200, response.text
+
+
+async def sandbox_reset(client: httpx.AsyncClient) -> None:
+    response = await client.post(f"{SANDBOX}/control/reset", json={})
+    assert response.status_code == 200, response.text
+
+
+async def sandbox_calls(client: httpx.AsyncClient, access_key: str) -> list[dict[str, Any]]:
+    response = await client.get(f"{SANDBOX}/control/calls", params={"clave": access_key})
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def blind_resends(calls: list[dict[str, Any]]) -> int:
+    """Receptions of a key not preceded by an authorization query since the previous one."""
+    count, sent, queried = 0, False, False
+    for call in calls:
+        if call["operation"] == "recepcion":
+            if sent and not queried:
+                count += 1
+            sent, queried = True, False
+        elif call["operation"] == "autorizacion":
+            queried = True
+    return count
+
+
+# ---- a billing process of our own
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class BillingProcess:
+    """``python -m billing`` on its own port and database: killable without touching the stack."""
+
+    def __init__(self, **env: str) -> None:
+        self.port = free_port()
+        self.database = f"billing_fault_{uuid.uuid4().hex[:10]}"
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.log = ROOT / f".local/logs/{self.database}.log"
+        password = (SECRETS / "billing-signing.password").read_text().strip()
+        self.env = {
+            **os.environ,
+            "HTTP_PORT": str(self.port),
+            "MONGODB_URL": MONGODB,
+            "MONGODB_DATABASE": self.database,
+            "MONGODB_MAX_POOL_SIZE": "1",
+            "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
+            "APP_ENV": "test",
+            "SIGNING_P12_PATH": str(SECRETS / "billing-signing.p12"),
+            "SIGNING_P12_PASSWORD": password,
+            "SRI_ENDPOINTS": "sandbox",
+            "SRI_HOST": SANDBOX,
+            "SRI_RETRY_BASE_SECONDS": "0.2",
+            "SRI_RETRY_MAX_SECONDS": "1.0",
+            "OUTBOX_SWEEP_SECONDS": "1",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def spawn(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "billing"], env=self.env, stdout=out, stderr=out, cwd=ROOT
+            )
+
+    async def start(self) -> None:
+        self.spawn()
+        assert self.process is not None
+        ready = f"http://127.0.0.1:{self.port}/readyz"
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                try:
+                    if (await client.get(ready)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                assert self.process.poll() is None, self.log.read_text()[-3000:]
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"billing did not become ready; see {self.log}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def group_calls(calls: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for call in calls:
+        by_key[call["clave"]].append(call)
+    return by_key
+
+
+def local_path(*parts: str) -> Path:
+    return ROOT.joinpath(".local", *parts)
