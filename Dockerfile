@@ -4,9 +4,16 @@
 #
 #   docker build --build-arg SERVICE=identity -t selfcare/identity .
 #   docker build --build-arg SERVICE=notifier -t selfcare/notifier .
+#   docker build --build-arg SERVICE=billing -t selfcare/billing .
 #
 # The image runs `python -m $SERVICE` as a non-root user on 0.0.0.0:8000 and reads all of its
 # configuration from the environment (see common/settings.py and <service>/settings.py).
+#
+# Any workspace member with a `python -m` entry point builds the same way. When the distribution
+# name is not the module name, pass MODULE as well; the local SRI sandbox (deploy/local/sri-sandbox,
+# settings SRI_SANDBOX_*, port 8106, used by docker-compose.yml only) is one:
+#
+#   docker build --build-arg SERVICE=sri-sandbox --build-arg MODULE=sri_sandbox -t selfcare/sri-sandbox .
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -24,6 +31,8 @@ RUN find . -type f ! -name pyproject.toml ! -name uv.lock -delete \
 FROM ${PYTHON_IMAGE} AS builder
 COPY --from=ghcr.io/astral-sh/uv:0.13.8 /uv /bin/uv
 ARG SERVICE
+# The module `python -m` runs, when it differs from the distribution name (sri-sandbox).
+ARG MODULE
 RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<workspace member>" >&2; exit 1; }
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
@@ -42,11 +51,13 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package "${SERVICE}" \
-    && /app/.venv/bin/python -c "import importlib, sys; importlib.import_module(sys.argv[1])" "${SERVICE}"
+    && /app/.venv/bin/python -c "import importlib, sys; importlib.import_module(sys.argv[1])" \
+         "${MODULE:-${SERVICE}}"
 
 # --- runtime ------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
+ARG MODULE
 
 # System libraries: identity and notifier need none beyond slim (the captcha uses Pillow's
 # manylinux wheels, which bundle their own libraries). Later services, when they land:
@@ -57,9 +68,13 @@ ARG SERVICE
 #         && rm -rf /var/lib/apt/lists/*
 #   billing: xmlsec1 is needed by its tests only (signature cross-checks), not in this image.
 
+# /var/lib/selfcare: the one writable place, for a member that keeps files of its own (only the
+# SRI sandbox: its SQLite file; the services keep everything in MongoDB). A named volume mounted
+# there starts with this owner, so the non-root user can write to it.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
-         --shell /usr/sbin/nologin app
+         --shell /usr/sbin/nologin app \
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/selfcare
 
 # Owned by root and not writable by the service user: the code is immutable at run time
 # (the k8s manifests also mount the root filesystem read-only).
@@ -68,7 +83,7 @@ COPY --from=builder /app/.venv /app/.venv
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    SERVICE_MODULE=${SERVICE} \
+    SERVICE_MODULE=${MODULE:-${SERVICE}} \
     SERVICE_NAME=${SERVICE} \
     APP_ENV=production \
     HTTP_HOST=0.0.0.0 \

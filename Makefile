@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 # The e2e captcha answer is only for tests; identity refuses it when APP_ENV=production.
 TEST_ENV := CAPTCHA_TEST_ANSWER=$${CAPTCHA_TEST_ANSWER:-prueba-e2e} APP_ENV=test
 
-.PHONY: up down status logs test lint docs bench
+.PHONY: up down status logs test lint docs bench bench-billing
 
 up:
 	$(STACK) up
@@ -38,3 +38,8 @@ docs:
 bench:
 	$(TEST_ENV) $(STACK) up
 	PYTHONPATH=. $(UV) run --frozen python bench/identity.py
+
+# A bill run of 10,000 accounts: invoices/s signed+stored and authorized, peak memory, bare loop.
+bench-billing:
+	$(TEST_ENV) $(STACK) up
+	PYTHONPATH=. $(UV) run --frozen python bench/bill_run.py

@@ -446,12 +446,14 @@ pg_bin() {
 #  - shared_buffers=128MB: PostgreSQL's default, stated so a bigger box does not change behaviour.
 #  - max_connections=200: FerretDB opens up to 50 per user pool; tests and psql add more.
 #  - listen_addresses='': no TCP at all; clients use the socket, in a 0700 directory.
+#  - plan_cache_mode=force_custom_plan: FerretDB passes field names as bind parameters; planned as
+#    constants they can use the GIN indexes of deploy/local/postgres/ferretdb-gin.sql.
 postgres_cmd() {
     local bin
     pg_paths
     bin=$(pg_bin)
     CMD=("$bin/postgres" -D "$PG_DATA" -c "port=$PG_PORT" -c listen_addresses= -c "unix_socket_directories=$PG_SOCK"
-        -c synchronous_commit=off -c shared_buffers=128MB -c max_connections=200)
+        -c synchronous_commit=off -c shared_buffers=128MB -c max_connections=200 -c plan_cache_mode=force_custom_plan)
     if [[ $EUID -eq 0 ]]; then CMD=(setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "${CMD[@]}"); fi
 }
 
@@ -494,6 +496,9 @@ postgres_ready() {
         log "creating database $PG_DB"
         "$bin/createdb" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -O postgres "$PG_DB"
     fi
+    # GIN indexes that let FerretDB's lookups use an index (why: deploy/local/postgres/ferretdb-gin.sql).
+    PGOPTIONS='-c client_min_messages=warning' "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" \
+        -p "$PG_PORT" -U postgres -d "$PG_DB" -f "$ROOT/deploy/local/postgres/ferretdb-gin.sql" >/dev/null
 }
 
 # ---- FerretDB

@@ -290,7 +290,7 @@ async def test_account_validation(http: httpx.AsyncClient) -> None:
         (account_body(holder=holder(id_type="ruc", id_number="1790011675001")), "holder.id_number"),
         (account_body(holder=holder(id_type="dni")), "holder.id_type"),
         (account_body(holder=holder(email="x")), "holder.email"),
-        (account_body(holder=holder(phone="123")), "holder.number"),
+        (account_body(holder=holder(phone="123")), "holder.phone"),
         (account_body(payment_method="99"), "payment_method"),
         (account_body(cycle_day=29), "cycle_day"),
     ]

@@ -90,11 +90,17 @@ class OutboxRelay:
         return count
 
     async def sweep(self, batch: int = 500) -> int:
+        """Publish every pending document, ``batch`` documents per query, until none is left."""
         count = 0
         for name in self._collections:
             collection = self._database[name]
-            async for doc in collection.find(_PENDING, {OUTBOX_FIELD: 1}).limit(batch):
-                count += await self._publish_document(collection, doc)
+            while True:
+                found = 0
+                async for doc in collection.find(_PENDING, {OUTBOX_FIELD: 1}).limit(batch):
+                    found += 1
+                    count += await self._publish_document(collection, doc)
+                if found < batch:
+                    break
         return count
 
     async def _publish_document(self, collection: Any, doc: dict[str, Any]) -> int:

@@ -22,7 +22,7 @@ from billing.domain.bill import Charge, bill_lines, build_invoice, lines_total, 
 from billing.domain.invoice import InvoiceLine, Issuer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
-from billing.domain.submission import OPEN, REJECTED, State
+from billing.domain.submission import REJECTED, State
 from billing.metrics import BILL_RUN_ACCOUNTS, INVOICES_CREATED
 from billing.records import invoice_document
 from billing.signer import Signer
@@ -31,6 +31,21 @@ from common.contracts.billing import BillRunCompleted, BillRunData
 from common.logging import get_logger
 
 log = get_logger(__name__)
+
+
+@dataclass
+class RunState:
+    """What one pass over a bill run reads once and carries from page to page."""
+
+    run_id: str
+    issuer: Issuer
+    signer: Signer
+    plans: dict[str, Plan]
+    period: BillingPeriod
+    issue_date: date
+    history: dict[str, list[Movement]]
+    done: set[str]
+    next_sequential: int
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ class BillRunner:
         self,
         ctx: Billing,
         signer: Callable[[], Signer],
-        invoices_stored: Callable[[Sequence[str]], None],
+        invoices_stored: Callable[[Sequence[tuple[dict[str, Any], bytes]]], None],
     ) -> None:
         self._ctx = ctx
         self._signer = signer
@@ -85,20 +100,31 @@ class BillRunner:
         except Exception as error:
             await self._fail(run_id, f"signer_unavailable: {error}")
             return
-        plans = await ctx.plans.all()
         period = BillingPeriod.of(run["period"], run["cycle_day"])
-        issue_date = date.fromisoformat(run["issue_date"])
         cursor = run.get("cursor")
+        resumed = cursor is not None or bool(run.get("reopened"))
         log.info("bill_run_invoicing", bill_run_id=run_id, period=period.label, cursor=cursor)
-        while True:
-            accounts = await ctx.accounts.billable(
-                period.cycle_day, cursor, ctx.settings.bill_run_batch_size
-            )
-            if not accounts:
-                break
-            created, failed = await self._bill(
-                run_id, issuer, signer, plans, period, issue_date, accounts
-            )
+        state = RunState(
+            run_id=run_id,
+            issuer=issuer,
+            signer=signer,
+            plans=await ctx.plans.all(),
+            period=period,
+            issue_date=date.fromisoformat(run["issue_date"]),
+            # Read once per run: per-page lookups by account would each scan on FerretDB.
+            history=await ctx.invoices.history(period.cycle_day),
+            done=await ctx.invoices.invoiced_in(period.cycle_day, period.label)
+            if resumed
+            else set(),
+            next_sequential=await ctx.invoices.next_sequential(
+                issuer.ruc, issuer.establishment, issuer.emission_point
+            ),
+        )
+        pages = ctx.accounts.stream_billable(
+            period.cycle_day, cursor, ctx.settings.bill_run_batch_size
+        )
+        async for accounts in pages:
+            created, failed = await self._bill(state, accounts)
             cursor = accounts[-1].account_id
             BILL_RUN_ACCOUNTS.labels(run_id).inc(len(accounts))
             await ctx.bill_runs.update(
@@ -110,8 +136,13 @@ class BillRunner:
                     "accounts_failed": failed,
                 },
             )
-        await ctx.bill_runs.update(run_id, {"phase": "submitting", "updated_at": datetime.now(UTC)})
+        await ctx.bill_runs.update(
+            run_id, {"phase": "submitting", "reopened": False, "updated_at": datetime.now(UTC)}
+        )
         log.info("bill_run_invoiced", bill_run_id=run_id)
+
+    async def _invoiced(self, period: BillingPeriod) -> set[str]:
+        return await self._ctx.invoices.invoiced_in(period.cycle_day, period.label)
 
     async def _fail(self, run_id: str, reason: str) -> None:
         log.error("bill_run_failed", bill_run_id=run_id, reason=reason)
@@ -120,80 +151,70 @@ class BillRunner:
         )
 
     async def _drafts(
-        self, accounts: Sequence[Account], plans: dict[str, Plan], period: BillingPeriod
+        self, state: "RunState", accounts: Sequence[Account]
     ) -> tuple[list[Draft], int]:
         """Drafts for the accounts not yet invoiced, and how many accounts could not be billed."""
-        ctx = self._ctx
-        ids = [a.account_id for a in accounts]
-        done = await ctx.invoices.invoiced_accounts(ids, period.label)
-        todo = [a for a in accounts if a.account_id not in done]
+        todo = [a for a in accounts if a.account_id not in state.done]
         if not todo:
             return [], 0
         ids = [a.account_id for a in todo]
-        charges: dict[str, list[Charge]] = await ctx.charges.for_accounts(ids, period.label)
-        ledger = await ctx.ledger.movements(ids)
-        invoiced = await ctx.invoices.movements(ids)
+        charges: dict[str, list[Charge]] = await self._ctx.charges.for_accounts(
+            ids, state.period.label
+        )
+        ledger = await self._ctx.ledger.movements(ids)
         drafts, failed = [], 0
         for account in todo:
             try:
-                lines = bill_lines(account, plans, period, charges.get(account.account_id, ()))
+                lines = bill_lines(
+                    account, state.plans, state.period, charges.get(account.account_id, ())
+                )
             except ValueError:
                 log.exception("account_not_billable", account_id=account.account_id)
                 failed += 1
                 continue
             if lines:
-                movements = (*ledger.get(account.account_id, ()), *invoiced[account.account_id])
+                movements = (
+                    *ledger.get(account.account_id, ()),
+                    *state.history.get(account.account_id, ()),
+                )
                 drafts.append(Draft(account, lines, movements))
         return drafts, failed
 
-    async def _bill(
-        self,
-        run_id: str,
-        issuer: Issuer,
-        signer: Signer,
-        plans: dict[str, Plan],
-        period: BillingPeriod,
-        issue_date: date,
-        accounts: Sequence[Account],
-    ) -> tuple[int, int]:
+    async def _bill(self, state: "RunState", accounts: Sequence[Account]) -> tuple[int, int]:
         """Invoice one page of accounts: (invoices created, accounts that failed)."""
-        store = self._ctx.invoices
-        drafts, failed = await self._drafts(accounts, plans, period)
+        store, issuer = self._ctx.invoices, state.issuer
+        point = (issuer.ruc, issuer.establishment, issuer.emission_point)
+        drafts, failed = await self._drafts(state, accounts)
         created = 0
         while drafts:
-            point = (issuer.ruc, issuer.establishment, issuer.emission_point)
-            first = await store.next_sequential(*point)
-            docs, signed = await asyncio.to_thread(
-                self._sign_all, drafts, first, issuer, signer, period, issue_date, run_id
-            )
+            first = state.next_sequential
+            docs, signed = await asyncio.to_thread(self._sign_all, state, drafts, first)
             result = await store.insert_batch(docs)
             if result.inserted:
                 ids = [doc["_id"] for doc in docs[: result.inserted]]
                 await store.save_signed(zip(ids, signed[: result.inserted], strict=True))
-                last = docs[result.inserted - 1]["sequential"]
-                await store.advance_hint(*point, last)
+                await store.advance_hint(*point, first + result.inserted - 1)
                 INVOICES_CREATED.inc(result.inserted)
                 created += result.inserted
-                self._stored(ids)
+                self._stored(list(zip(docs[: result.inserted], signed, strict=False)))
+            state.next_sequential = first + result.inserted
             drafts = drafts[result.inserted :]
             if result.conflict == "account_period":
                 drafts = drafts[1:]  # invoiced meanwhile by someone else: nothing more to do
             elif result.conflict == "number":
-                log.warning("secuencial_taken", bill_run_id=run_id, number=first + result.inserted)
+                # Another writer took the number: continue from the first free one.
+                log.warning(
+                    "secuencial_taken", bill_run_id=state.run_id, number=first + result.inserted
+                )
+                state.next_sequential = await store.next_sequential(*point)
         return created, failed
 
     def _sign_all(
-        self,
-        drafts: Sequence[Draft],
-        first: int,
-        issuer: Issuer,
-        signer: Signer,
-        period: BillingPeriod,
-        issue_date: date,
-        run_id: str,
+        self, state: "RunState", drafts: Sequence[Draft], first: int
     ) -> tuple[list[dict[str, Any]], list[bytes]]:
         """CPU only (runs in a thread): number, build, sign every draft of the batch."""
         now = datetime.now(UTC)
+        period, issue_date = state.period, state.issue_date
         docs, signed = [], []
         for offset, draft in enumerate(drafts):
             total = lines_total(draft.lines)
@@ -202,7 +223,7 @@ class BillRunner:
                 period, (*draft.movements, this), due_days=self._ctx.settings.payment_term_days
             )
             invoice = build_invoice(
-                issuer,
+                state.issuer,
                 draft.account,
                 draft.lines,
                 issue_date=issue_date,
@@ -216,12 +237,12 @@ class BillRunner:
                     invoice,
                     account=draft.account,
                     period=period,
-                    bill_run_id=run_id,
+                    bill_run_id=state.run_id,
                     statement=statement,
                     now=now,
                 )
             )
-            signed.append(signer.sign(invoice))
+            signed.append(state.signer.sign(invoice))
         return docs, signed
 
 
@@ -248,9 +269,9 @@ async def complete_finished(ctx: Billing) -> int:
     for run in await ctx.bill_runs.running():
         if run.get("phase") != "submitting":
             continue
-        counts = await ctx.invoices.count_by_state(run["_id"])
-        if any(State(state) in OPEN for state in counts):
+        if await ctx.invoices.has_open(run["_id"]):
             continue
+        counts = await ctx.invoices.count_by_state(run["_id"])
         data = BillRunData(
             bill_run_id=run["_id"],
             cycle_day=run["cycle_day"],

@@ -7,6 +7,7 @@ and only sent again if SRI says it has no such key.
 """
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,12 +67,19 @@ class Submitter:
         self._ctx = ctx
         self._client = client
         self._signer = signer
-        # Called when an invoice reaches a final state (the bill-run loop checks completion).
+        # Called when idle (the bill-run loop then checks whether runs are complete).
         self.on_final: Callable[[], None] = lambda: None
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(ctx.settings.sri_concurrency)
+        self._queue: deque[tuple[dict[str, Any], bytes]] = deque()
+        self._owned: set[str] = set()  # queued or in flight: a database sweep skips them
 
-    def notify(self, _: Sequence[str] = ()) -> None:
+    def notify(self, stored: Sequence[tuple[dict[str, Any], bytes]] = ()) -> None:
+        """Invoices just stored, with their signed XML: sent without reading them back."""
+        for doc, xml in stored:
+            if doc["_id"] not in self._owned:
+                self._owned.add(doc["_id"])
+                self._queue.append((doc, xml))
         self._wake.set()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
@@ -86,32 +94,44 @@ class Submitter:
                 worked = 0
             if worked:
                 continue
+            self.on_final()  # idle: the bill-run loop may now find runs complete
             try:
                 await asyncio.wait_for(self._wake.wait(), poll_seconds)
             except TimeoutError:
                 pass
 
     async def run_once(self) -> int:
-        """One batch of due invoices, several at a time; returns how many were looked at."""
-        due = await self._ctx.invoices.due(datetime.now(UTC), self._ctx.settings.submit_batch_size)
-        OPEN_INVOICES.set(len(due))
-        if due:
-            await asyncio.gather(*(self._guarded(doc) for doc in due))
-        return len(due)
+        """One batch: fresh invoices from the bill run first, else whatever is due in the
+        database (retries, EN PROCESO polls, work left by a previous process)."""
+        size = self._ctx.settings.submit_batch_size
+        batch: list[tuple[dict[str, Any], bytes | None]] = [
+            self._queue.popleft() for _ in range(min(size, len(self._queue)))
+        ]
+        if not batch:
+            due = await self._ctx.invoices.due(datetime.now(UTC), size)
+            batch = [(doc, None) for doc in due if doc["_id"] not in self._owned]
+            OPEN_INVOICES.set(len(due))
+        if batch:
+            self._owned.update(doc["_id"] for doc, _ in batch)
+            try:
+                await asyncio.gather(*(self._guarded(doc, xml) for doc, xml in batch))
+            finally:
+                self._owned.difference_update(doc["_id"] for doc, _ in batch)
+        return len(batch)
 
-    async def _guarded(self, doc: dict[str, Any]) -> None:
+    async def _guarded(self, doc: dict[str, Any], xml: bytes | None) -> None:
         async with self._limit:
             try:
-                await self.step(doc)
+                await self.step(doc, xml)
             except Exception:
                 # One bad invoice must not stop the others; it is retried after a backoff.
                 log.exception("sri_step_failed", invoice_id=doc["_id"])
                 await self._later(doc, State(doc["state"]))
 
-    async def step(self, doc: dict[str, Any]) -> None:
+    async def step(self, doc: dict[str, Any], xml: bytes | None = None) -> None:
         action = submission.next_action(State(doc["state"]))
         if action == Action.SEND:
-            moved = await self._send(doc)
+            moved = await self._send(doc, xml)
             if moved is None or State(moved["state"]) != State.RECEIVED:
                 return
             doc = moved
@@ -120,9 +140,9 @@ class Submitter:
 
     # -- reception ---------------------------------------------------------------------------
 
-    async def _signed_xml(self, doc: dict[str, Any]) -> bytes:
+    async def _signed_xml(self, doc: dict[str, Any], known: bytes | None) -> bytes:
         store = self._ctx.invoices
-        xml = await store.signed_xml(doc["_id"])
+        xml = known or await store.signed_xml(doc["_id"])
         if xml is None or doc["access_key"].encode() not in xml:
             # The process died between storing the invoice and its XML: sign it again (it never
             # left, so nobody has the first signature).
@@ -131,8 +151,8 @@ class Submitter:
             await store.save_signed([(doc["_id"], xml)])
         return xml
 
-    async def _send(self, doc: dict[str, Any]) -> dict[str, Any] | None:
-        xml = await self._signed_xml(doc)
+    async def _send(self, doc: dict[str, Any], known: bytes | None) -> dict[str, Any] | None:
+        xml = await self._signed_xml(doc, known)
         now = datetime.now(UTC)
         # Not due again before the call has surely timed out: then the next step is a query.
         wait = timedelta(seconds=self._ctx.settings.sri_timeout_seconds) + self._backoff(doc)
@@ -213,7 +233,6 @@ class Submitter:
             self._ctx.runtime.events_written(INVOICES, doc["_id"])
             INVOICE_OUTCOMES.labels(State.AUTHORIZED.value).inc()
             log.info("invoice_authorized", invoice_id=doc["_id"], access_key=doc["access_key"])
-            self.on_final()
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -265,7 +284,6 @@ class Submitter:
                     f"{m.identifier} {m.message}: {m.additional_info}" for m in outcome.messages
                 ],
             )
-            self.on_final()
         return moved
 
     async def _later(self, doc: dict[str, Any], state: State) -> None:

@@ -107,20 +107,21 @@ class DeliveryStore:
         return _from_document(doc) if doc else None
 
     async def due(self, now: datetime, limit: int) -> list[str]:
-        """Open deliveries whose next attempt is due and that nobody holds."""
-        cursor = (
-            self._deliveries.find(
-                {
-                    "status": {"$in": _OPEN},
-                    "next_attempt_at": {"$lte": now},
-                    "claimed_until": {"$lt": now},
-                },
-                {"_id": 1},
+        """Open deliveries whose next attempt is due and that nobody holds.
+
+        One equality query per open status: FerretDB pushes equality down to SQL (an index
+        serves it), while ``$in``/``$lte`` would make it read every delivery, every poll.
+        """
+        due: list[tuple[datetime, str]] = []
+        for status in _OPEN:
+            cursor = self._deliveries.find(
+                {"status": status}, {"_id": 1, "next_attempt_at": 1, "claimed_until": 1}
             )
-            .sort("next_attempt_at", 1)
-            .limit(limit)
-        )
-        return [doc["_id"] async for doc in cursor]
+            async for doc in cursor:
+                due_at, claimed = doc.get("next_attempt_at"), doc.get("claimed_until")
+                if due_at is not None and due_at <= now and (claimed is None or claimed < now):
+                    due.append((due_at, doc["_id"]))
+        return [delivery_id for _, delivery_id in sorted(due)[:limit]]
 
     async def claim(
         self, delivery_id: str, now: datetime, lease: timedelta

@@ -15,7 +15,7 @@ or ``$``.
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -363,6 +363,54 @@ class AccountStore:
             return _account(first)
         return account
 
+    async def import_accounts(self, accounts: Iterable[Account]) -> int:
+        """Bulk load accounts with their subscriptions (a migration from another billing system).
+
+        Two ordered inserts: first the number claims (one per subscription, each the number's
+        first claim, so a number that is already claimed stops the import with a duplicate-key
+        error), then the accounts with their SubscriptionActivated events in their outbox. A
+        crash in between leaves claims without subscriptions, which stop blocking after
+        CLAIM_GRACE.
+        """
+        claims: list[dict[str, Any]] = []
+        docs: list[dict[str, Any]] = []
+        now = _now()
+        for account in accounts:
+            request = _account_request(account)
+            docs.append(
+                {
+                    "_id": account.account_id,
+                    **request,
+                    "subscriptions": {
+                        s.subscription_id: _subscription_document(s) for s in account.subscriptions
+                    },
+                    "idempotency_key": f"none:{account.account_id}",
+                    "request_hash": _request_hash(request),
+                    "created_at": now,
+                    OUTBOX_FIELD: [
+                        SubscriptionActivated(data=subscriber_data(account, s)).to_document()
+                        for s in account.subscriptions
+                    ],
+                }
+            )
+            claims.extend(
+                {
+                    "_id": f"{s.number}#{1:06d}",
+                    "number": s.number,
+                    "seq": 1,
+                    "account_id": account.account_id,
+                    "subscription_id": s.subscription_id,
+                    "subscription": _subscription_document(s),
+                    "claimed_at": now,
+                }
+                for s in account.subscriptions
+            )
+        if claims:
+            await self._claims.insert_many(claims, ordered=True)
+        if docs:
+            await self._accounts.insert_many(docs, ordered=True)
+        return len(docs)
+
     async def get(self, account_id: str) -> Account | None:
         doc = await self._accounts.find_one({"_id": account_id}, {OUTBOX_FIELD: 0})
         return _account(doc) if doc else None
@@ -383,6 +431,27 @@ class AccountStore:
             query["_id"] = {"$gt": after_id}
         cursor = self._accounts.find(query, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
         return [_account(doc) async for doc in cursor]
+
+    async def stream_billable(
+        self, cycle_day: int, after_id: str | None, chunk: int
+    ) -> AsyncIterator[list[Account]]:
+        """A cycle day's accounts after ``after_id`` in ``_id`` order, ``chunk`` at a time.
+
+        One query for the whole run: FerretDB can only push the equality on cycle_day down to
+        SQL, so paging with ``_id > cursor`` would read every account of the cycle per page.
+        """
+        query: dict[str, Any] = {"cycle_day": cycle_day}
+        cursor = self._accounts.find(query, {OUTBOX_FIELD: 0}).sort("_id", 1)
+        page: list[Account] = []
+        async for doc in cursor:
+            if after_id is not None and doc["_id"] <= after_id:
+                continue
+            page.append(_account(doc))
+            if len(page) == chunk:
+                yield page
+                page = []
+        if page:
+            yield page
 
     async def add_subscription(
         self, account_id: str, subscription: Subscription

@@ -34,6 +34,8 @@ INVOICE_INDEXES = [
     Index(INVOICES, [("access_key", 1)], unique=True),
     Index(INVOICES, [("state", 1), ("next_attempt_at", 1)]),
     Index(INVOICES, [("bill_run_id", 1), ("state", 1)]),
+    # A bill run reads its cycle's invoice history once (statements) by equality on cycle_day.
+    Index(INVOICES, [("cycle_day", 1), ("period", 1)]),
     Index(BILL_RUNS, [("cycle_day", 1), ("period", 1)], unique=True),
     Index(BILL_RUNS, [("status", 1)]),
 ]
@@ -156,11 +158,29 @@ class InvoiceStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def invoiced_accounts(self, account_ids: Sequence[str], period: str) -> set[str]:
-        cursor = self._invoices.find(
-            {"period": period, "account_id": {"$in": list(account_ids)}}, {"account_id": 1}
-        )
+    async def invoiced_in(self, cycle_day: int, period: str) -> set[str]:
+        """Accounts of a cycle day that already have their invoice for ``period``."""
+        cursor = self._invoices.find({"cycle_day": cycle_day, "period": period}, {"account_id": 1})
         return {doc["account_id"] async for doc in cursor}
+
+    async def history(self, cycle_day: int) -> dict[str, list[Movement]]:
+        """Invoice movements of every account of a cycle day (one query per bill run)."""
+        result: dict[str, list[Movement]] = {}
+        cursor = self._invoices.find({"cycle_day": cycle_day}, _MOVEMENT_FIELDS)
+        async for doc in cursor:
+            movement = _movement(doc)
+            if movement is not None:
+                result.setdefault(doc["account_id"], []).append(movement)
+        return result
+
+    async def has_open(self, bill_run_id: str) -> bool:
+        """Whether any invoice of the run still waits for SRI (equality lookups only)."""
+        for state in OPEN:
+            if await self._invoices.find_one(
+                {"bill_run_id": bill_run_id, "state": state.value}, {"_id": 1}
+            ):
+                return True
+        return False
 
     async def get(self, invoice_id: str) -> dict[str, Any] | None:
         doc: dict[str, Any] | None = await self._invoices.find_one(
@@ -173,13 +193,24 @@ class InvoiceStore:
         docs = [doc async for doc in cursor]
         return sorted(docs, key=lambda d: (d["period"], d["_id"]), reverse=True)
 
-    async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        """Open invoices whose next SRI step is due, oldest first."""
-        cursor = self._invoices.find(
-            {"state": {"$in": [s.value for s in OPEN]}, "next_attempt_at": {"$lte": now}},
-            {OUTBOX_FIELD: 0, "items": 0, "history": 0},
-        ).limit(limit)
-        return [doc async for doc in cursor]
+    async def due(
+        self, now: datetime, limit: int, states: Iterable[State] = OPEN
+    ) -> list[dict[str, Any]]:
+        """Open invoices whose next SRI step is due.
+
+        One equality query per state (FerretDB pushes those down, not ``$in`` or ``$lte``).
+        """
+        due: list[dict[str, Any]] = []
+        for state in states:
+            cursor = self._invoices.find(
+                {"state": state.value}, {OUTBOX_FIELD: 0, "items": 0, "history": 0}
+            )
+            async for doc in cursor:
+                if doc.get("next_attempt_at") is not None and doc["next_attempt_at"] <= now:
+                    due.append(doc)
+                    if len(due) >= limit:
+                        return due
+        return due
 
     async def count_by_state(self, bill_run_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -196,24 +227,35 @@ class InvoiceStore:
     async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Movement]]:
         """Each account's invoices as statement movements (rejected ones never count)."""
         result: dict[str, list[Movement]] = {a: [] for a in account_ids}
-        cursor = self._invoices.find(
-            {"account_id": {"$in": list(account_ids)}},
-            {"account_id": 1, "period": 1, "issue_date": 1, "totals": 1, "state": 1, "number": 1},
-        )
+        cursor = self._invoices.find({"account_id": {"$in": list(account_ids)}}, _MOVEMENT_FIELDS)
         async for doc in cursor:
-            if State(doc["state"]) in REJECTED:
-                continue
-            result[doc["account_id"]].append(
-                Movement(
-                    on=date.fromisoformat(doc["issue_date"]),
-                    kind="invoice",
-                    description=f"Factura {doc['number']}",
-                    amount=Decimal(doc["totals"]["total"]),
-                    reference=doc["_id"],
-                    period=doc["period"],
-                )
-            )
+            movement = _movement(doc)
+            if movement is not None:
+                result[doc["account_id"]].append(movement)
         return result
+
+
+_MOVEMENT_FIELDS = {
+    "account_id": 1,
+    "period": 1,
+    "issue_date": 1,
+    "totals": 1,
+    "state": 1,
+    "number": 1,
+}
+
+
+def _movement(doc: dict[str, Any]) -> Movement | None:
+    if State(doc["state"]) in REJECTED:
+        return None
+    return Movement(
+        on=date.fromisoformat(doc["issue_date"]),
+        kind="invoice",
+        description=f"Factura {doc['number']}",
+        amount=Decimal(doc["totals"]["total"]),
+        reference=doc["_id"],
+        period=doc["period"],
+    )
 
 
 class BillRunStore:
@@ -235,6 +277,7 @@ class BillRunStore:
                     "status": "running",
                     "phase": "invoicing",
                     "cursor": None,
+                    "reopened": True,
                     "updated_at": run["updated_at"],
                 }
             },
