@@ -119,7 +119,7 @@ class BillingProcess:
             "HTTP_PORT": str(self.port),
             "MONGODB_URL": MONGODB,
             "MONGODB_DATABASE": self.database,
-            "MONGODB_MAX_POOL_SIZE": "1",
+            "MONGODB_MAX_POOL_SIZE": "4",  # as deploy/local/stack.sh runs billing
             "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
             "APP_ENV": "test",
             "SIGNING_P12_PATH": str(SECRETS / "billing-signing.p12"),

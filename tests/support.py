@@ -5,11 +5,14 @@ import os
 import random
 import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = os.environ.get(
@@ -96,3 +99,30 @@ def link_token(message: dict[str, Any], path: str) -> str:
 def stack(*args: str) -> None:
     """Drive the local stack (e.g. stop/start Mailpit for fault tests)."""
     subprocess.run([str(ROOT / "deploy/local/stack.sh"), *args], check=True, cwd=ROOT)
+
+
+# Access tokens shaped like identity's (EdDSA, iss/aud/roles), signed with a key of the tests'
+# own; a service under test verifies them with ``TokenVerifier(access_key_for)``.
+_TEST_KEY = Ed25519PrivateKey.generate()
+_TEST_KID = "test-key"
+
+
+def access_token_for(
+    roles: list[str], key: Ed25519PrivateKey | None = None, ttl_seconds: int = 300
+) -> str:
+    """``key``: sign with another key instead (a forged token)."""
+    now = int(time.time())
+    claims = {
+        "iss": "identity",
+        "aud": "selfcare",
+        "sub": uuid.uuid4().hex,
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "roles": roles,
+    }
+    return jwt.encode(claims, key or _TEST_KEY, algorithm="EdDSA", headers={"kid": _TEST_KID})
+
+
+async def access_key_for(kid: str) -> Any:
+    return _TEST_KEY.public_key() if kid == _TEST_KID else None

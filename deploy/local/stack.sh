@@ -64,7 +64,7 @@ apt_install() {
         APT_UPDATED=1
     fi
     log "apt-get install $*"
-    # RUNLEVEL=1: Debian's postinst must not start a system nginx on :80.
+    # RUNLEVEL=1: Debian's postinst must not start a system nginx on :80 (or prometheus on :9090).
     DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
@@ -79,6 +79,7 @@ install_tools() {
     command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null || pkgs+=(maven)
     command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1)
+    command -v promtool >/dev/null || pkgs+=(prometheus) # promtool: tests of the alert rules
     command -v openssl >/dev/null || pkgs+=(openssl)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
@@ -647,6 +648,11 @@ EOF
         echo "BRAND_NAME=Mi Claro"
         ;;
     billing)
+        # Four connections (this later line wins in env): billing never compare-and-sets one
+        # document from two tasks at once (each invoice is stepped by one task; numbers,
+        # charges and payments rely on unique inserts), so FerretDB's non-atomic conditional
+        # updates cannot bite it.
+        echo "MONGODB_MAX_POOL_SIZE=4"
         echo "SIGNING_P12_PATH=$SIGNING_P12"
         echo "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")"
         echo "SRI_ENDPOINTS=sandbox"

@@ -22,6 +22,7 @@ from billing.domain.periods import BillingPeriod
 from billing.signing import verify_factura
 from billing.sri_schema import validate_factura
 from deploy.local import demo_data
+from services.billing.tests.test_signing import xmlsec1_command
 from tests.billing_support import (
     BILLING,
     DEV_CA,
@@ -114,23 +115,7 @@ def _xmlsec1_verifies(comprobante: bytes) -> bool:
         path = Path(tmp) / "factura.xml"
         path.write_bytes(comprobante)
         result = subprocess.run(
-            [
-                XMLSEC1,
-                "--verify",
-                "--enabled-key-data",
-                "x509",
-                "--id-attr:id",
-                "factura",
-                "--id-attr:Id",
-                "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
-                "--id-attr:Id",
-                "http://www.w3.org/2000/09/xmldsig#:KeyInfo",
-                "--trusted-pem",
-                str(DEV_CA),
-                str(path),
-            ],
-            capture_output=True,
-            check=False,
+            xmlsec1_command(DEV_CA, path), capture_output=True, check=False, timeout=30
         )
     return result.returncode == 0
 

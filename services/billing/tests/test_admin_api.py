@@ -2,7 +2,6 @@
 charges, payments, adjustments and statements (the app is built but not started: no Kafka)."""
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -10,9 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from billing.app import build
@@ -23,31 +20,14 @@ from billing.settings import BillingSettings
 from billing.store import INDEXES
 from billing.store.accounts import ACCOUNTS, CLAIM_GRACE, LEDGER, NUMBER_CLAIMS, NumberInUse
 from common.auth import TokenVerifier
-from tests.support import KAFKA, MONGODB
+from tests.support import KAFKA, MONGODB, access_key_for, access_token_for
 
 pytestmark = pytest.mark.stack  # FerretDB
 
-KEY = Ed25519PrivateKey.generate()
-KID = "test-key"
 CEDULA = "1714307103"
 
-
-def token(roles: list[str]) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": "identity",
-        "aud": "selfcare",
-        "sub": uuid.uuid4().hex,
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + 300,
-        "roles": roles,
-    }
-    return jwt.encode(claims, KEY, algorithm="EdDSA", headers={"kid": KID})
-
-
-async def key_for(kid: str) -> Any:
-    return KEY.public_key() if kid == KID else None
+token = access_token_for
+key_for = access_key_for
 
 
 OPERATOR = {"Authorization": f"Bearer {token(['operator'])}"}
@@ -626,3 +606,41 @@ async def test_a_claim_left_by_a_dead_writer_stops_blocking(app: FastAPI) -> Non
     assert await accounts.add_subscription("a1", sub) == (sub, True)
     [account] = await accounts.with_number("+593991112233")
     assert account.account_id == "a1"
+
+
+async def test_stream_billable_resumes_after_the_cursor(app: FastAPI) -> None:
+    accounts = app.state.billing.accounts
+    holder = Holder("cedula", CEDULA, "Ana", "Quito", "ana@correo.ec", "")
+    for account_id, day in [("b3", 7), ("b1", 7), ("b2", 1), ("b4", 7), ("b5", 7)]:
+        await accounts.add(Account(account_id, holder, day, "20"))
+    pages = [[a.account_id for a in page] async for page in accounts.stream_billable(7, None, 2)]
+    assert pages == [["b1", "b3"], ["b4", "b5"]]
+    rest = [[a.account_id for a in page] async for page in accounts.stream_billable(7, "b3", 2)]
+    assert rest == [["b4", "b5"]]
+
+
+async def test_import_accounts_claims_numbers_and_carries_events(
+    app: FastAPI, http: httpx.AsyncClient
+) -> None:
+    store = app.state.billing.accounts
+    holder = Holder("cedula", CEDULA, "Ana", "Quito", "ana@correo.ec", "")
+    imported = [
+        Account(
+            f"imp{n}",
+            holder,
+            1,
+            "20",
+            (Subscription(f"s{n}", f"099000000{n}", "movil", "MOVIL-1", date(2026, 1, 1)),),
+        )
+        for n in range(3)
+    ]
+    assert await store.import_accounts(imported) == 3
+    assert (await store.get("imp1")).subscriptions[0].number == "+593990000001"
+    database = app.state.runtime.database
+    doc = await database[ACCOUNTS].find_one({"_id": "imp2"})
+    assert [e["topic"] for e in doc["outbox"]] == ["billing.subscription-activated"]
+    with pytest.raises(NumberInUse):
+        await store.add(Account("other", holder, 1, "20"))
+        await store.add_subscription(
+            "other", Subscription("s9", "0990000001", "movil", "MOVIL-1", date(2026, 2, 1))
+        )

@@ -156,27 +156,33 @@ def _sign(pki: Pki, version: str = "2.1.0", **kwargs: str) -> bytes:
     )
 
 
+def xmlsec1_command(ca_pem: Path, signed_file: Path) -> list[str]:
+    """Debian's xmlsec1 verifying a signed factura against ``ca_pem`` (an independent verifier)."""
+    assert XMLSEC1 is not None
+    return [
+        XMLSEC1,
+        "--verify",
+        "--enabled-key-data",
+        "x509",
+        "--id-attr:id",
+        "factura",
+        "--id-attr:Id",
+        f"{XADES}:SignedProperties",
+        "--id-attr:Id",
+        f"{DS}:KeyInfo",
+        "--trusted-pem",
+        str(ca_pem),
+        str(signed_file),
+    ]
+
+
 def xmlsec1_verify(pki: Pki, signed: bytes) -> subprocess.CompletedProcess[str]:
     if XMLSEC1 is None:
         pytest.skip("xmlsec1 is not installed (deploy/local/stack.sh installs Debian's xmlsec1)")
     path = pki.directory / f"signed-{secrets.token_hex(4)}.xml"
     path.write_bytes(signed)
     return subprocess.run(
-        [
-            XMLSEC1,
-            "--verify",
-            "--enabled-key-data",
-            "x509",
-            "--id-attr:id",
-            "factura",
-            "--id-attr:Id",
-            f"{XADES}:SignedProperties",
-            "--id-attr:Id",
-            f"{DS}:KeyInfo",
-            "--trusted-pem",
-            str(pki.ca_pem),
-            str(path),
-        ],
+        xmlsec1_command(pki.ca_pem, path),
         capture_output=True,
         text=True,
         check=False,

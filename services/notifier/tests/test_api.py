@@ -1,13 +1,10 @@
 """GET /v1/deliveries: operators only (JWT verified against a JWKS), no payload, no token."""
 
-import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
@@ -16,29 +13,12 @@ from common.auth import TokenVerifier
 from notifier.domain.backoff import RetryPolicy
 from notifier.domain.deliveries import Delivery
 from notifier.domain.errors import PermanentDeliveryError
+from tests.support import access_key_for, access_token_for
 
 pytestmark = pytest.mark.stack  # FerretDB
 
-KEY = Ed25519PrivateKey.generate()
-KID = "test-key"
-
-
-def token(roles: list[str], key: Ed25519PrivateKey = KEY) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": "identity",
-        "aud": "selfcare",
-        "sub": uuid.uuid4().hex,
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + 300,
-        "roles": roles,
-    }
-    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": KID})
-
-
-async def key_for(kid: str) -> Any:
-    return KEY.public_key() if kid == KID else None
+token = access_token_for
+key_for = access_key_for
 
 
 async def seeded(make_app: Callable[..., Awaitable[FastAPI]], **overrides: Any) -> FastAPI:

@@ -1,15 +1,15 @@
 """Wiring: settings → runtime → stores → routes; the bill-run and SRI loops."""
 
-from functools import cache
+from functools import cache, partial
 
 from fastapi import FastAPI
 
 from billing.api import admin, invoices
 from billing.context import Billing
-from billing.invoicing import BillRunner
+from billing.invoicing import BillRunner, sign_page_in_worker
 from billing.metrics import SIGNING_CERT_EXPIRY
 from billing.settings import BillingSettings
-from billing.signer import Signer
+from billing.signer import Signer, SigningProcesses
 from billing.sri_client import SriClient
 from billing.store import INDEXES, OUTBOX_COLLECTIONS
 from billing.store.accounts import AccountStore, ChargeStore, IssuerStore, LedgerStore, PlanStore
@@ -78,8 +78,13 @@ def build(settings: BillingSettings | None = None) -> FastAPI:
     reception_url, authorization_url = settings.sri_urls()
     client = SriClient(reception_url, authorization_url, settings.sri_timeout_seconds)
     submitter = Submitter(ctx, client, signer)
-    runner = BillRunner(ctx, signer, submitter.notify)
+    sign = None
+    if settings.signing_processes > 0 and settings.signing_p12_path:
+        processes = SigningProcesses(settings, settings.signing_processes)
+        sign = partial(processes.run, sign_page_in_worker)
+    runner = BillRunner(ctx, signer, submitter.notify, sign)
     submitter.on_final = runner.wake
+    submitter.paused = lambda: runner.invoicing
     ctx.wake_bill_runs = runner.wake
     app.state.submitter, app.state.bill_runner = submitter, runner
 

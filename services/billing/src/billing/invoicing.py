@@ -11,7 +11,7 @@ Nothing here talks to SRI: the submitter picks up what was stored.
 import asyncio
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,7 +25,7 @@ from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import REJECTED, State
 from billing.metrics import BILL_RUN_ACCOUNTS, INVOICES_CREATED
 from billing.records import invoice_document
-from billing.signer import Signer
+from billing.signer import Signer, worker_signer
 from billing.store.invoices import BILL_RUNS
 from common.contracts.billing import BillRunCompleted, BillRunData
 from common.logging import get_logger
@@ -39,13 +39,16 @@ class RunState:
 
     run_id: str
     issuer: Issuer
-    signer: Signer
     plans: dict[str, Plan]
     period: BillingPeriod
     issue_date: date
     history: dict[str, list[Movement]]
     done: set[str]
-    next_sequential: int
+    next_sequential: int  # the first free number, as far as this run knows
+    planned: int = 0  # the first number of the next page to sign (pages ahead are signed early)
+
+    def __post_init__(self) -> None:
+        self.planned = self.next_sequential
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,33 @@ class Draft:
     movements: tuple[Movement, ...]
 
 
+@dataclass
+class Page:
+    """A page of accounts: their drafts, and the signing of those drafts, started early."""
+
+    accounts: Sequence[Account]
+    drafts: list[Draft]
+    failed: int
+    first: int
+    signing: "asyncio.Future[Signed]"
+
+
 class BillRunner:
     def __init__(
         self,
         ctx: Billing,
         signer: Callable[[], Signer],
         invoices_stored: Callable[[Sequence[tuple[dict[str, Any], bytes]]], None],
+        sign: "Callable[[SignJob], Awaitable[Signed]] | None" = None,
     ) -> None:
         self._ctx = ctx
         self._signer = signer
+        # How pages get signed: in worker processes (app.py) or, by default, in a thread.
+        self._sign = sign or (lambda job: asyncio.to_thread(sign_page, job, self._signer()))
         self._stored = invoices_stored
         self._wake = asyncio.Event()
+        # True while a run is being signed and stored: the submitter waits meanwhile.
+        self.invoicing = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -78,7 +97,11 @@ class BillRunner:
             try:
                 for run in await self._ctx.bill_runs.running():
                     if run.get("phase") == "invoicing":
-                        await self.invoice(run)
+                        self.invoicing = True
+                        try:
+                            await self.invoice(run)
+                        finally:
+                            self.invoicing = False
                 await complete_finished(self._ctx)
             except asyncio.CancelledError:
                 raise
@@ -96,7 +119,7 @@ class BillRunner:
             await self._fail(run_id, "issuer_not_configured")
             return
         try:
-            signer = self._signer()
+            self._signer()  # fail the run now if the certificate cannot be loaded
         except Exception as error:
             await self._fail(run_id, f"signer_unavailable: {error}")
             return
@@ -107,7 +130,6 @@ class BillRunner:
         state = RunState(
             run_id=run_id,
             issuer=issuer,
-            signer=signer,
             plans=await ctx.plans.all(),
             period=period,
             issue_date=date.fromisoformat(run["issue_date"]),
@@ -123,26 +145,24 @@ class BillRunner:
         pages = ctx.accounts.stream_billable(
             period.cycle_day, cursor, ctx.settings.bill_run_batch_size
         )
+        # Pipelined: page k+1 is signed (in a thread) while page k is written.
+        previous: Page | None = None
         async for accounts in pages:
-            created, failed = await self._bill(state, accounts)
-            cursor = accounts[-1].account_id
-            BILL_RUN_ACCOUNTS.labels(run_id).inc(len(accounts))
-            await ctx.bill_runs.update(
-                run_id,
-                {"cursor": cursor, "updated_at": datetime.now(UTC)},
-                inc={
-                    "accounts_processed": len(accounts),
-                    "invoices_created": created,
-                    "accounts_failed": failed,
-                },
-            )
+            drafts, failed = await self._drafts(state, accounts)
+            page = Page(accounts, drafts, failed, state.planned, self._signing(state, drafts))
+            state.planned += len(drafts)
+            if previous is not None:
+                await self._store_page(state, previous)
+                if state.next_sequential != page.first:
+                    # It stopped short: this page gets signed again at its turn, from here.
+                    state.planned = state.next_sequential + len(drafts)
+            previous = page
+        if previous is not None:
+            await self._store_page(state, previous)
         await ctx.bill_runs.update(
             run_id, {"phase": "submitting", "reopened": False, "updated_at": datetime.now(UTC)}
         )
         log.info("bill_run_invoiced", bill_run_id=run_id)
-
-    async def _invoiced(self, period: BillingPeriod) -> set[str]:
-        return await self._ctx.invoices.invoiced_in(period.cycle_day, period.label)
 
     async def _fail(self, run_id: str, reason: str) -> None:
         log.error("bill_run_failed", bill_run_id=run_id, reason=reason)
@@ -180,15 +200,53 @@ class BillRunner:
                 drafts.append(Draft(account, lines, movements))
         return drafts, failed
 
-    async def _bill(self, state: "RunState", accounts: Sequence[Account]) -> tuple[int, int]:
-        """Invoice one page of accounts: (invoices created, accounts that failed)."""
+    def _job(self, state: "RunState", drafts: Sequence[Draft], first: int) -> "SignJob":
+        return SignJob(
+            run_id=state.run_id,
+            issuer=state.issuer,
+            period=state.period,
+            issue_date=state.issue_date,
+            payment_days=self._ctx.settings.payment_term_days,
+            first=first,
+            drafts=tuple(drafts),
+        )
+
+    def _signing(self, state: "RunState", drafts: Sequence[Draft]) -> "asyncio.Future[Signed]":
+        return asyncio.ensure_future(self._sign(self._job(state, drafts, state.planned)))
+
+    async def _store_page(self, state: "RunState", page: "Page") -> None:
+        """Write a signed page, then advance the run's cursor past its accounts."""
+        docs, signed = await page.signing
+        if page.first != state.next_sequential:
+            # An earlier page stopped short (a conflict): these numbers are stale, sign again.
+            docs, signed = await self._sign(self._job(state, page.drafts, state.next_sequential))
+        created = await self._insert(state, page.drafts, docs, signed)
+        cursor = page.accounts[-1].account_id
+        BILL_RUN_ACCOUNTS.labels(state.run_id).inc(len(page.accounts))
+        await self._ctx.bill_runs.update(
+            state.run_id,
+            {"cursor": cursor, "updated_at": datetime.now(UTC)},
+            inc={
+                "accounts_processed": len(page.accounts),
+                "invoices_created": created,
+                "accounts_failed": page.failed,
+            },
+        )
+
+    async def _insert(
+        self,
+        state: "RunState",
+        drafts: Sequence[Draft],
+        docs: list[dict[str, Any]],
+        signed: list[bytes],
+    ) -> int:
+        """Insert in order; on a conflict, continue from the first free number. Returns how many
+        invoices were created."""
         store, issuer = self._ctx.invoices, state.issuer
         point = (issuer.ruc, issuer.establishment, issuer.emission_point)
-        drafts, failed = await self._drafts(state, accounts)
         created = 0
         while drafts:
             first = state.next_sequential
-            docs, signed = await asyncio.to_thread(self._sign_all, state, drafts, first)
             result = await store.insert_batch(docs)
             if result.inserted:
                 ids = [doc["_id"] for doc in docs[: result.inserted]]
@@ -207,43 +265,63 @@ class BillRunner:
                     "secuencial_taken", bill_run_id=state.run_id, number=first + result.inserted
                 )
                 state.next_sequential = await store.next_sequential(*point)
-        return created, failed
+            if drafts:
+                docs, signed = await self._sign(self._job(state, drafts, state.next_sequential))
+        return created
 
-    def _sign_all(
-        self, state: "RunState", drafts: Sequence[Draft], first: int
-    ) -> tuple[list[dict[str, Any]], list[bytes]]:
-        """CPU only (runs in a thread): number, build, sign every draft of the batch."""
-        now = datetime.now(UTC)
-        period, issue_date = state.period, state.issue_date
-        docs, signed = [], []
-        for offset, draft in enumerate(drafts):
-            total = lines_total(draft.lines)
-            this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
-            statement = build_statement(
-                period, (*draft.movements, this), due_days=self._ctx.settings.payment_term_days
+
+@dataclass(frozen=True)
+class SignJob:
+    """A page to number, build and sign: plain data, so a worker process can take it."""
+
+    run_id: str
+    issuer: Issuer
+    period: BillingPeriod
+    issue_date: date
+    payment_days: int
+    first: int
+    drafts: tuple[Draft, ...]
+
+
+Signed = tuple[list[dict[str, Any]], list[bytes]]
+
+
+def sign_page(job: SignJob, signer: Signer) -> Signed:
+    """CPU only: number, build and sign every draft of the page (invoice documents + XML)."""
+    now = datetime.now(UTC)
+    period, issue_date = job.period, job.issue_date
+    docs, signed = [], []
+    for offset, draft in enumerate(job.drafts):
+        total = lines_total(draft.lines)
+        this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
+        statement = build_statement(period, (*draft.movements, this), due_days=job.payment_days)
+        invoice = build_invoice(
+            job.issuer,
+            draft.account,
+            draft.lines,
+            issue_date=issue_date,
+            sequential=job.first + offset,
+            numeric_code=f"{secrets.randbelow(10**8):08d}",
+            additional_info=statement_info(draft.account, period, statement),
+            payment_days=job.payment_days,
+        )
+        docs.append(
+            invoice_document(
+                invoice,
+                account=draft.account,
+                period=period,
+                bill_run_id=job.run_id,
+                statement=statement,
+                now=now,
             )
-            invoice = build_invoice(
-                state.issuer,
-                draft.account,
-                draft.lines,
-                issue_date=issue_date,
-                sequential=first + offset,
-                numeric_code=f"{secrets.randbelow(10**8):08d}",
-                additional_info=statement_info(draft.account, period, statement),
-                payment_days=self._ctx.settings.payment_term_days,
-            )
-            docs.append(
-                invoice_document(
-                    invoice,
-                    account=draft.account,
-                    period=period,
-                    bill_run_id=state.run_id,
-                    statement=statement,
-                    now=now,
-                )
-            )
-            signed.append(state.signer.sign(invoice))
-        return docs, signed
+        )
+        signed.append(signer.sign(invoice))
+    return docs, signed
+
+
+def sign_page_in_worker(job: SignJob) -> Signed:
+    """Entry point in a signing process (see billing.signer.SigningProcesses)."""
+    return sign_page(job, worker_signer())
 
 
 def new_bill_run(cycle_day: int, period: BillingPeriod, issue_date: date) -> dict[str, Any]:

@@ -41,6 +41,8 @@ class BillingSettings(ServiceSettings):
     sri_empty_polls_before_resend: int = 5
 
     bill_run_batch_size: int = 200
+    # Processes that sign bill-run pages (0: a thread of the service process instead).
+    signing_processes: int = 1
     submit_batch_size: int = 50
     # Days between the cut-off (issue date) and the due date; also the pago's plazo.
     payment_term_days: int = 15

@@ -1,14 +1,24 @@
 """Build and sign a factura: the CPU-bound step of a bill run (XML, c14n, digests, RSA)."""
 
+import asyncio
+import ctypes
+import ctypes.util
+import multiprocessing
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
 from billing.settings import BillingSettings
 from billing.signing import SigningCredentials, load_pkcs12, sign_factura
 
+T = TypeVar("T")
+R = TypeVar("R")
 ECUADOR = timezone(timedelta(hours=-5))  # no daylight saving time in Ecuador
 _DIGEST_OF = {"rsa-sha1": "sha1", "rsa-sha256": "sha256"}
 
@@ -27,15 +37,20 @@ class Signer:
     def from_settings(cls, settings: BillingSettings) -> "Signer":
         if not settings.signing_p12_path:
             raise SignerUnavailable("SIGNING_P12_PATH is not set")
-        path = Path(settings.signing_p12_path)
+        return cls.from_file(
+            settings.signing_p12_path,
+            settings.signing_p12_password.get_secret_value(),
+            settings.factura_version,
+            settings.signature_algorithm,
+        )
+
+    @classmethod
+    def from_file(cls, path: str, password: str, version: str, signature: str) -> "Signer":
         try:
-            data = path.read_bytes()
+            data = Path(path).read_bytes()
         except OSError as error:
             raise SignerUnavailable(f"cannot read {path}: {error.strerror}") from None
-        password = settings.signing_p12_password.get_secret_value().encode()
-        return cls(
-            load_pkcs12(data, password), settings.factura_version, settings.signature_algorithm
-        )
+        return cls(load_pkcs12(data, password.encode()), version, signature)
 
     def sign(self, invoice: Invoice, now: datetime | None = None) -> bytes:
         signing_time = (now or datetime.now(ECUADOR)).astimezone(ECUADOR).replace(microsecond=0)
@@ -50,3 +65,56 @@ class Signer:
     @property
     def expires_at(self) -> datetime:
         return self.credentials.not_valid_after
+
+
+# ---- signing in worker processes: the bill run's CPU floor on a core of its own
+
+_worker: Signer | None = None
+
+
+def _init_worker(path: str, password: str, version: str, signature: str) -> None:
+    global _worker
+    _die_with_parent()
+    _worker = Signer.from_file(path, password, version, signature)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this worker when the service dies, even by SIGKILL (no orphans)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker still exits when its task pipe closes
+
+
+def worker_signer() -> Signer:
+    if _worker is None:
+        raise SignerUnavailable("not a signing process")
+    return _worker
+
+
+class SigningProcesses:
+    """A pool of processes that each load the certificate once and sign pages of facturas.
+
+    Threads would share the GIL with the event loop writing the previous page; processes sign
+    truly in parallel. ``spawn``: forking an asyncio process with live sockets is unsafe. The
+    workers start on first use and leave with the service (or on their own if it is killed).
+    """
+
+    def __init__(self, settings: BillingSettings, processes: int) -> None:
+        if not settings.signing_p12_path:
+            raise SignerUnavailable("SIGNING_P12_PATH is not set")
+        self._pool = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(
+                settings.signing_p12_path,
+                settings.signing_p12_password.get_secret_value(),
+                settings.factura_version,
+                settings.signature_algorithm,
+            ),
+        )
+
+    async def run(self, function: Callable[[T], R], job: T) -> R:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, job)

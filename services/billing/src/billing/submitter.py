@@ -67,6 +67,9 @@ class Submitter:
         self._ctx = ctx
         self._client = client
         self._signer = signer
+        # While this says so (a bill run is signing and storing), nothing is submitted: storing
+        # the whole cycle first keeps the database for the bill run; SRI can trail.
+        self.paused: Callable[[], bool] = lambda: False
         # Called when idle (the bill-run loop then checks whether runs are complete).
         self.on_final: Callable[[], None] = lambda: None
         self._wake = asyncio.Event()
@@ -103,6 +106,8 @@ class Submitter:
     async def run_once(self) -> int:
         """One batch: fresh invoices from the bill run first, else whatever is due in the
         database (retries, EN PROCESO polls, work left by a previous process)."""
+        if self.paused():
+            return 0
         size = self._ctx.settings.submit_batch_size
         batch: list[tuple[dict[str, Any], bytes | None]] = [
             self._queue.popleft() for _ in range(min(size, len(self._queue)))

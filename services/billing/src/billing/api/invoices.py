@@ -78,7 +78,11 @@ async def bill_run(bill_run_id: str, ctx: Ctx, _: Operator) -> dict[str, Any]:
     run = await ctx.bill_runs.get(bill_run_id)
     if run is None:
         raise ApiError(404, "not_found", "No existe ese ciclo de facturación.")
-    counts = await ctx.invoices.count_by_state(bill_run_id)
+    if run.get("phase") == "invoicing":
+        # Cheap while signing and storing (nothing is submitted meanwhile): the run's counter.
+        counts = {State.SIGNED.value: int(run.get("invoices_created", 0))}
+    else:
+        counts = await ctx.invoices.count_by_state(bill_run_id)
     pending = sum(n for state, n in counts.items() if State(state) in OPEN)
     return {
         "bill_run_id": run["_id"],
