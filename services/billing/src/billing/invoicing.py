@@ -159,8 +159,10 @@ class BillRunner:
             previous = page
         if previous is not None:
             await self._store_page(state, previous)
+        now = datetime.now(UTC)
         await ctx.bill_runs.update(
-            run_id, {"phase": "submitting", "reopened": False, "updated_at": datetime.now(UTC)}
+            run_id,
+            {"phase": "submitting", "reopened": False, "invoiced_at": now, "updated_at": now},
         )
         log.info("bill_run_invoiced", bill_run_id=run_id)
 

@@ -86,6 +86,7 @@ class Submitter:
         self._wake.set()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
+        busy = False
         while True:
             self._wake.clear()
             try:
@@ -96,8 +97,11 @@ class Submitter:
                 log.exception("sri_submitter_error")
                 worked = 0
             if worked:
+                busy = True
                 continue
-            self.on_final()  # idle: the bill-run loop may now find runs complete
+            if busy:
+                busy = False
+                self.on_final()  # just went idle: the bill-run loop may find runs complete
             try:
                 await asyncio.wait_for(self._wake.wait(), poll_seconds)
             except TimeoutError:

@@ -99,6 +99,8 @@ async def bill_run(bill_run_id: str, ctx: Ctx, _: Operator) -> dict[str, Any]:
         "failed": run.get("accounts_failed", 0),
         "error": run.get("error"),
         "created_at": run["created_at"],
+        # Every invoice signed and stored (the last pass, if the run was reopened).
+        "invoiced_at": run.get("invoiced_at"),
         "completed_at": run.get("completed_at"),
     }
 
