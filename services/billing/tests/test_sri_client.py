@@ -21,9 +21,9 @@ from lxml import etree
 from billing import sri_client
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice, InvoiceLine, Payment
+from billing.settings import BillingSettings
 from billing.signing import sign_factura
 from billing.sri_client import (
-    ENDPOINTS,
     Authorization,
     SriClient,
     SriMessage,
@@ -109,11 +109,11 @@ def test_packaged_wsdls_match_the_shared_reference() -> None:
 
 def test_endpoints() -> None:
     base = "/comprobantes-electronicos-ws"
-    assert ENDPOINTS["pruebas"] == (
+    assert BillingSettings(sri_endpoints="pruebas").sri_urls() == (
         f"https://celcer.sri.gob.ec{base}/RecepcionComprobantesOffline",
         f"https://celcer.sri.gob.ec{base}/AutorizacionComprobantesOffline",
     )
-    assert ENDPOINTS["produccion"] == (
+    assert BillingSettings(sri_endpoints="produccion").sri_urls() == (
         f"https://cel.sri.gob.ec{base}/RecepcionComprobantesOffline",
         f"https://cel.sri.gob.ec{base}/AutorizacionComprobantesOffline",
     )

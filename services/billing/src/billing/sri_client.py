@@ -34,16 +34,6 @@ AUTHORIZATION_BINDING = (
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 
-_PATH = "/comprobantes-electronicos-ws"
-# REFERENCE §5: celcer = pruebas, cel = producción (the service URLs, without ?wsdl).
-ENDPOINTS: dict[str, tuple[str, str]] = {
-    environment: (
-        f"https://{host}{_PATH}/RecepcionComprobantesOffline",
-        f"https://{host}{_PATH}/AutorizacionComprobantesOffline",
-    )
-    for environment, host in (("pruebas", "celcer.sri.gob.ec"), ("produccion", "cel.sri.gob.ec"))
-}
-
 RECIBIDA = "RECIBIDA"
 DEVUELTA = "DEVUELTA"
 AUTORIZADO = "AUTORIZADO"
