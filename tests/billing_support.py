@@ -5,17 +5,14 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import uuid
-from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support import GATEWAY, KAFKA, MONGODB, ROOT, make_cedula
+from tests.support import GATEWAY, KAFKA, MONGODB, ROOT, free_port, make_cedula
 
 BILLING = f"{GATEWAY}/api/billing/v1"
 SANDBOX = os.environ.get("SRI_SANDBOX_URL", "http://127.0.0.1:8106")
@@ -99,12 +96,6 @@ def blind_resends(calls: list[dict[str, Any]]) -> int:
 # ---- a billing process of our own
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class BillingProcess:
     """``python -m billing`` on its own port and database: killable without touching the stack."""
 
@@ -167,14 +158,3 @@ class BillingProcess:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def group_calls(calls: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for call in calls:
-        by_key[call["clave"]].append(call)
-    return by_key
-
-
-def local_path(*parts: str) -> Path:
-    return ROOT.joinpath(".local", *parts)

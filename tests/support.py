@@ -4,6 +4,7 @@ import asyncio
 import os
 import random
 import re
+import socket
 import subprocess
 import time
 import uuid
@@ -23,6 +24,13 @@ KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 MONGODB = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
 CAPTCHA_TEST_ANSWER = os.environ.get("CAPTCHA_TEST_ANSWER", "prueba-e2e")
 IDENTITY = f"{GATEWAY}/api/identity/v1"
+
+
+def free_port() -> int:
+    """A port nothing listens on (connections to it are refused until someone binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def make_cedula(rng: random.Random | None = None) -> str:

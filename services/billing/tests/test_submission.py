@@ -58,10 +58,10 @@ def test_devuelta_for_any_other_reason_is_returned_with_sri_messages() -> None:
     assert outcome.messages == (BAD_XML,)
 
 
-def test_no_answer_keeps_the_state_and_retries() -> None:
-    outcome = after_no_answer(State.SUBMITTING)
-    assert outcome == after_no_answer(State.SUBMITTING)
-    assert outcome.state == State.SUBMITTING and outcome.retry
+@pytest.mark.parametrize("state", [State.SUBMITTING, State.RECEIVED, State.IN_PROCESS])
+def test_no_answer_keeps_the_state_and_retries(state: State) -> None:
+    outcome = after_no_answer(state)
+    assert outcome.state == state and outcome.retry and not outcome.messages
 
 
 def test_authorized_wins_over_other_entries() -> None:

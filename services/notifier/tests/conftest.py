@@ -4,7 +4,6 @@ forwarder that makes the real Mailpit "come back" on a port that refused connect
 
 import asyncio
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -16,16 +15,9 @@ from common.database import Database
 from notifier.app import build
 from notifier.settings import NotifierSettings
 from notifier.store import INDEXES
-from tests.support import KAFKA, MONGODB
+from tests.support import KAFKA, MONGODB, free_port
 
 MAILPIT_SMTP = ("127.0.0.1", 1025)
-
-
-def free_port() -> int:
-    """A port nothing listens on (connections to it are refused until someone binds it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -19,10 +19,6 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _issuer_document(issuer: Issuer) -> dict[str, Any]:
-    return asdict(issuer)
-
-
 def _line_document(line: InvoiceLine) -> dict[str, Any]:
     return {
         "code": line.code,
@@ -90,7 +86,7 @@ def invoice_document(
         "access_key": invoice.access_key,
         "numeric_code": invoice.numeric_code,
         "issue_date": invoice.issue_date.isoformat(),
-        "issuer": _issuer_document(issuer),
+        "issuer": asdict(issuer),
         "buyer": asdict(buyer),
         "holder": {
             "name": account.holder.name,

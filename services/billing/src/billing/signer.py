@@ -8,10 +8,11 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from billing.clock import ECUADOR
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
 from billing.settings import BillingSettings
@@ -19,7 +20,6 @@ from billing.signing import SigningCredentials, load_pkcs12, sign_factura
 
 T = TypeVar("T")
 R = TypeVar("R")
-ECUADOR = timezone(timedelta(hours=-5))  # no daylight saving time in Ecuador
 _DIGEST_OF = {"rsa-sha1": "sha1", "rsa-sha256": "sha256"}
 
 

@@ -13,7 +13,7 @@ document, so the caller must query Autorización before submitting again.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -23,6 +23,8 @@ from lxml import etree
 from zeep import AsyncClient, Settings
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
+
+from billing.clock import ECUADOR
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
 RECEPTION_WSDL = WSDL_DIR / "RecepcionComprobantesOffline.wsdl"
@@ -40,8 +42,6 @@ AUTORIZADO = "AUTORIZADO"
 NO_AUTORIZADO = "NO AUTORIZADO"
 EN_PROCESO = "EN PROCESO"
 _RECEPTION_STATES = frozenset({RECIBIDA, DEVUELTA})
-# Ecuador has had no daylight saving time since 1993: a fixed offset is exact.
-ECUADOR = timezone(timedelta(hours=-5))
 
 
 @dataclass(frozen=True)

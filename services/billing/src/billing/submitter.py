@@ -9,6 +9,7 @@ and only sent again if SRI says it has no such key.
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,15 +47,7 @@ def _messages(messages: Sequence[SriMessage]) -> tuple[Message, ...]:
 
 
 def _message_docs(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    return [
-        {
-            "identifier": m.identifier,
-            "message": m.message,
-            "additional_info": m.additional_info,
-            "kind": m.kind,
-        }
-        for m in messages
-    ]
+    return [asdict(m) for m in messages]
 
 
 class Submitter:
@@ -135,7 +128,7 @@ class Submitter:
             except Exception:
                 # One bad invoice must not stop the others; it is retried after a backoff.
                 log.exception("sri_step_failed", invoice_id=doc["_id"])
-                await self._later(doc, State(doc["state"]))
+                await self._unanswered(doc)
 
     async def step(self, doc: dict[str, Any], xml: bytes | None = None) -> None:
         action = submission.next_action(State(doc["state"]))
@@ -195,7 +188,7 @@ class Submitter:
             )
         except SriUnavailable as error:
             log.warning("sri_authorization_unanswered", invoice_id=doc["_id"], error=str(error))
-            await self._later(doc, State(doc["state"]))
+            await self._unanswered(doc)
             return
         state = State(doc["state"])
         outcome = submission.after_authorizations(
@@ -295,18 +288,10 @@ class Submitter:
             )
         return moved
 
-    async def _later(self, doc: dict[str, Any], state: State) -> None:
-        now = datetime.now(UTC)
-        await self._ctx.invoices.transition(
-            doc["_id"],
-            doc["version"],
-            {
-                "state": state.value,
-                "attempts": doc["attempts"] + 1,
-                "next_attempt_at": now + self._backoff(doc),
-                "updated_at": now,
-            },
-        )
+    async def _unanswered(self, doc: dict[str, Any]) -> None:
+        """No answer (or an error of ours): same state, next try after a backoff."""
+        outcome = submission.after_no_answer(State(doc["state"]))
+        await self._apply(doc, outcome, sri_status=None)
 
     def _backoff(self, doc: dict[str, Any]) -> timedelta:
         settings = self._ctx.settings
@@ -356,14 +341,6 @@ def _rejected_event(doc: dict[str, Any], outcome: Outcome, sri_status: str) -> I
             number=doc["number"],
             access_key=doc["access_key"],
             sri_status=sri_status,
-            messages=[
-                SriMessageData(
-                    identifier=m.identifier,
-                    message=m.message,
-                    additional_info=m.additional_info,
-                    kind=m.kind,
-                )
-                for m in outcome.messages
-            ],
+            messages=[SriMessageData(**asdict(m)) for m in outcome.messages],
         )
     )

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, operator
+from billing.clock import ECUADOR, today_in_ecuador
 from billing.context import Billing
 from billing.domain.accounts import (
     Account,
@@ -51,7 +51,6 @@ from common.errors import ApiError, InvalidInput
 router = APIRouter(prefix="/v1", tags=["billing-admin"], dependencies=[Depends(operator)])
 
 # Periods, "today" and payment dates are the operator's local calendar (Ecuador, UTC-5, no DST).
-ECUADOR = ZoneInfo("America/Guayaquil")
 # Payment channels' clocks run a little ahead of ours now and then; more than this is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -59,7 +58,7 @@ _THREE_DIGITS = re.compile(r"[0-9]{3}")
 
 
 def _today() -> date:
-    return datetime.now(ECUADOR).date()
+    return today_in_ecuador()
 
 
 def _money(value: Decimal) -> str:

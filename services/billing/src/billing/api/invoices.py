@@ -1,27 +1,26 @@
 """Bill runs and invoices (API.md §billing). Operators only for now; customers reach their own
 invoices once lines (verified numbers) exist."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator
+from billing.clock import today_in_ecuador
 from billing.domain.periods import MAX_CYCLE_DAY, BillingPeriod
 from billing.domain.submission import OPEN, REJECTED, State, public_status
 from billing.invoicing import new_bill_run
 from common.errors import ApiError, InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["billing-invoices"])
-ECUADOR = ZoneInfo("America/Guayaquil")
 # REFERENCE §5, message 65: SRI refuses issue dates older than this.
 MAX_BACKDATE_DAYS = 90
 
 
 def today() -> date:
-    return datetime.now(ECUADOR).date()
+    return today_in_ecuador()
 
 
 class BillRunIn(BaseModel):
