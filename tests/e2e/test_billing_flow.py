@@ -22,7 +22,7 @@ from billing.domain.periods import BillingPeriod
 from billing.signing import verify_factura
 from billing.sri_schema import validate_factura
 from deploy.local import demo_data
-from services.billing.tests.test_signing import xmlsec1_command
+from services.billing.tests.unit.test_signing import xmlsec1_command
 from tests.billing_support import (
     BILLING,
     DEV_CA,

@@ -1,10 +1,13 @@
 """MongoDB-API access (PyMongo async client) and start-up index creation (DESIGN §5)."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+
+from common.outbox import OutboxCollection
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,24 @@ class Database:
             maxPoolSize=max_pool_size,
         )
         self.db: AsyncDatabase[dict[str, Any]] = self.client[name]
+        self._outboxes: set[str] = set()
+        self._notify: Callable[[str, Any], None] | None = None
+
+    def watch_outboxes(
+        self, collections: Iterable[str], notify: Callable[[str, Any], None]
+    ) -> None:
+        """From now on these collections are handed out as OutboxCollection: their writes with
+        events call ``notify`` (the outbox relay), whoever makes them."""
+        self._outboxes = set(collections)
+        self._notify = notify
 
     def __getitem__(self, collection: str) -> Any:
+        if collection in self._outboxes and self._notify is not None:
+            return OutboxCollection(self.db[collection], self._notify)
+        return self.db[collection]
+
+    def raw(self, collection: str) -> Any:
+        """The PyMongo collection itself (the relay's own reads and pulls)."""
         return self.db[collection]
 
     async def ping(self) -> bool:

@@ -1,14 +1,15 @@
-"""The error shape of every API (API.md): ``{"error": {"code", "message", "fields"?}}``."""
+"""What a use case or a domain rule answers when it refuses: one small hierarchy, no framework.
 
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+Each kind carries a stable ``code``, a Spanish ``message`` for the person and, for bad input,
+the fields it concerns. The HTTP layer (``common.http``) turns them into the error shape of
+every API, ``{"error": {"code", "message", "fields"?}}`` with the status of the kind; routes
+catch nothing.
+"""
 
 
 class ApiError(Exception):
+    """Base of every refusal; ``status`` is the HTTP status the APIs answer it with."""
+
     def __init__(
         self,
         status: int,
@@ -23,69 +24,57 @@ class ApiError(Exception):
 
 
 class InvalidInput(ApiError):
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__(422, "validation_error", "Revisa los datos ingresados.", fields)
+    """Bad input, field by field: the one field-error type of every service (422)."""
 
+    def __init__(
+        self, fields: dict[str, str], message: str = "Revisa los datos ingresados."
+    ) -> None:
+        super().__init__(422, "validation_error", message, fields)
 
-_GENERIC_MESSAGES = {
-    "missing": "Este campo es obligatorio.",
-    "string_type": "Debe ser un texto.",
-    "bool_type": "Debe ser verdadero o falso.",
-    "int_parsing": "Debe ser un número entero.",
-    "literal_error": "El valor no es una de las opciones permitidas.",
-    "json_invalid": "El cuerpo de la solicitud no es JSON válido.",
-    "model_attributes_type": "El cuerpo de la solicitud debe ser un objeto JSON.",
-}
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    410: "gone",
-    429: "too_many_requests",
-}
-_STATUS_MESSAGES = {
-    404: "No encontramos lo que buscas.",
-    405: "Método no permitido.",
-    401: "Necesitas iniciar sesión.",
-    403: "No tienes permiso para esta acción.",
-}
+    @classmethod
+    def field(cls, name: str, message: str) -> "InvalidInput":
+        return cls({name: message})
 
-
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
-
-
-def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.fields), exc.status, headers=exc.headers
+    def renamed(self, prefix: str = "", rename: dict[str, str] | None = None) -> "InvalidInput":
+        """The same errors named as the request names its fields (``holder.id_number``)."""
+        names = rename or {}
+        return InvalidInput(
+            {prefix + names.get(k, k): v for k, v in (self.fields or {}).items()}, self.message
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields: dict[str, str] = {}
-        for err in exc.errors():
-            name = _field_name(tuple(err.get("loc", ())))
-            fields.setdefault(name, _GENERIC_MESSAGES.get(err.get("type", ""), "Valor no válido."))
-        body = error_body("validation_error", "Revisa los datos ingresados.", fields)
-        return JSONResponse(body, 422)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "error")
-        message = _STATUS_MESSAGES.get(exc.status_code) or (
-            exc.detail if isinstance(exc.detail, str) else "Error."
-        )
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+class NotFound(ApiError):
+    def __init__(self, message: str, code: str = "not_found") -> None:
+        super().__init__(404, code, message)
+
+
+class Conflict(ApiError):
+    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(409, code, message, fields)
+
+
+class Gone(ApiError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(410, code, message)
+
+
+class Unauthorized(ApiError):
+    def __init__(self, message: str = "Necesitas iniciar sesión.") -> None:
+        super().__init__(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ApiError):
+    def __init__(self, code: str = "forbidden", message: str = "No tienes permiso.") -> None:
+        super().__init__(403, code, message)
+
+
+class TooManyRequests(ApiError):
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(429, code, message, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+
+
+class Unavailable(ApiError):
+    def __init__(self, code: str, message: str, retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        super().__init__(503, code, message, headers=headers)

@@ -1,6 +1,9 @@
 """Kafka wiring on FastStream: publishing, idempotent consumers, retries and the DLQ (DESIGN §4).
 
-A consumer is declared with :func:`subscribe`. Around the handler:
+A service declares its consumers on one :class:`Consumers` (a FastStream ``KafkaRouter`` with
+one consumer group); a handler is a plain ``async def handler(event: SomeEvent, svc: Dep)``,
+importable and testable by calling it. Around every handler, in one middleware
+(:class:`ReliableConsumer`):
 - the correlation id travels from the Kafka headers into the logs and into events it raises;
 - a message already processed by this consumer group (same ``event_id``) is skipped;
 - transient failures are retried with exponential backoff;
@@ -10,17 +13,21 @@ A consumer is declared with :func:`subscribe`. Around the handler:
 """
 
 import asyncio
+import functools
+import json
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from faststream import BaseMiddleware
-from faststream.kafka import KafkaBroker
+from faststream import BaseMiddleware, Context
+from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from common import context
@@ -204,3 +211,115 @@ async def retry(
             delay = min(settings.consumer_backoff_seconds * 2 ** (attempt - 1), 30.0)
             log.warning("handler_retry", topic=topic, attempt=attempt, error=str(exc), delay=delay)
             await asyncio.sleep(delay)
+
+
+# --- consumers declared on a router (the service template) ---------------------------------------
+
+Handler = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Declared:
+    event: type[Event]
+    handler: Handler
+    description: str
+
+
+class Consumers:
+    """One service's consumers: one consumer group, one FastStream ``KafkaRouter``.
+
+    ``@consumers(UserRegistered)`` declares a handler and returns it unchanged; the runtime
+    includes :meth:`router` in the broker when the app is built (settings decide the workers).
+    """
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.declared: list[_Declared] = []
+
+    def __call__(self, event: type[E], description: str = "") -> Callable[[Handler], Handler]:
+        def declare(handler: Handler) -> Handler:
+            text = description or (handler.__doc__ or "").strip()
+            self.declared.append(_Declared(event, handler, text))
+            return handler
+
+        return declare
+
+    @property
+    def events(self) -> list[type[Event]]:
+        return [d.event for d in self.declared]
+
+    def router(self, settings: ServiceSettings) -> KafkaRouter:
+        middleware = functools.partial(ReliableConsumer, group=self.group, settings=settings)
+        router = KafkaRouter(middlewares=[middleware])
+        for item in self.declared:
+            router.subscriber(
+                item.event.topic,
+                group_id=self.group,
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                auto_offset_reset="earliest",
+                max_workers=settings.consumer_workers,
+                title=f"{item.event.topic}:{self.group}",
+                description=item.description,
+            )(item.handler)
+        return router
+
+
+def service_from_context(service: Annotated[Any, Context("service")]) -> Any:
+    """What ``bootstrap`` built, for handlers (``Annotated[X, Depends(service_from_context)]``)."""
+    return service
+
+
+class ReliableConsumer(BaseMiddleware):
+    """Idempotency, retries and the DLQ around every handler of one consumer group."""
+
+    def __init__(self, msg: Any, /, *, context: Any, group: str, settings: ServiceSettings) -> None:
+        super().__init__(msg, context=context)
+        self.group, self.settings = group, settings
+
+    async def consume_scope(self, call_next: Callable[..., Awaitable[Any]], msg: Any) -> Any:
+        headers = {k: _text(v) for k, v in (msg.headers or {}).items()}
+        event_id = _event_id(msg.body) or headers.get("ce_id")
+        context.bind(headers.get("correlation_id"), event_id)
+        raw = msg.raw_message
+        started = time.perf_counter()
+        try:
+            await self._once(call_next, msg, raw.topic, event_id)
+        except Exception as exc:
+            await _dead_letter(self.context.get("broker"), msg, headers, self.group, exc)
+            CONSUMED.labels(raw.topic, self.group, "dead_lettered").inc()
+            DEAD_LETTERED.labels(raw.topic, self.group).inc()
+            log.error("message_dead_lettered", topic=raw.topic, offset=raw.offset, error=str(exc))
+        finally:
+            CONSUME_LATENCY.labels(raw.topic, self.group).observe(time.perf_counter() - started)
+        return None
+
+    async def _once(
+        self, call_next: Callable[..., Awaitable[Any]], msg: Any, topic: str, event_id: str | None
+    ) -> None:
+        processed = self.context.get("runtime").database[PROCESSED_EVENTS]
+        record = {"consumer": self.group, "event_id": event_id}
+        if event_id and await processed.find_one(record, {"_id": 1}):
+            CONSUMED.labels(topic, self.group, "duplicate").inc()
+            return
+
+        async def work() -> None:
+            try:
+                await call_next(msg)
+            except ValidationError as exc:
+                raise PermanentError(f"malformed {topic} message: {exc}") from exc
+
+        await retry(work, self.settings, topic, self.group)
+        if event_id:
+            try:
+                await processed.insert_one(record | {"processed_at": datetime.now(UTC)})
+            except DuplicateKeyError:
+                pass  # a concurrent replay got here first; the handler is idempotent anyway
+        CONSUMED.labels(topic, self.group, "processed").inc()
+
+
+def _event_id(body: bytes) -> str | None:
+    try:
+        value = json.loads(body).get("event_id")
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value else None

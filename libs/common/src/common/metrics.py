@@ -21,6 +21,9 @@ DEAD_LETTERED = Counter(
     "dead_letter_messages_total", "Messages sent to a dead-letter topic.", ["topic", "group"]
 )
 OUTBOX_PUBLISHED = Counter(
-    "outbox_published_total", "Events published by the outbox relay.", ["topic"]
+    "outbox_published_total",
+    "Events published by the outbox relay, by topic and path: 'written' (woken by the write) or "
+    "'sweep' (found by the safety-net sweep: its writer died, or a write did not wake the relay).",
+    ["topic", "via"],
 )
 OUTBOX_ERRORS = Counter("outbox_publish_errors_total", "Outbox relay publish failures.")

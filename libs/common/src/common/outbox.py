@@ -1,11 +1,13 @@
 """In-document outbox (DESIGN §4): the state change and its events are one document update.
 
-A handler writes ``{"$set": ..., **outbox_push(event)}`` (or ``outbox=[...]`` on insert) and then
-tells the relay which document it wrote (``Runtime.events_written``). The relay publishes that
-document's entries with acks=all and then pulls exactly those entries. Documents written by a
-process that died before its relay got to them are found by a periodic sweep of the whole
-collection (and one at start-up). A crash between publish and pull republishes: delivery is
-at-least-once and every consumer is idempotent.
+A store writes ``{"$set": ..., **outbox_push(event)}`` (or ``outbox=[...]`` on insert) to a
+collection the service declared as an outbox collection. The database hands out those
+collections wrapped in :class:`OutboxCollection`, which tells the relay which document got new
+events as soon as the write returns: no caller can forget to, so no event waits for the sweep.
+The relay publishes that document's entries with acks=all and then pulls exactly those entries.
+Documents written by a process that died before its relay got to them are found by a periodic
+sweep of the whole collection (and one at start-up). A crash between publish and pull
+republishes: delivery is at-least-once and every consumer is idempotent.
 
 Looking documents up by ``_id`` keeps the fast path cheap on every MongoDB-compatible server
 (FerretDB's SQLite backend filters anything else in memory).
@@ -13,11 +15,10 @@ Looking documents up by ``_id`` keeps the fast path cheap on every MongoDB-compa
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from common.contracts.base import Event
-from common.database import Database
 from common.logging import get_logger
 from common.metrics import OUTBOX_ERRORS, OUTBOX_PUBLISHED
 
@@ -27,30 +28,121 @@ OUTBOX_FIELD = "outbox"
 _PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
 
 Publish = Callable[[dict[str, Any]], Awaitable[None]]
+Notify = Callable[[str, Any], None]
+# A write whose documents cannot be named (update_many, a filter without _id): sweep now.
+SWEEP = object()
 
 
 def outbox_push(*events: Event) -> dict[str, Any]:
     return {"$push": {OUTBOX_FIELD: {"$each": [e.to_document() for e in events]}}}
 
 
+def _carries_events(update: Any) -> bool:
+    if not isinstance(update, Mapping):
+        return False  # an aggregation pipeline: outbox writes never use one
+    pushed = update.get("$push") or {}
+    return OUTBOX_FIELD in pushed or bool((update.get("$set") or {}).get(OUTBOX_FIELD))
+
+
+class OutboxCollection:
+    """A collection holding outboxes: every write that adds events wakes the relay.
+
+    Reads and writes without events pass straight through to the PyMongo collection.
+    """
+
+    def __init__(self, collection: Any, notify: Notify) -> None:
+        self._collection = collection
+        self._notify = notify
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+    def _written(self, doc_id: Any) -> None:
+        self._notify(self._collection.name, doc_id)
+
+    async def insert_one(self, document: Mapping[str, Any], *args: Any, **kwargs: Any) -> Any:
+        result = await self._collection.insert_one(document, *args, **kwargs)
+        if document.get(OUTBOX_FIELD):
+            self._written(result.inserted_id)
+        return result
+
+    async def insert_many(
+        self, documents: Iterable[Mapping[str, Any]], *args: Any, **kwargs: Any
+    ) -> Any:
+        documents = list(documents)
+        try:
+            result = await self._collection.insert_many(documents, *args, **kwargs)
+        finally:
+            # An unordered batch may fail part-way: the documents that made it still count.
+            for doc in documents:
+                if doc.get(OUTBOX_FIELD) and "_id" in doc:
+                    self._written(doc["_id"])
+        return result
+
+    async def update_one(
+        self, filter: Mapping[str, Any], update: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = await self._collection.update_one(filter, update, *args, **kwargs)
+        if _carries_events(update) and (result.modified_count or result.upserted_id):
+            self._written(result.upserted_id or filter.get("_id", SWEEP))
+        return result
+
+    async def update_many(
+        self, filter: Mapping[str, Any], update: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = await self._collection.update_many(filter, update, *args, **kwargs)
+        if _carries_events(update) and result.modified_count:
+            self._written(SWEEP)
+        return result
+
+    async def find_one_and_update(
+        self, filter: Mapping[str, Any], update: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        doc = await self._collection.find_one_and_update(filter, update, *args, **kwargs)
+        if _carries_events(update) and doc is not None:
+            self._written(doc["_id"])
+        return doc
+
+    async def bulk_write(self, requests: list[Any], *args: Any, **kwargs: Any) -> Any:
+        result = await self._collection.bulk_write(requests, *args, **kwargs)
+        if any(_request_carries_events(r) for r in requests):
+            self._written(SWEEP)
+        return result
+
+
+def _request_carries_events(request: Any) -> bool:
+    document = getattr(request, "_doc", None)
+    if isinstance(document, Mapping):
+        return _carries_events(document) or bool(document.get(OUTBOX_FIELD))
+    return False
+
+
 class OutboxRelay:
     def __init__(
         self,
-        database: Database,
-        collections: list[str],
+        database: Any,
+        collections: Iterable[str],
         publish: Publish,
         sweep_seconds: float,
     ) -> None:
         self._database = database
-        self._collections = collections
+        self._collections = list(collections)
         self._publish = publish
         self._sweep_seconds = sweep_seconds
         self._written: set[tuple[str, Any]] = set()
+        self._sweep_soon = False
         self._wake = asyncio.Event()
 
+    @property
+    def collections(self) -> list[str]:
+        return list(self._collections)
+
     def notify(self, collection: str, doc_id: Any) -> None:
-        """A local write added events to this document: publish them now."""
-        self._written.add((collection, doc_id))
+        """A local write added events to this document (or to unnamed ones): publish them now."""
+        if doc_id is SWEEP:
+            self._sweep_soon = True
+        else:
+            self._written.add((collection, doc_id))
         self._wake.set()
 
     async def run(self) -> None:
@@ -58,10 +150,11 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
-                if time.monotonic() >= next_sweep:
+                await self.drain_written()
+                if self._sweep_soon or time.monotonic() >= next_sweep:
+                    self._sweep_soon = False
                     await self.sweep()
                     next_sweep = time.monotonic() + self._sweep_seconds
-                await self.drain_written()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -69,7 +162,7 @@ class OutboxRelay:
                 log.exception("outbox_relay_error")
                 await asyncio.sleep(1.0)  # Kafka or the database is down: do not spin
                 continue
-            if not self._written:
+            if not self._written and not self._sweep_soon:
                 timeout = max(0.0, next_sweep - time.monotonic())
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout)
@@ -81,9 +174,10 @@ class OutboxRelay:
         while self._written:
             collection, doc_id = self._written.pop()
             try:
-                doc = await self._database[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+                raw = self._database.raw(collection)
+                doc = await raw.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
                 if doc and doc.get(OUTBOX_FIELD):
-                    count += await self._publish_document(self._database[collection], doc)
+                    count += await self._publish_document(raw, doc, "written")
             except Exception:
                 self._written.add((collection, doc_id))  # keep it for the next round
                 raise
@@ -93,21 +187,25 @@ class OutboxRelay:
         """Publish every pending document, ``batch`` documents per query, until none is left."""
         count = 0
         for name in self._collections:
-            collection = self._database[name]
+            collection = self._database.raw(name)
             while True:
                 found = 0
                 async for doc in collection.find(_PENDING, {OUTBOX_FIELD: 1}).limit(batch):
                     found += 1
-                    count += await self._publish_document(collection, doc)
+                    # Written and notified a moment ago: not a write the relay missed.
+                    notified = (name, doc["_id"]) in self._written
+                    self._written.discard((name, doc["_id"]))
+                    via = "written" if notified else "sweep"
+                    count += await self._publish_document(collection, doc, via)
                 if found < batch:
                     break
         return count
 
-    async def _publish_document(self, collection: Any, doc: dict[str, Any]) -> int:
+    async def _publish_document(self, collection: Any, doc: dict[str, Any], via: str) -> int:
         entries = doc[OUTBOX_FIELD]
         for entry in entries:
             await self._publish(entry)
-            OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
+            OUTBOX_PUBLISHED.labels(entry["topic"], via).inc()
         # $pullAll of the exact entries read: FerretDB's $pull takes no conditions, and entries
         # appended meanwhile stay for the next round.
         await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})

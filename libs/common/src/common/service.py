@@ -1,12 +1,17 @@
 """Service runtime: one FastAPI app per service with health, metrics, correlation, Kafka and
-MongoDB wired in, the outbox relay and background loops started and stopped with the app."""
+MongoDB wired in, the outbox relay and background loops started and stopped with the app.
+
+A service declares itself once in a :class:`ServiceSpec` (indexes, outbox collections, events it
+publishes, HTTP routers, consumers, start-up steps, background loops); its ``bootstrap`` builds
+its parts without I/O; :func:`build_app` puts the two together. See docs/service-template.md.
+"""
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 import uvicorn
@@ -18,9 +23,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from common import context
 from common.contracts.base import Event
 from common.database import Database, Index
-from common.errors import install_error_handlers
+from common.http import install_error_handlers
 from common.logging import configure_logging, get_logger
-from common.messaging import create_broker, ensure_topics, publish_entry
+from common.messaging import Consumers, create_broker, ensure_topics, publish_entry
 from common.metrics import HTTP_LATENCY
 from common.outbox import OutboxRelay
 from common.settings import ServiceSettings
@@ -28,6 +33,32 @@ from common.settings import ServiceSettings
 log = get_logger(__name__)
 
 BackgroundLoop = Callable[["Runtime"], Coroutine[Any, Any, None]]
+
+
+class HasRuntime(Protocol):
+    runtime: "Runtime"
+
+
+S = TypeVar("S", bound=HasRuntime)
+Step = Callable[[S], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec(Generic[S]):
+    """Everything the runtime needs to know about a service, declared in its ``app.py``."""
+
+    name: str
+    title: str
+    description: str
+    indexes: Sequence[Index] = ()
+    # Declared so the AsyncAPI document lists them and their topics exist before first use.
+    publishes: Sequence[type[Event]] = ()
+    routers: Sequence[APIRouter] = ()
+    consumers: Consumers | None = None
+    # Run once at start-up, after indexes and topics, before consuming (e.g. load a key).
+    startup: Sequence[Step[S]] = ()
+    # Run for the app's lifetime; cancelled at shutdown.
+    loops: Sequence[Step[S]] = ()
 
 
 @dataclass
@@ -46,18 +77,30 @@ class Runtime:
     relay: OutboxRelay | None = None
 
     @classmethod
-    def create(cls, settings: ServiceSettings) -> "Runtime":
+    def create(cls, settings: ServiceSettings, outbox_collections: Iterable[str] = ()) -> "Runtime":
+        """No I/O: clients connect on first use. Writes with events to ``outbox_collections``
+        wake the relay by themselves (see common/outbox.py)."""
         configure_logging(settings.service_name, settings.log_level)
-        return cls(
+        runtime = cls(
             settings=settings,
             database=Database(
                 settings.mongodb_url, settings.database_name, settings.mongodb_max_pool_size
             ),
             broker=create_broker(settings),
+            outbox_collections=list(outbox_collections),
         )
+        runtime.relay = OutboxRelay(
+            runtime.database,
+            runtime.outbox_collections,
+            lambda entry: publish_entry(runtime.broker, entry),
+            settings.outbox_sweep_seconds,
+        )
+        runtime.database.watch_outboxes(runtime.outbox_collections, runtime.relay.notify)
+        runtime.broker.context.set_global("runtime", runtime)
+        return runtime
 
     def events_written(self, collection: str, doc_id: Any) -> None:
-        """After a write that carried events: the relay publishes them right away."""
+        """Deprecated: outbox collections wake the relay on every write with events."""
         if self.relay is not None:
             self.relay.notify(collection, doc_id)
 
@@ -84,6 +127,30 @@ class Runtime:
     async def ready(self) -> dict[str, bool]:
         database, broker = await asyncio.gather(self.database.ping(), self.broker.ping(timeout=2.0))
         return {"database": database, "kafka": bool(broker)}
+
+
+def build_app(spec: ServiceSpec[S], service: S) -> FastAPI:
+    """The service's FastAPI app: ``service`` (from bootstrap) reaches routes through
+    ``app.state.service`` and handlers through the broker context ("service")."""
+    runtime = service.runtime
+    runtime.indexes = list(spec.indexes)
+    runtime.publishes = list(spec.publishes)
+    runtime.startup = [_bound(step, service) for step in spec.startup]
+    runtime.loops = [_bound(loop, service) for loop in spec.loops]
+    if spec.consumers is not None:
+        runtime.broker.include_router(spec.consumers.router(runtime.settings))
+    runtime.broker.context.set_global("service", service)
+    app = create_app(runtime, spec.routers, title=spec.title, description=spec.description)
+    app.state.service = service
+    return app
+
+
+def _bound(step: Step[S], service: S) -> BackgroundLoop:
+    async def run(_: Runtime) -> None:
+        await step(service)
+
+    run.__name__ = getattr(step, "__name__", "step")
+    return run
 
 
 def create_app(
@@ -114,12 +181,13 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], Any]:
         for step in runtime.startup:
             await step(runtime)
         await runtime.broker.start()
-        runtime.relay = OutboxRelay(
-            runtime.database,
-            runtime.outbox_collections,
-            lambda entry: publish_entry(runtime.broker, entry),
-            settings.outbox_sweep_seconds,
-        )
+        if runtime.relay is None:  # a runtime assembled by hand (tests)
+            runtime.relay = OutboxRelay(
+                runtime.database,
+                runtime.outbox_collections,
+                lambda entry: publish_entry(runtime.broker, entry),
+                settings.outbox_sweep_seconds,
+            )
         tasks = [asyncio.create_task(runtime.relay.run(), name="outbox-relay")]
         tasks += [asyncio.create_task(loop(runtime), name=loop.__name__) for loop in runtime.loops]
         log.info("service_started", port=settings.http_port)

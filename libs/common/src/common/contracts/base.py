@@ -1,8 +1,9 @@
 """The envelope every event shares, and its CloudEvents Kafka-binding headers."""
 
+import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,20 +20,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _words(class_name: str) -> list[str]:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower().split()
+
+
 class Event(BaseModel):
     """Envelope: ids and times for tracing; the payload lives in ``data``.
 
-    Subclasses set ``topic`` (one topic per type), ``source`` (the publishing service), a
-    ``Literal`` ``event_type`` and ``data``; ``key()`` returns the aggregate id so that one
-    aggregate's events stay ordered in one partition.
+    One declaration per event, its name said once::
+
+        class IdentityEvent(Event, source="identity"): ...        # one base per producer
+        class UserRegistered(IdentityEvent, key="user_id"):       # data.user_id is the key
+            data: UserProfile
+
+    gives topic ``identity.user-registered`` (one topic per type) and the ``Literal`` event type
+    ``identity.user_registered``; the key (the aggregate id) keeps one aggregate's events in
+    order in one partition. ``sensitive=True`` marks a topic that carries a secret.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     topic: ClassVar[str]
     source: ClassVar[str]
+    key_field: ClassVar[str]
     # Topics that carry secrets (activation tokens, SMS codes): never logged, said in AsyncAPI.
     sensitive: ClassVar[bool] = False
+    # Every concrete event type, in declaration order (AsyncAPI, topic checks).
+    registered: ClassVar[list[type["Event"]]] = []
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     event_type: str
@@ -42,8 +56,32 @@ class Event(BaseModel):
     correlation_id: str | None = Field(default_factory=context.correlation_id)
     causation_id: str | None = Field(default_factory=context.causation_id)
 
+    def __init_subclass__(
+        cls,
+        *,
+        source: str | None = None,
+        key: str | None = None,
+        sensitive: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if source is not None:
+            cls.source = source
+        if key is None:
+            return  # an abstract base (one per producing service)
+        words = _words(cls.__name__)
+        event_type = f"{cls.source}." + "_".join(words)
+        cls.topic = f"{cls.source}." + "-".join(words)
+        cls.key_field, cls.sensitive = key, sensitive
+        # Pydantic reads the class's own annotations after this hook: a Literal field.
+        if "__annotations__" not in cls.__dict__:
+            cls.__annotations__ = {}
+        cls.__annotations__["event_type"] = Literal.__getitem__(event_type)
+        cls.event_type = event_type  # the field's default
+        Event.registered.append(cls)
+
     def key(self) -> str:
-        raise NotImplementedError
+        return str(getattr(getattr(self, "data"), self.key_field))  # noqa: B009
 
     def cloudevents_headers(self) -> dict[str, str]:
         """CloudEvents 1.0 Kafka binding (binary mode): outside consumers need none of our code."""

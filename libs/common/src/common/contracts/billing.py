@@ -4,11 +4,15 @@ Money travels as decimal strings ("12.50"), never as JSON numbers (floats at the
 """
 
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
 from common.contracts.base import Event
+
+
+class BillingEvent(Event, source="billing"):
+    """Published by billing."""
 
 
 class SubscriberData(BaseModel):
@@ -25,29 +29,17 @@ class SubscriberData(BaseModel):
     end_date: date | None = None
 
 
-class SubscriptionActivated(Event):
+# Keyed by number: one number's activations and endings stay in order.
+class SubscriptionActivated(BillingEvent, key="number"):
     """A number became (or will become, from start_date) an active subscriber of the operator."""
 
-    source: ClassVar[str] = "billing"
-    topic: ClassVar[str] = "billing.subscription-activated"
-    event_type: Literal["billing.subscription_activated"] = "billing.subscription_activated"
     data: SubscriberData
 
-    def key(self) -> str:
-        # Keyed by number: one number's activations and endings stay in order.
-        return self.data.number
 
-
-class SubscriptionEnded(Event):
+class SubscriptionEnded(BillingEvent, key="number"):
     """A subscription ends on ``end_date`` (inclusive)."""
 
-    source: ClassVar[str] = "billing"
-    topic: ClassVar[str] = "billing.subscription-ended"
-    event_type: Literal["billing.subscription_ended"] = "billing.subscription_ended"
     data: SubscriberData
-
-    def key(self) -> str:
-        return self.data.number
 
 
 class PaymentData(BaseModel):
@@ -58,14 +50,8 @@ class PaymentData(BaseModel):
     channel: str
 
 
-class PaymentRecorded(Event):
-    source: ClassVar[str] = "billing"
-    topic: ClassVar[str] = "billing.payment-recorded"
-    event_type: Literal["billing.payment_recorded"] = "billing.payment_recorded"
+class PaymentRecorded(BillingEvent, key="account_id"):
     data: PaymentData
-
-    def key(self) -> str:
-        return self.data.account_id
 
 
 class Holder(BaseModel):
@@ -118,16 +104,10 @@ class InvoiceIssuedData(BaseModel):
     authorized_xml: str
 
 
-class InvoiceIssued(Event):
+class InvoiceIssued(BillingEvent, key="invoice_id"):
     """An invoice was authorized by SRI: rendering makes the RIDE, notifier emails it."""
 
-    source: ClassVar[str] = "billing"
-    topic: ClassVar[str] = "billing.invoice-issued"
-    event_type: Literal["billing.invoice_issued"] = "billing.invoice_issued"
     data: InvoiceIssuedData
-
-    def key(self) -> str:
-        return self.data.invoice_id
 
 
 class InvoiceRejectedData(BaseModel):
@@ -140,16 +120,10 @@ class InvoiceRejectedData(BaseModel):
     messages: list[SriMessageData]
 
 
-class InvoiceRejected(Event):
+class InvoiceRejected(BillingEvent, key="invoice_id"):
     """SRI refused an invoice; an operator must act (the alert rules watch this)."""
 
-    source: ClassVar[str] = "billing"
-    topic: ClassVar[str] = "billing.invoice-rejected"
-    event_type: Literal["billing.invoice_rejected"] = "billing.invoice_rejected"
     data: InvoiceRejectedData
-
-    def key(self) -> str:
-        return self.data.invoice_id
 
 
 class BillRunData(BaseModel):
@@ -161,11 +135,5 @@ class BillRunData(BaseModel):
     rejected: int
 
 
-class BillRunCompleted(Event):
-    source: ClassVar[str] = "billing"
-    topic: ClassVar[str] = "billing.bill-run-completed"
-    event_type: Literal["billing.bill_run_completed"] = "billing.bill_run_completed"
+class BillRunCompleted(BillingEvent, key="bill_run_id"):
     data: BillRunData
-
-    def key(self) -> str:
-        return self.data.bill_run_id

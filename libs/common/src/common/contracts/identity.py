@@ -1,15 +1,15 @@
 """Events published by identity."""
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
 from common.contracts.base import Event
 
 
-class _IdentityEvent(Event):
-    source: ClassVar[str] = "identity"
+class IdentityEvent(Event, source="identity"):
+    """Published by identity."""
 
 
 class UserProfile(BaseModel):
@@ -21,15 +21,10 @@ class UserProfile(BaseModel):
     id_number: str
 
 
-class UserRegistered(_IdentityEvent):
+class UserRegistered(IdentityEvent, key="user_id"):
     """A person signed up; the account is pending activation. Carries no token."""
 
-    topic: ClassVar[str] = "identity.user-registered"
-    event_type: Literal["identity.user_registered"] = "identity.user_registered"
     data: UserProfile
-
-    def key(self) -> str:
-        return self.data.user_id
 
 
 class UserActivatedData(BaseModel):
@@ -38,15 +33,10 @@ class UserActivatedData(BaseModel):
     activated_at: datetime
 
 
-class UserActivated(_IdentityEvent):
+class UserActivated(IdentityEvent, key="user_id"):
     """The person followed the activation link; the account can log in."""
 
-    topic: ClassVar[str] = "identity.user-activated"
-    event_type: Literal["identity.user_activated"] = "identity.user_activated"
     data: UserActivatedData
-
-    def key(self) -> str:
-        return self.data.user_id
 
 
 class TokenMailData(BaseModel):
@@ -62,28 +52,16 @@ class TokenMailData(BaseModel):
     reason: Literal["registration", "resend", "password_reset"]
 
 
-class ActivationRequested(_IdentityEvent):
+class ActivationRequested(IdentityEvent, key="user_id", sensitive=True):
     """Send the activation link (at sign-up, reason 'registration', and on resend)."""
 
-    topic: ClassVar[str] = "identity.activation-requested"
-    sensitive: ClassVar[bool] = True
-    event_type: Literal["identity.activation_requested"] = "identity.activation_requested"
     data: TokenMailData
 
-    def key(self) -> str:
-        return self.data.user_id
 
-
-class PasswordResetRequested(_IdentityEvent):
+class PasswordResetRequested(IdentityEvent, key="user_id", sensitive=True):
     """Send a password-reset link."""
 
-    topic: ClassVar[str] = "identity.password-reset-requested"
-    sensitive: ClassVar[bool] = True
-    event_type: Literal["identity.password_reset_requested"] = "identity.password_reset_requested"
     data: TokenMailData
-
-    def key(self) -> str:
-        return self.data.user_id
 
 
 class UserLockedOutData(BaseModel):
@@ -92,12 +70,7 @@ class UserLockedOutData(BaseModel):
     locked_until: datetime
 
 
-class UserLockedOut(_IdentityEvent):
+class UserLockedOut(IdentityEvent, key="user_id"):
     """Too many failed logins in a row: login is refused until ``locked_until``."""
 
-    topic: ClassVar[str] = "identity.user-locked-out"
-    event_type: Literal["identity.user_locked_out"] = "identity.user_locked_out"
     data: UserLockedOutData
-
-    def key(self) -> str:
-        return self.data.user_id

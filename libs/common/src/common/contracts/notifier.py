@@ -1,10 +1,14 @@
 """Events published by notifier."""
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
 from common.contracts.base import Event
+
+
+class NotifierEvent(Event, source="notifier"):
+    """Published by notifier."""
 
 
 class DeliveryData(BaseModel):
@@ -19,25 +23,13 @@ class DeliveryData(BaseModel):
     error: str | None = None
 
 
-class NotificationDelivered(Event):
+class NotificationDelivered(NotifierEvent, key="delivery_id"):
     """A message was accepted by the provider (SMTP server, SMSC)."""
 
-    source: ClassVar[str] = "notifier"
-    topic: ClassVar[str] = "notifier.notification-delivered"
-    event_type: Literal["notifier.notification_delivered"] = "notifier.notification_delivered"
     data: DeliveryData
 
-    def key(self) -> str:
-        return self.data.delivery_id
 
-
-class NotificationFailed(Event):
+class NotificationFailed(NotifierEvent, key="delivery_id"):
     """A message could not be delivered and will not be retried."""
 
-    source: ClassVar[str] = "notifier"
-    topic: ClassVar[str] = "notifier.notification-failed"
-    event_type: Literal["notifier.notification_failed"] = "notifier.notification_failed"
     data: DeliveryData
-
-    def key(self) -> str:
-        return self.data.delivery_id

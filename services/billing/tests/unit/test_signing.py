@@ -31,7 +31,7 @@ from billing.signing import (
     verify_factura,
 )
 from billing.sri_schema import validate_factura
-from services.billing.tests.test_factura_xml import SCENARIOS, VERSIONS, single_plan
+from services.billing.tests.unit.test_factura_xml import SCENARIOS, VERSIONS, single_plan
 
 XMLSEC1 = shutil.which("xmlsec1")
 ECUADOR = timezone(timedelta(hours=-5))

@@ -32,14 +32,14 @@ from billing.sri_client import (
     parse_authorized_at,
     soap_result,
 )
-from services.billing.tests.test_factura_xml import BUYER, ISSUER
-from services.billing.tests.test_signing import Pki, pki  # noqa: F401  (a fixture)
+from services.billing.tests.unit.test_factura_xml import BUYER, ISSUER
+from services.billing.tests.unit.test_signing import Pki, pki  # noqa: F401  (a fixture)
 from sri_sandbox.app import AUTORIZACION_PATH, RECEPCION_PATH
 from sri_sandbox.checks import today_in_ecuador
 from sri_sandbox.settings import SandboxSettings
 from sri_sandbox.testing import free_port, serve
 
-SHARED_WSDL = Path(__file__).resolve().parents[3] / ".." / "shared" / "sri" / "wsdl"
+SHARED_WSDL = Path(__file__).resolve().parents[4] / ".." / "shared" / "sri" / "wsdl"
 TEST_ISSUER = replace(ISSUER, environment=1)
 _sequentials = iter(range(1, 10**6))
 

@@ -2,14 +2,16 @@
 
 import json
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from common import context
 from common.contracts import ALL_EVENTS, ActivationRequested, UserRegistered
 from common.contracts.identity import UserProfile
-from common.errors import ApiError, install_error_handlers
+from common.errors import ApiError
+from common.http import install_error_handlers
 from common.logging import mask
 
 PROFILE = UserProfile(
@@ -86,3 +88,15 @@ def test_error_shape() -> None:
     assert invalid.json()["error"]["fields"] == {"amount": "Debe ser un número entero."}
     missing = client.get("/nada")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_topic_type_and_key_come_from_one_declaration() -> None:
+    """The class name is said once: topic, event type and key follow from it."""
+    assert UserRegistered.topic == "identity.user-registered"
+    assert ActivationRequested.topic == "identity.activation-requested"
+    assert ActivationRequested.sensitive and not UserRegistered.sensitive
+    schema = UserRegistered.model_json_schema()["properties"]["event_type"]
+    assert schema["const"] == "identity.user_registered"
+    with pytest.raises(ValidationError):
+        UserRegistered.model_validate({"event_type": "identity.other", "data": {}})
+    assert {e.source for e in ALL_EVENTS} == {"identity", "billing", "notifier"}

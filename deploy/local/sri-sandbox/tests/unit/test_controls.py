@@ -14,7 +14,7 @@ from sri_sandbox.settings import SandboxSettings
 from sri_sandbox.testing import SoapClient, recepcion_envelope, serve
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SHARED = Path(__file__).resolve().parents[4] / ".." / "shared" / "sri"
+SHARED = Path(__file__).resolve().parents[5] / ".." / "shared" / "sri"
 
 
 def clave_of(document: bytes) -> str:

@@ -271,7 +271,7 @@ def test_generated_invoices_are_valid_and_consistent(
 
 
 def test_packaged_schemas_match_the_shared_reference() -> None:
-    shared = Path(__file__).resolve().parents[3] / ".." / "shared" / "sri" / "xsd"
+    shared = Path(__file__).resolve().parents[4] / ".." / "shared" / "sri" / "xsd"
     if not shared.is_dir():
         pytest.skip("../shared is not beside this checkout")
     for packaged in sri_schema.PACKAGED_XSD_DIR.glob("*.xsd"):
