@@ -49,7 +49,7 @@ class Event(BaseModel):
     registered: ClassVar[list[type["Event"]]] = []
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    event_type: str
+    event_type: str = ""  # each concrete event sets its own Literal (see __init_subclass__)
     schema_version: int = 1
     occurred_at: datetime = Field(default_factory=_now)
     # Taken from the unit of work that raised the event (HTTP request or consumed event).
