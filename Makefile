@@ -1,4 +1,4 @@
-# Developer and CI entry points (see ../shared/API.md "Commands").
+# Developer and CI entry points (see docs/api.md "Commands").
 STACK := deploy/local/stack.sh
 # uv may have been installed by the stack as a module only (no script on PATH).
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
