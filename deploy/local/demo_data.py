@@ -89,108 +89,95 @@ def _periods(today: date) -> list[str]:
     return labels[::-1]
 
 
+def _subscription(number: str, service_type: str, plan: str, start: str) -> dict[str, str]:
+    return {"number": number, "service_type": service_type, "plan_code": plan, "start_date": start}
+
+
+def _holder(*values: str) -> dict[str, str]:
+    keys = ("id_type", "id_number", "name", "address", "email", "phone")
+    return dict(zip(keys, values, strict=True))
+
+
+def _person_account(start: str, mid: str, periods: list[str]) -> dict[str, Any]:
+    """A cédula holder with a mobile and a fixed line, a one-off charge, two months paid."""
+    return {
+        "holder": _holder(
+            "cedula",
+            "1714307103",
+            "María José Pérez Ñáñez",
+            "Calle Los Ceibos 123, Quito",
+            "maria.perez@demo.ec",
+            "0991234567",
+        ),
+        "cycle_day": 1,
+        "payment_method": "19",
+        "subscriptions": [
+            _subscription("0991234567", "movil", "MOVIL-30", start),
+            _subscription("022345678", "fijo", "FIJO-HOGAR", start),
+        ],
+        "charges": [
+            {
+                "description": "Reposición de SIM",
+                "amount": "5.00",
+                "tax_code": "4",
+                "period": periods[1],
+                "idempotency_key": "demo-sim-1714307103",
+            }
+        ],
+        "payments": [0, 1],  # pays the invoices of these periods, 10 days after issue
+    }
+
+
+def _company_account(start: str, mid: str, periods: list[str]) -> dict[str, Any]:
+    """A company (RUC) with two mobiles and an internet line joining mid-month."""
+    return {
+        "holder": _holder(
+            "ruc",
+            "1790011674001",
+            "Comercial Andina Cía. Ltda.",
+            "Av. 9 de Octubre 100, Guayaquil",
+            "facturas@andina.demo.ec",
+            "0987654321",
+        ),
+        "cycle_day": 1,
+        "payment_method": "20",
+        "subscriptions": [
+            _subscription("0987654321", "movil", "MOVIL-15", start),
+            _subscription("0987654322", "movil", "MOVIL-15", start),
+            _subscription("042345678", "internet", "INTERNET-100", mid),
+        ],
+        "charges": [],
+        "payments": [0],
+    }
+
+
+def _visitor_account(start: str, mid: str, periods: list[str]) -> dict[str, Any]:
+    """A passport holder with a mobile joining mid-month and pay TV (ICE); nothing paid."""
+    return {
+        "holder": _holder(
+            "passport",
+            "AB123456",
+            "John Smith",
+            "Av. Colón 500, Cuenca",
+            "john.smith@demo.ec",
+            "0991112233",
+        ),
+        "cycle_day": 1,
+        "payment_method": "16",
+        "subscriptions": [
+            _subscription("0991112233", "movil", "MOVIL-15", mid),
+            _subscription("072345678", "tv", "TV-PLUS", start),
+        ],
+        "charges": [],
+        "payments": [],
+    }
+
+
 def _accounts(periods: list[str]) -> list[dict[str, Any]]:
     start = f"{periods[0]}-01"
     mid = f"{periods[1]}-16"  # joins mid-month: a prorated first invoice
     return [
-        {
-            "holder": {
-                "id_type": "cedula",
-                "id_number": "1714307103",
-                "name": "María José Pérez Ñáñez",
-                "address": "Calle Los Ceibos 123, Quito",
-                "email": "maria.perez@demo.ec",
-                "phone": "0991234567",
-            },
-            "cycle_day": 1,
-            "payment_method": "19",
-            "subscriptions": [
-                {
-                    "number": "0991234567",
-                    "service_type": "movil",
-                    "plan_code": "MOVIL-30",
-                    "start_date": start,
-                },
-                {
-                    "number": "022345678",
-                    "service_type": "fijo",
-                    "plan_code": "FIJO-HOGAR",
-                    "start_date": start,
-                },
-            ],
-            "charges": [
-                {
-                    "description": "Reposición de SIM",
-                    "amount": "5.00",
-                    "tax_code": "4",
-                    "period": periods[1],
-                    "idempotency_key": "demo-sim-1714307103",
-                }
-            ],
-            "payments": [0, 1],  # pays the invoices of these periods, 10 days after issue
-        },
-        {
-            "holder": {
-                "id_type": "ruc",
-                "id_number": "1790011674001",
-                "name": "Comercial Andina Cía. Ltda.",
-                "address": "Av. 9 de Octubre 100, Guayaquil",
-                "email": "facturas@andina.demo.ec",
-                "phone": "0987654321",
-            },
-            "cycle_day": 1,
-            "payment_method": "20",
-            "subscriptions": [
-                {
-                    "number": "0987654321",
-                    "service_type": "movil",
-                    "plan_code": "MOVIL-15",
-                    "start_date": start,
-                },
-                {
-                    "number": "0987654322",
-                    "service_type": "movil",
-                    "plan_code": "MOVIL-15",
-                    "start_date": start,
-                },
-                {
-                    "number": "042345678",
-                    "service_type": "internet",
-                    "plan_code": "INTERNET-100",
-                    "start_date": mid,
-                },
-            ],
-            "charges": [],
-            "payments": [0],
-        },
-        {
-            "holder": {
-                "id_type": "passport",
-                "id_number": "AB123456",
-                "name": "John Smith",
-                "address": "Av. Colón 500, Cuenca",
-                "email": "john.smith@demo.ec",
-                "phone": "0991112233",
-            },
-            "cycle_day": 1,
-            "payment_method": "16",
-            "subscriptions": [
-                {
-                    "number": "0991112233",
-                    "service_type": "movil",
-                    "plan_code": "MOVIL-15",
-                    "start_date": mid,
-                },
-                {
-                    "number": "072345678",
-                    "service_type": "tv",
-                    "plan_code": "TV-PLUS",
-                    "start_date": start,
-                },
-            ],
-            "charges": [],
-            "payments": [],
-        },
+        make(start, mid, periods) for make in (_person_account, _company_account, _visitor_account)
     ]
 
 

@@ -120,6 +120,37 @@ def _xmlsec1_verifies(comprobante: bytes) -> bool:
     return result.returncode == 0
 
 
+async def _assert_authorized_and_published(client: httpx.AsyncClient, row: dict[str, Any]) -> None:
+    """SRI's <autorizacion>, a factura signed and valid, the statement in it, InvoiceIssued out."""
+    detail = (await client.get(f"{BILLING}/invoices/{row['invoice_id']}")).json()
+    key = detail["access_key"]
+    assert len(key) == 49 and key.isdigit()
+    assert detail["authorization_date"] and detail["authorization_number"] == key
+    xml = await client.get(f"{BILLING}/invoices/{row['invoice_id']}/xml")
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
+    autorizacion = etree.fromstring(xml.content)
+    assert autorizacion.findtext("estado") == "AUTORIZADO"
+    assert autorizacion.findtext("numeroAutorizacion") == key
+    assert autorizacion.findtext("ambiente") and autorizacion.findtext("fechaAutorizacion")
+    comprobante = autorizacion.findtext("comprobante").encode()
+    assert verify_factura(comprobante)
+    assert _xmlsec1_verifies(comprobante)
+    errors = validate_factura(comprobante)
+    assert all("Signature" in e for e in errors), errors  # shared XSDs lack ds:Signature
+    factura = etree.fromstring(comprobante)
+    assert factura.findtext("infoFactura/importeTotal") == row["total"]
+    info = {c.get("nombre"): c.text for c in factura.iter("campoAdicional")}
+    assert info["Cuenta"] == row["account_id"] and "Total a pagar" in info
+    assert blind_resends(await sandbox_calls(client, key)) == 0
+
+    record = await find_record("billing.invoice-issued", row["invoice_id"].encode())
+    event = json.loads(record.value)
+    assert event["data"]["access_key"] == key
+    assert event["data"]["totals"]["total"] == row["total"]
+    assert event["data"]["holder"]["email"].endswith("@pruebas.ec")
+    assert "<numeroAutorizacion>" in event["data"]["authorized_xml"]
+
+
 async def test_bill_run_end_to_end(operator: httpx.AsyncClient) -> None:
     client = operator
     rng = random.Random()
@@ -145,33 +176,7 @@ async def test_bill_run_end_to_end(operator: httpx.AsyncClient) -> None:
         invoices.append(row)
 
     for row in invoices:
-        detail = (await client.get(f"{BILLING}/invoices/{row['invoice_id']}")).json()
-        key = detail["access_key"]
-        assert len(key) == 49 and key.isdigit()
-        assert detail["authorization_date"] and detail["authorization_number"] == key
-        xml = await client.get(f"{BILLING}/invoices/{row['invoice_id']}/xml")
-        assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
-        autorizacion = etree.fromstring(xml.content)
-        assert autorizacion.findtext("estado") == "AUTORIZADO"
-        assert autorizacion.findtext("numeroAutorizacion") == key
-        assert autorizacion.findtext("ambiente") and autorizacion.findtext("fechaAutorizacion")
-        comprobante = autorizacion.findtext("comprobante").encode()
-        assert verify_factura(comprobante)
-        assert _xmlsec1_verifies(comprobante)
-        errors = validate_factura(comprobante)
-        assert all("Signature" in e for e in errors), errors  # shared XSDs lack ds:Signature
-        factura = etree.fromstring(comprobante)
-        assert factura.findtext("infoFactura/importeTotal") == row["total"]
-        info = {c.get("nombre"): c.text for c in factura.iter("campoAdicional")}
-        assert info["Cuenta"] == row["account_id"] and "Total a pagar" in info
-        assert blind_resends(await sandbox_calls(client, key)) == 0
-
-        record = await find_record("billing.invoice-issued", row["invoice_id"].encode())
-        event = json.loads(record.value)
-        assert event["data"]["access_key"] == key
-        assert event["data"]["totals"]["total"] == row["total"]
-        assert event["data"]["holder"]["email"].endswith("@pruebas.ec")
-        assert "<numeroAutorizacion>" in event["data"]["authorized_xml"]
+        await _assert_authorized_and_published(client, row)
 
     # The prorated account paid less than the full fee; the charge is on the first invoice.
     totals = [Decimal(row["total"]) for row in invoices]

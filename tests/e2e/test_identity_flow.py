@@ -5,6 +5,7 @@ import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import jwt
@@ -103,7 +104,14 @@ async def test_sign_up_activate_login_me(client: httpx.AsyncClient) -> None:
         "status": "active",
     }
 
-    # The access token verifies against the published JWKS, as other services will do it.
+    await assert_access_token_verifies(client, tokens, user_id)
+    await assert_observed(client, correlation)
+
+
+async def assert_access_token_verifies(
+    client: httpx.AsyncClient, tokens: dict[str, Any], user_id: str
+) -> None:
+    """The access token verifies against the published JWKS, as other services will do it."""
     jwks = (await client.get(f"{IDENTITY}/.well-known/jwks.json")).json()
     claims = jwt.decode(
         tokens["access_token"],
@@ -115,6 +123,8 @@ async def test_sign_up_activate_login_me(client: httpx.AsyncClient) -> None:
     assert claims["sub"] == user_id and claims["roles"] == ["customer"]
     assert claims["exp"] - claims["iat"] == 900 and claims["jti"]
 
+
+async def assert_observed(client: httpx.AsyncClient, correlation: str) -> None:
     # The request's correlation id travelled through Kafka into the notifier's logs.
     log = (ROOT / ".local/logs/notifier.log").read_text()
     assert correlation in log

@@ -64,97 +64,108 @@ def _xml(content: bytes, status: int = 200) -> Response:
     return Response(content, status_code=status, media_type=soap.CONTENT_TYPE)
 
 
-def create_app(settings: SandboxSettings | None = None) -> Starlette:
-    settings = settings or SandboxSettings()
-    store = Store(settings.database)
+class _Endpoints:
+    """The sandbox's HTTP endpoints over one Sandbox (SOAP services, test controls, health)."""
 
-    def initial_controls() -> Controls:
-        return Controls(settings.en_proceso_polls, settings.delay_seconds)
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self.store = Store(settings.database)
+        checker = SignatureChecker(settings.trusted_ca)
+        self.sandbox = Sandbox(self.store, checker, self.initial_controls())
+        self.handlers = SoapHandlers(self.sandbox)
 
-    sandbox = Sandbox(store, SignatureChecker(settings.trusted_ca), initial_controls())
-    handlers = SoapHandlers(sandbox)
+    def initial_controls(self) -> Controls:
+        return Controls(self.settings.en_proceso_polls, self.settings.delay_seconds)
 
-    def soap_endpoint(operation: str, wsdl_name: str) -> Endpoint:
+    def soap_endpoint(self, operation: str, wsdl_name: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             if request.method == "GET":
                 if {"wsdl", "WSDL"} & set(request.query_params):
                     base_url = str(request.base_url).rstrip("/")
                     return _xml(wsdl(wsdl_name, base_url))
                 return Response("add ?wsdl for the service description\n", 404)
-            data = await request.body()
-            controls = sandbox.controls
-            delay = controls.delay_seconds
-            if controls.fail_next > 0:
-                controls.fail_next -= 1
-                handlers.log_fault(operation, data)
-                response = _xml(soap.fault("Simulated server failure (fail_next)"), 500)
-            else:
-                try:
-                    response = _xml(handlers.answer(operation, data))
-                except soap.SoapFault as exc:
-                    response = _xml(soap.fault(str(exc), exc.code), 500)
-            # After processing: a client that times out leaves SRI holding the document.
-            if delay:
-                await asyncio.sleep(delay)
-            return response
+            return await self.answer(operation, await request.body())
 
         return endpoint
 
-    async def get_control(request: Request) -> Response:
-        return JSONResponse(_controls_json(sandbox.controls))
+    async def answer(self, operation: str, data: bytes) -> Response:
+        controls = self.sandbox.controls
+        delay = controls.delay_seconds
+        if controls.fail_next > 0:
+            controls.fail_next -= 1
+            self.handlers.log_fault(operation, data)
+            response = _xml(soap.fault("Simulated server failure (fail_next)"), 500)
+        else:
+            try:
+                response = _xml(self.handlers.answer(operation, data))
+            except soap.SoapFault as exc:
+                response = _xml(soap.fault(str(exc), exc.code), 500)
+        # After processing: a client that times out leaves SRI holding the document.
+        if delay:
+            await asyncio.sleep(delay)
+        return response
 
-    async def post_control(request: Request) -> Response:
+    async def get_control(self, request: Request) -> Response:
+        return JSONResponse(_controls_json(self.sandbox.controls))
+
+    async def post_control(self, request: Request) -> Response:
         try:
             update = ControlUpdate.model_validate(await _json_body(request))
         except (ValidationError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, 422)
         for name, value in update.model_dump(exclude_none=True).items():
-            setattr(sandbox.controls, name, value)
-        return JSONResponse(_controls_json(sandbox.controls))
+            setattr(self.sandbox.controls, name, value)
+        return JSONResponse(_controls_json(self.sandbox.controls))
 
-    async def reset_control(request: Request) -> Response:
+    async def reset_control(self, request: Request) -> Response:
         try:
             reset = ResetRequest.model_validate(await _json_body(request))
         except (ValidationError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, 422)
-        sandbox.controls = initial_controls()
+        self.sandbox.controls = self.initial_controls()
         if reset.forget:
-            store.forget()
-        return JSONResponse(_controls_json(sandbox.controls))
+            self.store.forget()
+        return JSONResponse(_controls_json(self.sandbox.controls))
 
-    async def calls(request: Request) -> Response:
+    async def calls(self, request: Request) -> Response:
         clave = request.query_params.get("clave")
         try:
             limit = int(request.query_params.get("limit", "100000"))
         except ValueError:
             return JSONResponse({"error": "limit must be an integer"}, 422)
-        return JSONResponse(store.calls(clave, limit))
+        return JSONResponse(self.store.calls(clave, limit))
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(
+                RECEPCION_PATH,
+                self.soap_endpoint(RECEPCION, "RecepcionComprobantesOffline"),
+                methods=["GET", "POST"],
+            ),
+            Route(
+                AUTORIZACION_PATH,
+                self.soap_endpoint(AUTORIZACION, "AutorizacionComprobantesOffline"),
+                methods=["GET", "POST"],
+            ),
+            Route("/control", self.get_control, methods=["GET"]),
+            Route("/control", self.post_control, methods=["POST"]),
+            Route("/control/reset", self.reset_control, methods=["POST"]),
+            Route("/control/calls", self.calls, methods=["GET"]),
+            Route("/healthz", self.healthz, methods=["GET"]),
+        ]
+
+
+def create_app(settings: SandboxSettings | None = None) -> Starlette:
+    endpoints = _Endpoints(settings or SandboxSettings())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        store.close()
+        endpoints.store.close()
 
-    routes = [
-        Route(
-            RECEPCION_PATH,
-            soap_endpoint(RECEPCION, "RecepcionComprobantesOffline"),
-            methods=["GET", "POST"],
-        ),
-        Route(
-            AUTORIZACION_PATH,
-            soap_endpoint(AUTORIZACION, "AutorizacionComprobantesOffline"),
-            methods=["GET", "POST"],
-        ),
-        Route("/control", get_control, methods=["GET"]),
-        Route("/control", post_control, methods=["POST"]),
-        Route("/control/reset", reset_control, methods=["POST"]),
-        Route("/control/calls", calls, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.sandbox = sandbox
+    app = Starlette(routes=endpoints.routes(), lifespan=lifespan)
+    app.state.sandbox = endpoints.sandbox
     return app
