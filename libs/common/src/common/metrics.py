@@ -1,6 +1,6 @@
 """Prometheus metrics shared by every service; services add their business counters."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -27,3 +27,6 @@ OUTBOX_PUBLISHED = Counter(
     ["topic", "via"],
 )
 OUTBOX_ERRORS = Counter("outbox_publish_errors_total", "Outbox relay publish failures.")
+OUTBOX_SWEEP_INTERVAL = Gauge(
+    "outbox_sweep_interval_seconds", "How often the outbox relay sweeps for missed events."
+)

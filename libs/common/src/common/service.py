@@ -26,7 +26,7 @@ from common.database import Database, Index
 from common.http import install_error_handlers
 from common.logging import configure_logging, get_logger
 from common.messaging import Consumers, create_broker, ensure_topics, publish_entry
-from common.metrics import HTTP_LATENCY
+from common.metrics import HTTP_LATENCY, OUTBOX_SWEEP_INTERVAL
 from common.outbox import OutboxRelay
 from common.settings import ServiceSettings
 
@@ -96,6 +96,7 @@ class Runtime:
             settings.outbox_sweep_seconds,
         )
         runtime.database.watch_outboxes(runtime.outbox_collections, runtime.relay.notify)
+        OUTBOX_SWEEP_INTERVAL.set(settings.outbox_sweep_seconds)
         runtime.broker.context.set_global("runtime", runtime)
         return runtime
 
