@@ -4,6 +4,10 @@ STACK := deploy/local/stack.sh
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 # The e2e captcha answer is only for tests; identity refuses it when APP_ENV=production.
 TEST_ENV := CAPTCHA_TEST_ANSWER=$${CAPTCHA_TEST_ANSWER:-prueba-e2e} APP_ENV=test
+# The registry of services (services.toml), read with the system python3 (no venv needed).
+REGISTRY := python3 scripts/registry.py
+# Type-checked code: the shared library, every service of the registry, the SRI sandbox, scripts.
+MYPY_PATHS = libs/common/src $(shell $(REGISTRY) mypy-paths) deploy/local/sri-sandbox/src scripts
 
 .PHONY: up down status logs test lint docs bench bench-billing
 
@@ -24,7 +28,7 @@ logs:
 lint:
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src services/billing/src deploy/local/sri-sandbox/src
+	$(UV) run --frozen mypy $(MYPY_PATHS)
 
 test:
 	$(TEST_ENV) $(STACK) up
