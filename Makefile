@@ -9,7 +9,7 @@ REGISTRY := python3 scripts/registry.py
 # Type-checked code: the shared library, every service of the registry, the SRI sandbox, scripts.
 MYPY_PATHS = libs/common/src $(shell $(REGISTRY) mypy-paths) deploy/local/sri-sandbox/src scripts
 
-.PHONY: up down status logs test lint docs bench bench-billing
+.PHONY: up down status logs test lint docs compose bench bench-billing
 
 up:
 	$(STACK) up
@@ -38,6 +38,10 @@ test:
 # Regenerate docs/asyncapi.yaml from the code (a test fails when it is stale).
 docs:
 	$(UV) run --frozen python scripts/asyncapi.py
+
+# docker-compose.yml from services.toml and deploy/compose/ (a test fails when it is stale).
+compose:
+	$(REGISTRY) compose >docker-compose.yml.new && mv docker-compose.yml.new docker-compose.yml
 
 bench:
 	$(TEST_ENV) $(STACK) up
