@@ -9,7 +9,7 @@ REGISTRY := python3 scripts/registry.py
 # Type-checked code: the shared library, every service of the registry, the SRI sandbox, scripts.
 MYPY_PATHS = libs/common/src $(shell $(REGISTRY) mypy-paths) deploy/local/sri-sandbox/src scripts
 
-.PHONY: up down status logs test lint docs compose bench bench-billing
+.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing
 
 up:
 	$(STACK) up
@@ -42,6 +42,13 @@ docs:
 # docker-compose.yml from services.toml and deploy/compose/ (a test fails when it is stale).
 compose:
 	$(REGISTRY) compose >docker-compose.yml.new && mv docker-compose.yml.new docker-compose.yml
+
+# deploy/k8s/services/*/kustomization.yaml from services.toml (a test fails when one is stale).
+k8s:
+	$(REGISTRY) k8s
+
+# Every generated file, after a change to services.toml or to the code's events.
+generate: compose k8s docs
 
 bench:
 	$(TEST_ENV) $(STACK) up
