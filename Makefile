@@ -4,8 +4,12 @@ STACK := deploy/local/stack.sh
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 # The e2e captcha answer is only for tests; identity refuses it when APP_ENV=production.
 TEST_ENV := CAPTCHA_TEST_ANSWER=$${CAPTCHA_TEST_ANSWER:-prueba-e2e} APP_ENV=test
+# The registry of services (services.toml), read with the system python3 (no venv needed).
+REGISTRY := python3 scripts/registry.py
+# Type-checked code: the shared library, every service of the registry, the SRI sandbox, scripts.
+MYPY_PATHS = libs/common/src $(shell $(REGISTRY) mypy-paths) deploy/local/sri-sandbox/src scripts
 
-.PHONY: up down status logs test lint docs bench bench-billing
+.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing
 
 up:
 	$(STACK) up
@@ -24,7 +28,7 @@ logs:
 lint:
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/common/src services/identity/src services/notifier/src services/billing/src deploy/local/sri-sandbox/src
+	$(UV) run --frozen mypy $(MYPY_PATHS)
 
 test:
 	$(TEST_ENV) $(STACK) up
@@ -34,6 +38,17 @@ test:
 # Regenerate docs/asyncapi.yaml from the code (a test fails when it is stale).
 docs:
 	$(UV) run --frozen python scripts/asyncapi.py
+
+# docker-compose.yml from services.toml and deploy/compose/ (a test fails when it is stale).
+compose:
+	$(REGISTRY) compose >docker-compose.yml.new && mv docker-compose.yml.new docker-compose.yml
+
+# deploy/k8s/services/*/kustomization.yaml from services.toml (a test fails when one is stale).
+k8s:
+	$(REGISTRY) k8s
+
+# Every generated file, after a change to services.toml or to the code's events.
+generate: compose k8s docs
 
 bench:
 	$(TEST_ENV) $(STACK) up

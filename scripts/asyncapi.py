@@ -3,6 +3,7 @@
 ``make docs`` runs it; tests/test_asyncapi.py fails when the committed document is stale.
 """
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import yaml
 from faststream.specification import AsyncAPI
 
 from common.contracts.base import DEAD_LETTER_SUFFIX
+
+if __package__ in (None, ""):  # run as a file (`make docs`): the repository root holds scripts/
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts import registry
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 DESCRIPTION = f"""Events of the e-invoice self-care platform (Kafka, one topic per event type).
@@ -24,11 +29,12 @@ Topics marked sensitive carry secrets (activation and reset tokens): restrict th
 
 
 def build() -> str:
-    from billing.app import build as billing
-    from identity.app import build as identity
-    from notifier.app import build as notifier
-
-    brokers = [app.state.runtime.broker for app in (identity(), notifier(), billing())]
+    # Every service of services.toml: <name>.app.build() returns its FastAPI app, whose runtime
+    # holds its FastStream broker (publishers and subscribers).
+    brokers = [
+        importlib.import_module(f"{service.name}.app").build().state.runtime.broker
+        for service in registry.load()
+    ]
     spec = AsyncAPI(
         *brokers,
         title="Telecom e-invoice self-care events",

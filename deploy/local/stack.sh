@@ -3,19 +3,16 @@
 # Mailpit, the SRI sandbox, the Python services and the nginx gateway, all as plain processes with
 # state under <repo>/.local/.
 #
-#   stack.sh install | certs | up | down | status | start|stop|restart <part> | logs <part> [-f]
+#   stack.sh install | certs | up | down | status | services | start|stop|restart <part> | logs <part> [-f]
 #
 # Parts: kafka postgres ferretdb mailpit sri <services...> gateway. Every command is idempotent.
+# The services, their ports and settings come from services.toml (scripts/registry.py).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/deploy/local
 LOCAL=$ROOT/.local
 
-# Python services started by `up`, in order (the lead extends this: lines billing rendering).
-# STACK_SERVICES overrides it for one run (e.g. STACK_SERVICES= for the infrastructure only).
-SERVICES=${STACK_SERVICES-identity notifier billing}
-declare -A SERVICE_PORT=([identity]=8101 [lines]=8102 [billing]=8103 [notifier]=8104 [rendering]=8105)
 INFRA="kafka postgres ferretdb mailpit sri"
 # FerretDB's backend: postgresql (default: equality filters on any field run in SQL) or sqlite (the
 # old one, kept in .local/data/ferretdb; it filters every query but {_id: x} in Go, reading each document).
@@ -46,6 +43,15 @@ OPERATOR_EMAIL=${OPERATOR_EMAIL:-operador@demo.ec}
 
 log() { printf '%s\n' "stack: $*" >&2; }
 die() { printf '%s\n' "stack: ERROR: $*" >&2; exit 1; }
+
+# The registry (services.toml) as bash arrays keyed by service: REGISTRY_SERVICES (in start
+# order), SERVICE_PORT, SERVICE_PATH, SERVICE_NEEDS, SERVICE_PASSTHROUGH, SERVICE_ENV (its plain
+# settings, KEY=VALUE lines) and GATEWAY_UPSTREAM (template variable -> host:port).
+REGISTRY=$(python3 "$ROOT/scripts/registry.py" shell) || die "cannot read services.toml (above)"
+eval "$REGISTRY"
+# Python services started by `up`, in order. STACK_SERVICES overrides it for one run (e.g.
+# STACK_SERVICES= for the infrastructure only); it may name registry services only.
+SERVICES=${STACK_SERVICES-$REGISTRY_SERVICES}
 
 pidfile() { echo "$LOCAL/run/$1.pid"; }
 logfile() { echo "$LOCAL/logs/$1.log"; }
@@ -594,13 +600,13 @@ sri_stale() {
 # Renders both templates into .local/gateway/ (only our variables: nginx's own $vars stay).
 render_gateway() {
     # shellcheck disable=SC2016 # envsubst wants the literal variable list
-    local vars='${GATEWAY_PORT} ${IDENTITY_UPSTREAM} ${LINES_UPSTREAM} ${BILLING_UPSTREAM} ${NOTIFIER_UPSTREAM} ${RENDERING_UPSTREAM} ${PORTAL_ROOT}'
+    local vars='${GATEWAY_PORT} ${PORTAL_ROOT}' var
+    for var in "${!GATEWAY_UPSTREAM[@]}"; do vars+=" \${$var}"; done
     mkdir -p "$LOCAL/gateway/tmp"
     (
         export GATEWAY_PORT PORTAL_ROOT=$ROOT/portal
-        export IDENTITY_UPSTREAM=127.0.0.1:${SERVICE_PORT[identity]} LINES_UPSTREAM=127.0.0.1:${SERVICE_PORT[lines]}
-        export BILLING_UPSTREAM=127.0.0.1:${SERVICE_PORT[billing]} NOTIFIER_UPSTREAM=127.0.0.1:${SERVICE_PORT[notifier]}
-        export RENDERING_UPSTREAM=127.0.0.1:${SERVICE_PORT[rendering]}
+        # Every upstream of the template (the registry's services; planned ones get a closed port).
+        for var in "${!GATEWAY_UPSTREAM[@]}"; do export "$var=${GATEWAY_UPSTREAM[$var]}"; done
         envsubst "$vars" <"$ROOT/deploy/gateway/gateway.conf.template" >"$LOCAL/gateway/gateway.conf"
         envsubst "$vars" <"$ROOT/deploy/gateway/nginx-local.conf.template" >"$LOCAL/gateway/nginx.conf"
     )
@@ -614,11 +620,13 @@ start_gateway() {
     launch gateway "${cmd[@]}"
 }
 
-# Desired environment of a service, one KEY=VALUE a line (written to .local/run/<svc>.env).
+# Desired environment of a service, one KEY=VALUE a line (written to .local/run/<svc>.env):
+# the common settings, then what its needs mean here, its registry settings and the caller's
+# passthrough variables (a later line wins in env).
 # MONGODB_MAX_POOL_SIZE=1: FerretDB 1.24 does conditional updates as read-then-write, so only
 # one connection per process keeps compare-and-set updates atomic (see common/settings.py).
 service_env() {
-    local svc=$1
+    local svc=$1 need var
     cat <<EOF
 PATH=$ROOT/.venv/bin:/usr/local/bin:/usr/bin:/bin
 HOME=${HOME:-$ROOT}
@@ -635,30 +643,22 @@ APP_ENV=${APP_ENV:-development}
 LOG_LEVEL=${LOG_LEVEL:-INFO}
 PORTAL_BASE_URL=http://127.0.0.1:$GATEWAY_PORT
 EOF
-    case $svc in
-    identity)
-        echo "OPERATOR_EMAIL=$OPERATOR_EMAIL"
-        echo "OPERATOR_PASSWORD=$(operator_password)"
-        if [[ -n ${CAPTCHA_TEST_ANSWER+x} ]]; then echo "CAPTCHA_TEST_ANSWER=$CAPTCHA_TEST_ANSWER"; fi
-        ;;
-    notifier)
-        echo "SMTP_HOST=127.0.0.1"
-        echo "SMTP_PORT=1025"
-        echo "MAIL_FROM=Mi Claro <no-responder@demo.ec>"
-        echo "BRAND_NAME=Mi Claro"
-        ;;
-    billing)
-        # Four connections (this later line wins in env): billing never compare-and-sets one
-        # document from two tasks at once (each invoice is stepped by one task; numbers,
-        # charges and payments rely on unique inserts), so FerretDB's non-atomic conditional
-        # updates cannot bite it.
-        echo "MONGODB_MAX_POOL_SIZE=4"
-        echo "SIGNING_P12_PATH=$SIGNING_P12"
-        echo "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")"
-        echo "SRI_ENDPOINTS=sandbox"
-        echo "SRI_HOST=http://127.0.0.1:$SRI_PORT"
-        echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json"
-        ;;
+    for need in ${SERVICE_NEEDS[$svc]}; do need_env "$need"; done
+    if [[ -n ${SERVICE_ENV[$svc]} ]]; then printf '%s\n' "${SERVICE_ENV[$svc]}"; fi
+    for var in ${SERVICE_PASSTHROUGH[$svc]}; do
+        if [[ -n ${!var+x} ]]; then echo "$var=${!var}"; fi
+    done
+}
+
+# What a need of services.toml means in this stack (the same need, whichever service has it).
+need_env() {
+    case $1 in
+    smtp) printf '%s\n' SMTP_HOST=127.0.0.1 SMTP_PORT=1025 ;; # Mailpit
+    sri) printf '%s\n' SRI_ENDPOINTS=sandbox "SRI_HOST=http://127.0.0.1:$SRI_PORT" ;;
+    identity-jwks) echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json" ;;
+    operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
+    signing-certificate) printf '%s\n' "SIGNING_P12_PATH=$SIGNING_P12" "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")" ;;
+    *) die "services.toml: no meaning in the local stack for the need '$1'" ;;
     esac
 }
 
@@ -675,7 +675,7 @@ operator_password() {
     cat "$f"
 }
 
-service_buildable() { [[ -f $ROOT/services/$1/src/$1/__main__.py && -x $ROOT/.venv/bin/python ]]; }
+service_buildable() { [[ -f $ROOT/${SERVICE_PATH[$1]}/src/$1/__main__.py && -x $ROOT/.venv/bin/python ]]; }
 
 start_service() {
     local svc=$1 envf=$LOCAL/run/$1.env
@@ -691,7 +691,7 @@ service_stale() {
     pidf=$(pidfile "$svc")
     if [[ ! -f $envf ]] || [[ $(service_env "$svc" | sha256sum) != $(sha256sum <"$envf") ]]; then
         echo "environment changed"
-    elif [[ -n $(find "$ROOT/services/$svc/src" "$ROOT"/libs/*/src "$ROOT/uv.lock" -newer "$pidf" \
+    elif [[ -n $(find "$ROOT/${SERVICE_PATH[$svc]}/src" "$ROOT"/libs/*/src "$ROOT/uv.lock" -newer "$pidf" \
         \( -name '*.py' -o -name uv.lock \) -print -quit 2>/dev/null) ]]; then
         echo "code changed"
     fi
@@ -790,6 +790,12 @@ cmd_status() {
     return $rc
 }
 
+# The services `up` starts, in order, with their ports (tests/test_registry.py reads this).
+cmd_services() {
+    local s
+    for s in $SERVICES; do echo "$s ${SERVICE_PORT[$s]}"; done
+}
+
 cmd_logs() {
     local part=${1:?usage: stack.sh logs <part> [-f]} f
     part_exists "$part"
@@ -799,14 +805,18 @@ cmd_logs() {
 }
 
 usage() {
-    sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
 main() {
-    local sub=${1:-}
+    local sub=${1:-} p
     [[ -n $sub ]] || usage
     shift
+    for p in $SERVICES; do
+        is_service "$p" || die "STACK_SERVICES names '$p', which services.toml does not list ($REGISTRY_SERVICES)"
+    done
+    if [[ $sub == services ]]; then cmd_services; return; fi
     mkdir -p "$LOCAL"/{bin,run,logs,gateway,kafka} "$LOCAL"/data/{kafka,mailpit}
     case $sub in
     status) cmd_status; return ;;
