@@ -642,6 +642,7 @@ MONGODB_MAX_POOL_SIZE=1
 APP_ENV=${APP_ENV:-development}
 LOG_LEVEL=${LOG_LEVEL:-INFO}
 PORTAL_BASE_URL=http://127.0.0.1:$GATEWAY_PORT
+OUTBOX_SWEEP_SECONDS=${OUTBOX_SWEEP_SECONDS:-30}
 EOF
     for need in ${SERVICE_NEEDS[$svc]}; do need_env "$need"; done
     if [[ -n ${SERVICE_ENV[$svc]} ]]; then printf '%s\n' "${SERVICE_ENV[$svc]}"; fi

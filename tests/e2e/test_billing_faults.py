@@ -32,7 +32,6 @@ from tests.billing_support import (
 )
 from tests.support import MONGODB
 
-pytestmark = pytest.mark.stack
 PLAN = {
     "code": "FAULT-MOVIL",
     "name": "Plan Móvil Pruebas",

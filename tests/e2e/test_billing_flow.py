@@ -34,7 +34,6 @@ from tests.billing_support import (
 )
 from tests.kafka_support import find_record
 
-pytestmark = pytest.mark.stack
 ECUADOR = ZoneInfo("America/Guayaquil")
 XMLSEC1 = shutil.which("xmlsec1")
 BAD_RUC, BAD_CI = "1790011675001", "1714307104"  # check digit off valid examples

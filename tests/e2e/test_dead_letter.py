@@ -4,7 +4,6 @@ import asyncio
 import uuid
 
 import httpx
-import pytest
 from pymongo import AsyncMongoClient
 
 from common.contracts import UserRegistered
@@ -12,7 +11,6 @@ from common.contracts.identity import UserProfile
 from tests.kafka_support import find_record, headers_of, produce
 from tests.support import MONGODB, make_cedula, unique_email
 
-pytestmark = pytest.mark.stack
 NOTIFIER = "http://127.0.0.1:8104"
 
 

@@ -26,8 +26,6 @@ from tests.support import (
     wait_for_mail,
 )
 
-pytestmark = pytest.mark.stack
-
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:

@@ -11,7 +11,7 @@ import asyncio
 import json
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -72,10 +72,10 @@ async def test_identity_and_notifier_events_are_prompt(client: httpx.AsyncClient
     assert created.status_code == 201, created.text
     user_id = created.json()["user_id"]
     await _prompt("identity.user-registered", user_id)
-    await _prompt("identity.activation-requested", user_id)
+    requested = await _prompt("identity.activation-requested", user_id)
     [mail] = await wait_for_mail(client, email)
-    delivered = await _prompt_delivery(user_id)
-    assert delivered["data"]["template"]
+    delivered = await _prompt_delivery(requested["event_id"])
+    assert delivered["data"]["template"] == "welcome"
     token = link_token(mail, "/activar")
     assert (await client.post(f"{IDENTITY}/activations", json={"token": token})).status_code == 200
     await _prompt("identity.user-activated", user_id)
@@ -88,13 +88,13 @@ async def test_identity_and_notifier_events_are_prompt(client: httpx.AsyncClient
     assert await _swept(client) == before
 
 
-async def _prompt_delivery(user_id: str) -> dict[str, Any]:
-    """NotificationDelivered is keyed by delivery id: find the one for this user."""
+async def _prompt_delivery(source_event_id: str) -> dict[str, Any]:
+    """NotificationDelivered is keyed by delivery id: find the one for this request."""
     async with asyncio.timeout(PROMPT):
         while True:
             for record in await all_records("notifier.notification-delivered", idle_seconds=1.0):
                 event = json.loads(record.value)
-                if event["data"].get("user_id") == user_id:
+                if event["data"]["source_event_id"] == source_event_id:
                     return dict(event)
 
 
@@ -120,6 +120,7 @@ async def test_billing_account_events_are_prompt(client: httpx.AsyncClient) -> N
         },
     )
     assert sub.status_code == 201, sub.text
+    number = sub.json()["number"]  # E.164, the events' key
     await _prompt("billing.subscription-activated", number)
     ended = await client.post(
         f"{BILLING}/admin/accounts/{account_id}/subscriptions/{sub.json()['subscription_id']}/end",
@@ -132,7 +133,7 @@ async def test_billing_account_events_are_prompt(client: httpx.AsyncClient) -> N
         json={
             "account_id": account_id,
             "amount": "1.00",
-            "paid_at": f"{date.today().isoformat()}T08:00:00-05:00",
+            "paid_at": datetime.now(UTC).isoformat(),
             "channel": "ventanilla",
             "idempotency_key": uuid.uuid4().hex,
         },
