@@ -1,45 +1,29 @@
-"""Wiring: settings → runtime → stores → consumers, routes and the retry loop."""
+"""What the runtime reads (SPEC) and the app: consumers, the operator API, the retry loop."""
+
+from typing import Any
 
 from fastapi import FastAPI
 
-from common.auth import jwks_verifier
 from common.contracts import NotificationDelivered, NotificationFailed
-from common.service import Runtime, create_app
-from notifier.api import Api, router
-from notifier.emails import EmailRenderer
-from notifier.handlers import Notifier, register_handlers, retry_due
-from notifier.mailer import Mailer
+from common.service import ServiceSpec, build_app
+from notifier.adapters.store import INDEXES
+from notifier.api.routes import deliveries
+from notifier.bootstrap import Notifier, bootstrap
+from notifier.consumers import consumers
 from notifier.settings import NotifierSettings
-from notifier.store import INDEXES, OUTBOX_COLLECTIONS, DeliveryStore, RecipientStore
+from notifier.use_cases.deliveries import retry_due
 
-PUBLISHES = [NotificationDelivered, NotificationFailed]
+SPEC: ServiceSpec[Notifier] = ServiceSpec(
+    name="notifier",
+    title="notifier",
+    description="Correos (y luego SMS) con un registro de entrega por evento y canal.",
+    indexes=INDEXES,
+    publishes=[NotificationDelivered, NotificationFailed],
+    routers=[deliveries.router],
+    consumers=consumers,
+    loops=[retry_due],
+)
 
 
-def build(settings: NotifierSettings | None = None) -> FastAPI:
-    settings = settings or NotifierSettings()
-    runtime = Runtime.create(settings)
-    runtime.indexes = INDEXES
-    runtime.outbox_collections = OUTBOX_COLLECTIONS
-    runtime.publishes = PUBLISHES
-    notifier = Notifier(
-        runtime=runtime,
-        settings=settings,
-        recipients=RecipientStore(runtime.database),
-        deliveries=DeliveryStore(runtime.database),
-        renderer=EmailRenderer(settings),
-        mailer=Mailer(settings),
-    )
-    # Consumers are registered before create_app, so the topics they read are ensured at start.
-    register_handlers(notifier)
-    runtime.loops.append(lambda rt: retry_due(notifier))
-    app = create_app(
-        runtime,
-        [router],
-        title="notifier",
-        description="Correos (y luego SMS) con un registro de entrega por evento y canal.",
-    )
-    app.state.notifier = notifier
-    app.state.api = Api(
-        deliveries=notifier.deliveries, verifier=jwks_verifier(settings.identity_jwks_url)
-    )
-    return app
+def build(settings: NotifierSettings | None = None, **overrides: Any) -> FastAPI:
+    return build_app(SPEC, bootstrap(settings, **overrides))

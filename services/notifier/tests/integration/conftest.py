@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 
 from common.database import Database
+from notifier.adapters.store import INDEXES
 from notifier.app import build
 from notifier.settings import NotifierSettings
-from notifier.store import INDEXES
 from tests.support import KAFKA, MONGODB, free_port
 
 MAILPIT_SMTP = ("127.0.0.1", 1025)
@@ -55,11 +55,12 @@ async def make_settings() -> AsyncIterator[Callable[..., NotifierSettings]]:
 async def make_app(
     make_settings: Callable[..., NotifierSettings],
 ) -> AsyncIterator[Callable[..., Awaitable[FastAPI]]]:
-    """The real app (not started): indexes created, so handlers can run under TestKafkaBroker."""
+    """The real app (not started): indexes created, so handlers can run under TestKafkaBroker.
+    Keywords are settings; ``parts`` replaces parts of the service (see bootstrap)."""
     apps: list[FastAPI] = []
 
-    async def make(**overrides: Any) -> FastAPI:
-        app = build(make_settings(**overrides))
+    async def make(parts: dict[str, Any] | None = None, **overrides: Any) -> FastAPI:
+        app = build(make_settings(**overrides), **(parts or {}))
         apps.append(app)
         await app.state.runtime.database.ensure_indexes(INDEXES)
         return app

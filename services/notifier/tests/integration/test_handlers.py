@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from faststream.kafka import KafkaMessage, TestKafkaBroker
 
 from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
 from common.contracts.identity import TokenMailData, UserProfile
-from notifier.handlers import Notifier, retry_once
-from notifier.store import DELIVERIES, RECIPIENTS
+from notifier.adapters.store import DELIVERIES, RECIPIENTS, DeliveryStore
+from notifier.bootstrap import Notifier
+from notifier.use_cases.deliveries import retry_once
 from tests.support import mails_to, unique_email, wait_for_mail
 
-pytestmark = pytest.mark.stack  # FerretDB and Mailpit (Kafka itself is in memory here)
+# FerretDB and Mailpit (Kafka itself is in memory here).
 
 MakeApp = Callable[..., Awaitable[FastAPI]]
 Forwarder = Callable[..., contextlib.AbstractAsyncContextManager[None]]
@@ -52,7 +52,7 @@ async def publish(app: FastAPI, event: Any) -> None:
 
 
 def ctx(app: FastAPI) -> Notifier:
-    notifier: Notifier = app.state.notifier
+    notifier: Notifier = app.state.service
     return notifier
 
 
@@ -224,6 +224,7 @@ async def test_a_delivery_is_claimed_by_one_sender_at_a_time(
         await publish(app, event)
     doc = await delivery_doc(app, event.event_id)
     store = ctx(app).deliveries
+    assert isinstance(store, DeliveryStore)
     later = doc["next_attempt_at"] + timedelta(seconds=1)
     lease = timedelta(seconds=60)
     claims = await asyncio.gather(*(store.claim(doc["_id"], later, lease) for _ in range(5)))

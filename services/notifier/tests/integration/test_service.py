@@ -3,6 +3,7 @@ against the real Kafka, FerretDB and Mailpit. Topics are suffixed per run so a n
 `make up` started does not take these events (and these tests do not take its events)."""
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -16,37 +17,47 @@ from fastapi import FastAPI
 from common.contracts import ActivationRequested, NotificationDelivered, NotificationFailed
 from common.contracts.base import Event
 from common.contracts.identity import TokenMailData
-from notifier import handlers
-from notifier.app import build
+from common.messaging import Consumers
+from common.service import ServiceSpec, build_app
+from notifier.adapters.store import DELIVERIES
+from notifier.app import SPEC
+from notifier.bootstrap import Notifier, bootstrap
 from notifier.settings import NotifierSettings
-from notifier.store import DELIVERIES
 from tests.kafka_support import find_record, headers_of, produce
 from tests.support import mails_to, unique_email, wait_for_mail
 
-pytestmark = pytest.mark.stack
+
+@pytest.fixture
+def isolated() -> ServiceSpec[Notifier]:
+    """notifier's spec with its consumers on topics of this test run (same handlers, same
+    schema, same event_type, same group)."""
+    assert SPEC.consumers is not None
+    run = uuid.uuid4().hex[:8]
+    consumers = Consumers(group=SPEC.consumers.group)
+    for declared in SPEC.consumers.declared:
+        contract = declared.event
+        local = type(contract.__name__, (contract,), {"__module__": __name__})
+        local.topic = f"test-{run}.{contract.topic}"
+        consumers(local, declared.description)(declared.handler)
+    return dataclasses.replace(SPEC, consumers=consumers)
 
 
 @pytest.fixture
-def isolated(monkeypatch: pytest.MonkeyPatch) -> type[ActivationRequested]:
-    """The consumed contracts on topics of this test run (same schema, same event_type)."""
-    run = uuid.uuid4().hex[:8]
-    for name in ("UserRegistered", "ActivationRequested", "PasswordResetRequested"):
-        contract = getattr(handlers, name)
-        local = type(name, (contract,), {"__module__": __name__})
-        local.topic = f"test-{run}.{contract.topic}"
-        monkeypatch.setattr(handlers, name, local)
-    activation: type[ActivationRequested] = handlers.ActivationRequested
-    return activation
+def activation_kind(isolated: ServiceSpec[Notifier]) -> type[ActivationRequested]:
+    """ActivationRequested on this run's topic."""
+    assert isolated.consumers is not None
+    [kind] = [e for e in isolated.consumers.events if issubclass(e, ActivationRequested)]
+    return kind
 
 
 @pytest.fixture
 async def start(
-    make_settings: Callable[..., NotifierSettings], isolated: type[ActivationRequested]
+    make_settings: Callable[..., NotifierSettings], isolated: ServiceSpec[Notifier]
 ) -> AsyncIterator[Callable[..., Any]]:
     stack = []
 
     async def run(**overrides: Any) -> FastAPI:
-        app = build(make_settings(**overrides))
+        app = build_app(isolated, bootstrap(make_settings(**overrides)))
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         stack.append(lifespan)
@@ -94,11 +105,11 @@ async def wait_for_delivery(app: FastAPI, event: Event, status: str) -> dict[str
 
 
 async def test_the_same_activation_twice_is_one_email_and_one_delivered_event(
-    start: Callable[..., Any], isolated: type[ActivationRequested]
+    start: Callable[..., Any], activation_kind: type[ActivationRequested]
 ) -> None:
     app = await start()
     address = unique_email("una-vez")
-    event = activation(isolated, address)
+    event = activation(activation_kind, address)
     await send(event)
     await send(event)  # a duplicate on the topic (e.g. a producer retry)
 
@@ -121,10 +132,10 @@ async def test_the_same_activation_twice_is_one_email_and_one_delivered_event(
 
 
 async def test_refused_recipient_fails_publishes_notification_failed_and_dead_letters(
-    start: Callable[..., Any], isolated: type[ActivationRequested], refusing_smtp: Any
+    start: Callable[..., Any], activation_kind: type[ActivationRequested], refusing_smtp: Any
 ) -> None:
     app = await start(smtp_port=refusing_smtp.port)
-    event = activation(isolated, unique_email("rechazado"))
+    event = activation(activation_kind, unique_email("rechazado"))
     await send(event)
 
     doc = await wait_for_delivery(app, event, "failed")
@@ -133,7 +144,7 @@ async def test_refused_recipient_fails_publishes_notification_failed_and_dead_le
 
     failed = await find_record(NotificationFailed.topic, doc["_id"].encode())
     assert json.loads(failed.value)["data"]["error"].startswith("550")
-    dead = await find_record(f"{isolated.topic}.dlq", event.key().encode())
+    dead = await find_record(f"{activation_kind.topic}.dlq", event.key().encode())
     assert json.loads(dead.value)["event_id"] == str(event.event_id)
     headers = headers_of(dead)
     assert headers["dlq_error_type"] == "PermanentError"
@@ -143,14 +154,14 @@ async def test_refused_recipient_fails_publishes_notification_failed_and_dead_le
 
 async def test_email_waits_for_smtp_and_goes_out_once_it_is_back(
     start: Callable[..., Any],
-    isolated: type[ActivationRequested],
+    activation_kind: type[ActivationRequested],
     closed_port: Callable[[], int],
     forwarder: Any,
 ) -> None:
     port = closed_port()
     app = await start(smtp_port=port)
     address = unique_email("espera")
-    event = activation(isolated, address)
+    event = activation(activation_kind, address)
     await send(event)
     await wait_for_delivery(app, event, "retrying")
 

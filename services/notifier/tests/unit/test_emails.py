@@ -8,10 +8,11 @@ import aiosmtplib
 import pytest
 
 from common.contracts.identity import TokenMailData
+from notifier.adapters.email_renderer import JinjaEmailRenderer
+from notifier.adapters.smtp import SmtpMailer, classify
+from notifier.consumers import link_mail
 from notifier.domain.errors import PermanentDeliveryError, TransientDeliveryError
-from notifier.domain.messages import LinkMail, Template
-from notifier.emails import EmailRenderer, RenderedEmail
-from notifier.mailer import Mailer, classify
+from notifier.domain.messages import LinkMail, RenderedEmail, Template
 from notifier.settings import NotifierSettings
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -30,11 +31,11 @@ def mail(**changes: str) -> LinkMail:
         "expires_at": T0 + timedelta(hours=24),
         "reason": "registration",
     }
-    return LinkMail.from_event(TokenMailData.model_validate(values | changes), T0)
+    return link_mail(TokenMailData.model_validate(values | changes), T0)
 
 
 def render(template: Template, **changes: str) -> RenderedEmail:
-    return EmailRenderer(SETTINGS).render(template, mail(**changes))
+    return JinjaEmailRenderer(SETTINGS).render(template, mail(**changes))
 
 
 def test_welcome_is_the_seeds_activation_email_with_the_data_entered() -> None:
@@ -100,7 +101,7 @@ def test_a_non_web_link_is_refused() -> None:
 
 
 def test_message_is_multipart_alternative_with_headers() -> None:
-    mailer = Mailer(SETTINGS)
+    mailer = SmtpMailer(SETTINGS)
     message_id = mailer.message_id("d1")
     assert message_id == "<d1@demo.ec>"
     built = mailer.build(render(Template.WELCOME), "maria.perez@correo.ec", message_id, T0)
@@ -120,7 +121,7 @@ def test_message_is_multipart_alternative_with_headers() -> None:
 
 def test_an_unusable_address_is_permanent() -> None:
     with pytest.raises(PermanentDeliveryError):
-        Mailer(SETTINGS).build(render(Template.WELCOME), "not an address", "<x@y>", T0)
+        SmtpMailer(SETTINGS).build(render(Template.WELCOME), "not an address", "<x@y>", T0)
 
 
 @pytest.mark.parametrize(

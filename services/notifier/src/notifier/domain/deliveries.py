@@ -13,15 +13,12 @@ a secret): it is kept only while the delivery can still be sent and dropped once
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from common.contracts.base import Event
-from common.contracts.notifier import DeliveryData, NotificationDelivered, NotificationFailed
 from common.logging import mask
 from notifier.domain.backoff import RetryPolicy
 from notifier.domain.errors import DeliveryError
-
-Channel = Literal["email", "sms"]
+from notifier.domain.events import Channel, DomainEvent, NotificationDelivered, NotificationFailed
 
 
 class DeliveryStatus(StrEnum):
@@ -58,8 +55,9 @@ class Delivery:
     failed_at: datetime | None = None
     correlation_id: str | None = None
     payload: dict[str, Any] | None = None
-    # Raised by the transitions, written to the delivery's outbox with the new state.
-    events: list[Event] = field(default_factory=list, repr=False)
+    # Raised by the transitions (domain events), written to the delivery's outbox with the new
+    # state (the store maps them onto the wire events).
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def create(
@@ -108,7 +106,7 @@ class Delivery:
         self.next_attempt_at = None
         self.last_error = None
         self.payload = None
-        self.events.append(NotificationDelivered(data=self._data()))
+        self.events.append(NotificationDelivered(**self._facts(now)))
 
     def attempt_failed(
         self, error: DeliveryError, now: datetime, policy: RetryPolicy, rand: float
@@ -128,21 +126,22 @@ class Delivery:
         self.failed_at = now
         self.next_attempt_at = None
         self.payload = None
-        self.events.append(NotificationFailed(data=self._data(error=mask(self.last_error))))
+        self.events.append(NotificationFailed(**self._facts(now), error=mask(self.last_error)))
 
     def _must_be_open(self) -> None:
         if self.is_final:
             raise InvalidTransition(f"delivery {self.delivery_id} is already {self.status}")
 
-    def _data(self, error: str | None = None) -> DeliveryData:
-        return DeliveryData(
-            delivery_id=self.delivery_id,
-            channel=self.channel,
-            template=self.template,
-            source_event_id=self.source_event_id,
-            source_event_type=self.source_event_type,
-            recipient_masked=self.recipient_masked,
-            attempts=self.attempts,
-            provider_message_id=self.provider_message_id,
-            error=error,
-        )
+    def _facts(self, now: datetime) -> dict[str, Any]:
+        """The fields of :class:`DeliveryOutcome`, as they stand after this transition."""
+        return {
+            "delivery_id": self.delivery_id,
+            "channel": self.channel,
+            "template": self.template,
+            "source_event_id": self.source_event_id,
+            "source_event_type": self.source_event_type,
+            "recipient_masked": self.recipient_masked,
+            "attempts": self.attempts,
+            "provider_message_id": self.provider_message_id,
+            "occurred_at": now,
+        }

@@ -42,6 +42,13 @@ class PermanentDeliveryError(DeliveryError):
     transient = False
 
 
+class Undeliverable(Exception):
+    """A delivery failed for good: recorded as ``failed``, NotificationFailed in its outbox.
+
+    The consumer that asked for it sends its source message to the dead-letter topic.
+    """
+
+
 # Stages where a 5xx says something about the message or its recipient, not about our session
 # (a 5xx on connect, EHLO, STARTTLS or AUTH is a server or configuration problem: an operator can
 # fix it, so the message waits in the retry schedule instead of failing).

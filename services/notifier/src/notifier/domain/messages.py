@@ -1,11 +1,13 @@
-"""Which email an event gets, and the facts it shows (formatted for Ecuador, in Spanish)."""
+"""Which email an event gets, and the facts it shows (formatted for Ecuador, in Spanish).
+
+The consumer turns identity's event into a :class:`LinkRequest`; its :class:`LinkMail` is what
+the delivery keeps to render the message again on a retry."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
-from common.contracts.identity import TokenMailData
 from notifier.domain.errors import PermanentDeliveryError
 
 # Ecuador (mainland) is UTC-5 all year, without daylight saving time.
@@ -49,18 +51,6 @@ class LinkMail:
     expires_at: datetime
     reason: str
 
-    @classmethod
-    def from_event(cls, data: TokenMailData, issued_at: datetime) -> "LinkMail":
-        return cls(
-            given_names=data.given_names,
-            surnames=data.surnames,
-            email=data.email,
-            link=data.link,
-            issued_at=issued_at,
-            expires_at=data.expires_at,
-            reason=data.reason,
-        )
-
     def to_payload(self) -> dict[str, Any]:
         return {
             "given_names": self.given_names,
@@ -101,6 +91,24 @@ class LinkMail:
     def expires_text(self) -> str:
         local = self.expires_at.astimezone(ECUADOR)
         return f"{local:%d/%m/%Y} a las {local:%H:%M}, hora de Ecuador"
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """An event asking for a single-use-link message (activation, password reset)."""
+
+    event_id: str
+    event_type: str
+    correlation_id: str | None
+    user_id: str
+    mail: LinkMail
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
 
 
 def describe_duration(span: timedelta) -> str:

@@ -1,38 +1,16 @@
-"""notifier's HTTP API: delivery lookup for operators (role ``operator``)."""
+"""Delivery lookup for operators (role ``operator``)."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from common.auth import Principal, TokenVerifier, require_role
-from common.errors import InvalidInput
+from notifier.api.deps import NotifierDep, Operator
 from notifier.domain.deliveries import Delivery
-from notifier.store import DeliveryStore
+from notifier.use_cases import lookup
 
 router = APIRouter(prefix="/v1", tags=["notifier"])
-
-
-@dataclass
-class Api:
-    deliveries: DeliveryStore
-    verifier: TokenVerifier
-
-
-def api(request: Request) -> Api:
-    return request.app.state.api  # type: ignore[no-any-return]
-
-
-Ctx = Annotated[Api, Depends(api)]
-
-
-async def operator(request: Request, ctx: Ctx) -> Principal:
-    return await require_role(ctx.verifier, request, "operator")
-
-
-Operator = Annotated[Principal, Depends(operator)]
 
 
 class DeliveryOut(BaseModel):
@@ -79,14 +57,11 @@ class DeliveryOut(BaseModel):
 @router.get("/deliveries", response_model=list[DeliveryOut])
 async def list_deliveries(
     _: Operator,
-    ctx: Ctx,
+    svc: NotifierDep,
     event_id: Annotated[str | None, Query(max_length=100)] = None,
     recipient: Annotated[str | None, Query(max_length=320)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
     """Deliveries of one source event, or to one address (newest first)."""
-    if not (event_id or recipient):
-        message = "Indica event_id o recipient."
-        raise InvalidInput({"event_id": message, "recipient": message})
-    found = await ctx.deliveries.search(source_event_id=event_id, recipient=recipient, limit=limit)
+    found = await lookup.find_deliveries(svc, event_id=event_id, recipient=recipient, limit=limit)
     return [DeliveryOut.of(d) for d in found]

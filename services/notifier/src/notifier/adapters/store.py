@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from common.contracts.identity import UserProfile
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
 from notifier.domain.deliveries import OPEN_STATUSES, Delivery, DeliveryStatus
+from notifier.domain.recipients import Recipient
+from notifier.events import to_wire
+from notifier.ports import StoreUnavailable
 
 RECIPIENTS, DELIVERIES = "recipients", "deliveries"
 
@@ -38,16 +40,16 @@ class RecipientStore:
     def __init__(self, database: Database) -> None:
         self._recipients = database[RECIPIENTS]
 
-    async def upsert(self, profile: UserProfile, now: datetime) -> None:
+    async def upsert(self, recipient: Recipient, now: datetime) -> None:
         """Idempotent: the profile wins, preferences and locale are only set the first time."""
         await self._recipients.update_one(
-            {"_id": profile.user_id},
+            {"_id": recipient.user_id},
             {
                 "$set": {
-                    "email": profile.email,
-                    "email_key": recipient_key(profile.email),
-                    "given_names": profile.given_names,
-                    "surnames": profile.surnames,
+                    "email": recipient.email,
+                    "email_key": recipient_key(recipient.email),
+                    "given_names": recipient.given_names,
+                    "surnames": recipient.surnames,
                     "updated_at": now,
                 },
                 "$setOnInsert": {
@@ -140,7 +142,8 @@ class DeliveryStore:
         """Write the outcome of an attempt with its events, and release the claim.
 
         Final states drop the payload (it holds the single-use link). False if the claim was
-        lost meanwhile (it lapsed and someone else took the delivery).
+        lost meanwhile (it lapsed and someone else took the delivery); :class:`StoreUnavailable`
+        if the database failed (the caller decides whether to try again).
         """
         state = {
             "status": delivery.status.value,
@@ -158,10 +161,13 @@ class DeliveryStore:
         if delivery.is_final:
             update["$unset"] = {"payload": ""}
         if delivery.events:
-            update |= outbox_push(*delivery.events)
-        result = await self._deliveries.update_one(
-            {"_id": delivery.delivery_id, "claim_id": claim_id}, update
-        )
+            update |= outbox_push(*(to_wire(event) for event in delivery.events))
+        try:
+            result = await self._deliveries.update_one(
+                {"_id": delivery.delivery_id, "claim_id": claim_id}, update
+            )
+        except PyMongoError as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if result.matched_count == 0:
             return False
         delivery.events = []

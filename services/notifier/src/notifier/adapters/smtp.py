@@ -14,11 +14,11 @@ from notifier.domain.errors import (
     classify_smtp_reply,
     connection_problem,
 )
-from notifier.emails import RenderedEmail
+from notifier.domain.messages import RenderedEmail
 from notifier.settings import NotifierSettings
 
 
-class Mailer:
+class SmtpMailer:
     def __init__(self, settings: NotifierSettings) -> None:
         self._settings = settings
         self._sender = settings.sender()

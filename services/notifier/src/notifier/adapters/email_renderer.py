@@ -1,21 +1,12 @@
 """Render an email from its template (Jinja2, autoescaped HTML + plain text, Spanish)."""
 
-from dataclasses import dataclass
-
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notifier.domain.messages import LinkMail, Template, subject
+from notifier.domain.messages import LinkMail, RenderedEmail, Template, subject
 from notifier.settings import NotifierSettings
 
 
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    html: str
-    text: str
-
-
-class EmailRenderer:
+class JinjaEmailRenderer:
     def __init__(self, settings: NotifierSettings) -> None:
         self._settings = settings
         # Autoescape every .html template: names and addresses come from users (DESIGN §6).

@@ -1,0 +1,1 @@
+"""notifier's HTTP API: delivery lookup for operators."""

@@ -1,0 +1,1 @@
+"""One module per resource: thin routes, their request and response models beside them."""

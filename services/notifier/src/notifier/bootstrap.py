@@ -1,0 +1,57 @@
+"""The service object: settings, runtime and every part the use cases, consumers and routes
+need, built without I/O (clients connect on first use). Tests replace any part by name."""
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from common.auth import TokenVerifier, jwks_verifier
+from common.service import Runtime
+from notifier.adapters.email_renderer import JinjaEmailRenderer
+from notifier.adapters.smtp import SmtpMailer
+from notifier.adapters.store import OUTBOX_COLLECTIONS, DeliveryStore, RecipientStore
+from notifier.domain.backoff import RetryPolicy
+from notifier.ports import Clock, Deliveries, EmailRenderer, Jitter, Mailer, Recipients
+from notifier.settings import NotifierSettings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Notifier:
+    """Everything the consumers, the retry loop and the routes need, built once."""
+
+    runtime: Runtime
+    settings: NotifierSettings
+    recipients: Recipients
+    deliveries: Deliveries
+    renderer: EmailRenderer
+    mailer: Mailer
+    # Checks operators' access tokens (identity's JWKS).
+    verifier: TokenVerifier
+    clock: Clock = utc_now
+    jitter: Jitter = random.random
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self.settings.retry_policy()
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.claim_seconds)
+
+
+def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Notifier:
+    settings = settings or NotifierSettings()
+    runtime = Runtime.create(settings, OUTBOX_COLLECTIONS)
+    parts: dict[str, Any] = {
+        "recipients": RecipientStore(runtime.database),
+        "deliveries": DeliveryStore(runtime.database),
+        "renderer": JinjaEmailRenderer(settings),
+        "mailer": SmtpMailer(settings),
+        "verifier": jwks_verifier(settings.identity_jwks_url),
+    } | overrides
+    return Notifier(runtime=runtime, settings=settings, **parts)

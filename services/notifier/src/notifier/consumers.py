@@ -1,0 +1,84 @@
+"""Identity's events → notifier's use cases (consumer group "notifier").
+
+Each handler turns the event into domain values and calls one use case; the runtime's
+ReliableConsumer does idempotency, retries and the DLQ around them.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+from faststream import Depends
+
+from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
+from common.contracts.identity import TokenMailData, UserProfile
+from common.messaging import Consumers, PermanentError, service_from_context
+from notifier.bootstrap import Notifier
+from notifier.domain.errors import Undeliverable
+from notifier.domain.messages import LinkMail, LinkRequest
+from notifier.domain.recipients import Recipient
+from notifier.use_cases import deliveries, recipients
+
+# cast=False: the service is handed over as built, not validated as a pydantic model (its parts
+# are Protocols, which pydantic cannot check).
+NotifierDep = Annotated[Notifier, Depends(service_from_context, cast=False)]
+
+consumers = Consumers(group="notifier")
+
+
+@consumers(UserRegistered)
+async def remember_recipient(event: UserRegistered, svc: NotifierDep) -> None:
+    """Keep the user's address, names and preferences (an upsert: replays are harmless)."""
+    await recipients.remember(svc, recipient_of(event.data), svc.clock())
+
+
+@consumers(ActivationRequested)
+async def email_activation(event: ActivationRequested, svc: NotifierDep) -> None:
+    """Email the activation link: the welcome email at sign-up, a shorter one on resend."""
+    await _email_link(svc, event)
+
+
+@consumers(PasswordResetRequested)
+async def email_password_reset(event: PasswordResetRequested, svc: NotifierDep) -> None:
+    """Email the password-reset link."""
+    await _email_link(svc, event)
+
+
+async def _email_link(svc: Notifier, event: ActivationRequested | PasswordResetRequested) -> None:
+    try:
+        await deliveries.email_link(svc, link_request(event))
+    except Undeliverable as failed:
+        # Recorded as failed, NotificationFailed on its way: the source message goes to the DLQ.
+        raise PermanentError(str(failed)) from failed
+
+
+def recipient_of(profile: UserProfile) -> Recipient:
+    """Only what the notifier needs (not the identification number)."""
+    return Recipient(
+        user_id=profile.user_id,
+        email=profile.email,
+        given_names=profile.given_names,
+        surnames=profile.surnames,
+    )
+
+
+def link_request(event: ActivationRequested | PasswordResetRequested) -> LinkRequest:
+    return LinkRequest(
+        event_id=str(event.event_id),
+        event_type=event.event_type,
+        correlation_id=event.correlation_id,
+        user_id=event.data.user_id,
+        mail=link_mail(event.data, event.occurred_at),
+    )
+
+
+def link_mail(data: TokenMailData, issued_at: datetime) -> LinkMail:
+    """The link is enough: the token is not copied a second time into the delivery."""
+    return LinkMail(
+        given_names=data.given_names,
+        surnames=data.surnames,
+        email=data.email,
+        link=data.link,
+        issued_at=issued_at,
+        expires_at=data.expires_at,
+        reason=data.reason,
+    )

@@ -1,0 +1,112 @@
+"""What the use cases need from the outside, as Protocols (adapters/ and tests/unit/fakes.py
+implement them). Channel-specific ports (email today) sit beside each other: an SMS channel
+adds its own renderer and sender here without changing the delivery lifecycle."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+from notifier.domain.backoff import RetryPolicy
+from notifier.domain.deliveries import Delivery
+from notifier.domain.messages import LinkMail, RenderedEmail, Template
+from notifier.domain.recipients import Recipient
+
+Clock = Callable[[], datetime]
+# A uniform draw in [0, 1): spreads retries (RetryPolicy's jitter).
+Jitter = Callable[[], float]
+
+
+class StoreUnavailable(Exception):
+    """The database did not answer (or not in time): the write may be tried again."""
+
+
+class Recipients(Protocol):
+    async def upsert(self, recipient: Recipient, now: datetime) -> None: ...
+
+
+class Deliveries(Protocol):
+    """Deliveries, sent only by whoever holds the claim (see adapters/store.py)."""
+
+    async def create_claimed(
+        self, delivery: Delivery, now: datetime, lease: timedelta
+    ) -> str | None: ...
+
+    async def by_source(self, source_event_id: str, channel: str) -> Delivery | None: ...
+
+    async def due(self, now: datetime, limit: int) -> list[str]: ...
+
+    async def claim(
+        self, delivery_id: str, now: datetime, lease: timedelta
+    ) -> tuple[Delivery, str] | None: ...
+
+    async def record(self, delivery: Delivery, claim_id: str, now: datetime) -> bool:
+        """False if the claim was lost; :class:`StoreUnavailable` if the database failed."""
+        ...
+
+    async def search(
+        self, *, source_event_id: str | None = None, recipient: str | None = None, limit: int = 100
+    ) -> list[Delivery]: ...
+
+
+class EmailRenderer(Protocol):
+    def render(self, template: Template, mail: LinkMail) -> RenderedEmail: ...
+
+
+class Mailer(Protocol):
+    def message_id(self, delivery_id: str) -> str: ...
+
+    def build(
+        self, rendered: RenderedEmail, to: str, message_id: str, now: datetime
+    ) -> EmailMessage: ...
+
+    async def send(self, message: EmailMessage) -> str:
+        """The server's final reply, or a DeliveryError (transient or permanent)."""
+        ...
+
+
+class RetryLoopSettings(Protocol):
+    """How the retry loop paces itself (NotifierSettings has these)."""
+
+    @property
+    def retry_poll_seconds(self) -> float: ...
+
+    @property
+    def retry_batch_size(self) -> int: ...
+
+    @property
+    def retry_concurrency(self) -> int: ...
+
+    @property
+    def smtp_timeout_seconds(self) -> float: ...
+
+
+class NotifierPorts(Protocol):
+    """The service object as the use cases see it (bootstrap.Notifier implements it)."""
+
+    @property
+    def recipients(self) -> Recipients: ...
+
+    @property
+    def deliveries(self) -> Deliveries: ...
+
+    @property
+    def renderer(self) -> EmailRenderer: ...
+
+    @property
+    def mailer(self) -> Mailer: ...
+
+    @property
+    def settings(self) -> RetryLoopSettings: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def jitter(self) -> Jitter: ...
+
+    @property
+    def policy(self) -> RetryPolicy: ...
+
+    @property
+    def lease(self) -> timedelta: ...

@@ -1,0 +1,159 @@
+"""In-memory stand-ins for notifier's ports: the store keeps copies (as a database would), with
+the same claim rules as adapters/store.py; the mailer builds real messages and keeps them."""
+
+import asyncio
+import copy
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from common.contracts.base import Event
+from notifier.adapters.smtp import SmtpMailer
+from notifier.domain.deliveries import OPEN_STATUSES, Delivery
+from notifier.domain.errors import DeliveryError
+from notifier.domain.recipients import Recipient
+from notifier.events import to_wire
+from notifier.ports import StoreUnavailable
+from notifier.settings import NotifierSettings
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakeRecipients:
+    def __init__(self) -> None:
+        self.saved: dict[str, tuple[Recipient, datetime]] = {}
+
+    async def upsert(self, recipient: Recipient, now: datetime) -> None:
+        self.saved[recipient.user_id] = (recipient, now)
+
+
+@dataclass
+class _Row:
+    delivery: Delivery
+    claim_id: str | None
+    claimed_until: datetime
+
+
+@dataclass
+class FakeDeliveries:
+    """Deliveries by id; ``outbox`` holds the wire events of every recorded outcome."""
+
+    rows: dict[str, _Row] = field(default_factory=dict)
+    outbox: list[Event] = field(default_factory=list)
+    # How many of the next record() calls fail as if the database were down.
+    record_failures: int = 0
+
+    async def create_claimed(
+        self, delivery: Delivery, now: datetime, lease: timedelta
+    ) -> str | None:
+        if await self.by_source(delivery.source_event_id, delivery.channel):
+            return None  # the unique index on (source_event_id, channel)
+        claim_id = uuid.uuid4().hex
+        self.rows[delivery.delivery_id] = _Row(copy.deepcopy(delivery), claim_id, now + lease)
+        return claim_id
+
+    async def by_source(self, source_event_id: str, channel: str) -> Delivery | None:
+        for row in self.rows.values():
+            d = row.delivery
+            if d.source_event_id == source_event_id and d.channel == channel:
+                return copy.deepcopy(d)
+        return None
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        due = [
+            (row.delivery.next_attempt_at, delivery_id)
+            for delivery_id, row in self.rows.items()
+            if row.delivery.status in OPEN_STATUSES
+            and row.delivery.next_attempt_at is not None
+            and row.delivery.next_attempt_at <= now
+            and row.claimed_until < now
+        ]
+        return [delivery_id for _, delivery_id in sorted(due)[:limit]]
+
+    async def claim(
+        self, delivery_id: str, now: datetime, lease: timedelta
+    ) -> tuple[Delivery, str] | None:
+        row = self.rows.get(delivery_id)
+        if row is None or row.delivery.is_final or row.claimed_until >= now:
+            return None
+        row.claim_id, row.claimed_until = uuid.uuid4().hex, now + lease
+        return copy.deepcopy(row.delivery), row.claim_id
+
+    async def record(self, delivery: Delivery, claim_id: str, now: datetime) -> bool:
+        if self.record_failures:
+            self.record_failures -= 1
+            raise StoreUnavailable("database blinked")
+        row = self.rows.get(delivery.delivery_id)
+        if row is None or row.claim_id != claim_id:
+            return False
+        stored = copy.deepcopy(delivery)
+        stored.events = []
+        if stored.is_final:
+            stored.payload = None
+        self.outbox += [to_wire(event) for event in delivery.events]
+        self.rows[delivery.delivery_id] = _Row(stored, None, now)
+        delivery.events = []
+        return True
+
+    async def search(
+        self, *, source_event_id: str | None = None, recipient: str | None = None, limit: int = 100
+    ) -> list[Delivery]:
+        found = [
+            copy.deepcopy(row.delivery)
+            for row in self.rows.values()
+            if (not source_event_id or row.delivery.source_event_id == source_event_id)
+            and (not recipient or row.delivery.recipient.casefold() == recipient.casefold())
+        ]
+        found.sort(key=lambda d: d.created_at, reverse=True)
+        return found[:limit]
+
+    def get(self, delivery_id: str) -> Delivery:
+        return self.rows[delivery_id].delivery
+
+    def only(self) -> Delivery:
+        [row] = self.rows.values()
+        return row.delivery
+
+
+class FakeMailer(SmtpMailer):
+    """Builds the real message; ``send`` keeps it, or raises what ``failures`` holds next."""
+
+    def __init__(self, settings: NotifierSettings) -> None:
+        super().__init__(settings)
+        self.sent: list[EmailMessage] = []
+        self.failures: list[Exception] = []
+        self.delivered = asyncio.Event()  # set by the first message sent
+
+    async def send(self, message: EmailMessage) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+        self.delivered.set()
+        return "250 2.0.0 Ok: queued"
+
+    def fail_with(self, *errors: DeliveryError | Exception) -> None:
+        self.failures.extend(errors)
+
+
+def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:
+    """The overrides that keep a notifier off the network (for bootstrap / build)."""
+    return {
+        "recipients": FakeRecipients(),
+        "deliveries": FakeDeliveries(),
+        "mailer": FakeMailer(settings),
+        "clock": FakeClock(),
+        "jitter": lambda: 0.5,
+    } | changes
