@@ -1,40 +1,35 @@
 """The User aggregate: registration, activation, login failures, password resets.
 
-Methods change state and append the events to publish to ``events``; the store writes both in
-one document update (outbox).
+Methods change state and append domain events (``domain/events.py``) to ``events``; the store
+writes both in one document update (outbox), mapping the events to wire events on the way.
 """
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import TypeVar
 
-from common.contracts import (
+from identity.domain.events import (
     ActivationRequested,
-    Event,
+    DomainEvent,
+    LinkReason,
+    LinkRequested,
     PasswordResetRequested,
     UserActivated,
     UserLockedOut,
     UserRegistered,
-)
-from common.contracts.identity import (
-    TokenMailData,
-    UserActivatedData,
-    UserLockedOutData,
-    UserProfile,
 )
 from identity.domain.lockout import lock_duration
 from identity.domain.policy import Policy
 from identity.domain.tokens import IssuedToken, TokenError, TokenProblem, find_token
 from identity.domain.validation import ValidRegistration
 
+Mail = TypeVar("Mail", bound=LinkRequested)
+
 
 class Status(StrEnum):
     PENDING_ACTIVATION = "pending_activation"
     ACTIVE = "active"
-
-
-LinkReason = Literal["registration", "resend", "password_reset"]
 
 
 @dataclass
@@ -61,7 +56,7 @@ class User:
     activation_sent_at: list[datetime] = field(default_factory=list)
     reset_sent_at: list[datetime] = field(default_factory=list)
     version: int = 0
-    events: list[Event] = field(default_factory=list, compare=False)
+    events: list[DomainEvent] = field(default_factory=list, compare=False)
 
     # --- sign-up and activation -------------------------------------------------------------
 
@@ -88,12 +83,12 @@ class User:
             terms_version=policy.terms_version,
             terms_accepted_at=now,
         )
-        user.events.append(UserRegistered(data=user.profile()))
+        user.events.append(user._registered())
         user._send_activation_link(now, policy, portal_url, "registration")
         return user
 
-    def profile(self) -> UserProfile:
-        return UserProfile(
+    def _registered(self) -> UserRegistered:
+        return UserRegistered(
             user_id=self.user_id,
             email=self.email,
             given_names=self.given_names,
@@ -119,11 +114,7 @@ class User:
         token.check(now)
         self.activation_tokens[index] = token.use(now)
         self.status, self.activated_at = Status.ACTIVE, now
-        self.events.append(
-            UserActivated(
-                data=UserActivatedData(user_id=self.user_id, email=self.email, activated_at=now)
-            )
-        )
+        self.events.append(UserActivated(self.user_id, self.email, activated_at=now))
 
     def _send_activation_link(
         self, now: datetime, policy: Policy, portal_url: str, reason: LinkReason
@@ -132,12 +123,12 @@ class User:
         self.activation_tokens = _keep(self.activation_tokens, token, policy)
         self.activation_sent_at = _sent(self.activation_sent_at, now)
         link = f"{portal_url.rstrip('/')}/activar?token={secret}"
-        self.events.append(ActivationRequested(data=self._mail(secret, link, token, reason)))
+        self.events.append(self._mail(ActivationRequested, secret, link, token, reason))
 
     def _mail(
-        self, secret: str, link: str, token: IssuedToken, reason: LinkReason
-    ) -> TokenMailData:
-        return TokenMailData(
+        self, kind: type[Mail], secret: str, link: str, token: IssuedToken, reason: LinkReason
+    ) -> Mail:
+        return kind(
             user_id=self.user_id,
             email=self.email,
             given_names=self.given_names,
@@ -158,15 +149,7 @@ class User:
         duration = lock_duration(self.failed_logins, policy)
         if duration is not None:
             self.locked_until = now + duration
-            self.events.append(
-                UserLockedOut(
-                    data=UserLockedOutData(
-                        user_id=self.user_id,
-                        failed_attempts=self.failed_logins,
-                        locked_until=self.locked_until,
-                    )
-                )
-            )
+            self.events.append(UserLockedOut(self.user_id, self.failed_logins, self.locked_until))
 
     def login_succeeded(self) -> None:
         self.failed_logins, self.locked_until = 0, None
@@ -181,7 +164,7 @@ class User:
         self.reset_sent_at = _sent(self.reset_sent_at, now)
         link = f"{portal_url.rstrip('/')}/restablecer?token={secret}"
         self.events.append(
-            PasswordResetRequested(data=self._mail(secret, link, token, "password_reset"))
+            self._mail(PasswordResetRequested, secret, link, token, "password_reset")
         )
         return True
 

@@ -9,10 +9,12 @@ from pymongo.errors import DuplicateKeyError
 
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
+from identity.adapters.signing import SigningKey
 from identity.domain.sessions import RefreshToken, SessionFamily
 from identity.domain.tokens import IssuedToken
 from identity.domain.users import Status, User
-from identity.signing import SigningKey
+from identity.events import to_wire
+from identity.ports import ConcurrentUpdate, DuplicateUser, TokenList
 
 USERS, SESSIONS, REFRESH_TOKENS, CAPTCHAS, KEYS = (
     "users",
@@ -34,16 +36,6 @@ INDEXES = [
     Index(CAPTCHAS, [("expires_at", 1)]),
 ]
 OUTBOX_COLLECTIONS = [USERS]
-
-
-class DuplicateUser(Exception):
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
-
-
-class ConcurrentUpdate(Exception):
-    """Someone else saved the user first; the caller reloads and tries again."""
 
 
 _TOKEN_LISTS = ("activation_tokens", "reset_tokens")
@@ -71,13 +63,15 @@ def _from_document(doc: dict[str, Any]) -> User:
 
 
 class UserStore:
+    """Users and their outbox: the outbox relay is woken by the write itself."""
+
     def __init__(self, database: Database) -> None:
         self._users = database[USERS]
 
     async def add(self, user: User) -> None:
         doc = _to_document(user)
         doc["version"] = 1
-        doc[OUTBOX_FIELD] = [e.to_document() for e in user.events]
+        doc[OUTBOX_FIELD] = [to_wire(e).to_document() for e in user.events]
         try:
             await self._users.insert_one(doc)
         except DuplicateKeyError:
@@ -93,7 +87,7 @@ class UserStore:
         doc["version"] = user.version + 1
         update: dict[str, Any] = {"$set": doc}
         if user.events:
-            update |= outbox_push(*user.events)
+            update |= outbox_push(*map(to_wire, user.events))
         result = await self._users.update_one(
             {"_id": user.user_id, "version": user.version}, update
         )
@@ -107,7 +101,7 @@ class UserStore:
     async def by_email_key(self, key: str) -> User | None:
         return await self._one({"email_key": key})
 
-    async def by_token(self, kind: str, token_hash: str) -> User | None:
+    async def by_token(self, kind: TokenList, token_hash: str) -> User | None:
         return await self._one({f"{kind}.token_hash": token_hash})
 
     async def _one(self, query: dict[str, Any]) -> User | None:

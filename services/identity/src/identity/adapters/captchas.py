@@ -1,14 +1,13 @@
-"""Image and audio captchas (the ``captcha`` package): single use, short-lived, stored hashed."""
+"""Image and audio captchas drawn by the ``captcha`` package (CPU work, off the event loop)."""
 
 import asyncio
-import base64
-import hashlib
 import secrets
 import threading
-from dataclasses import dataclass
 
 from captcha.audio import AudioCaptcha
 from captcha.image import ImageCaptcha
+
+from identity.domain.captchas import Challenge
 
 # No look-alikes (0/O, 1/I/L) so people can read what they see.
 _IMAGE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -18,24 +17,11 @@ _AUDIO = AudioCaptcha()
 _LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
-class Challenge:
-    image_answer: str
-    audio_answer: str
-    image_png: bytes
-    audio_wav: bytes
+class CaptchaImages:
+    """The captcha generator port: a random image answer and a spoken-digits audio answer."""
 
-    def data_uris(self) -> tuple[str, str]:
-        return (
-            "data:image/png;base64," + base64.b64encode(self.image_png).decode(),
-            "data:audio/wav;base64," + base64.b64encode(self.audio_wav).decode(),
-        )
-
-
-def answer_hash(captcha_id: str, answer: str) -> str:
-    """Case-insensitive, spaces ignored; salted with the captcha id."""
-    normalized = "".join(answer.split()).casefold()
-    return hashlib.sha256(f"{captcha_id}:{normalized}".encode()).hexdigest()
+    async def new_challenge(self) -> Challenge:
+        return await new_challenge()
 
 
 async def new_challenge() -> Challenge:

@@ -1,7 +1,8 @@
-"""The access-token signing key (Ed25519) and the JWKS that publishes it."""
+"""The access-token signing key (Ed25519), the key ring that holds it, and its JWKS."""
 
 import base64
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,3 +75,45 @@ class SigningKey:
             "exp": issued + ttl,
         }
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
+
+
+class KeyRing:
+    """The key ring port: the key this service signs with, loaded (or created on first start)
+    by a start-up step, so building the service needs no I/O."""
+
+    def __init__(self, load: Callable[[], Awaitable[SigningKey]]) -> None:
+        self._load = load
+        self._key: SigningKey | None = None
+
+    @classmethod
+    def holding(cls, key: SigningKey) -> "KeyRing":
+        """A ring with ``key`` already in it (tests, scripts)."""
+
+        async def same() -> SigningKey:
+            return key
+
+        ring = cls(same)
+        ring._key = key
+        return ring
+
+    async def load(self) -> None:
+        self._key = await self._load()
+
+    @property
+    def key(self) -> SigningKey:
+        if self._key is None:
+            raise RuntimeError("the signing key is loaded by a start-up step (app.SPEC)")
+        return self._key
+
+    def access_token(
+        self, user_id: str, roles: list[str], session_id: str, ttl: timedelta, now: datetime
+    ) -> str:
+        return self.key.access_token(user_id, roles, session_id, ttl, now)
+
+    def jwks(self) -> list[dict[str, Any]]:
+        return [self.key.jwk()]
+
+    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        """For the token verifier: the public key with this id, if it is ours."""
+        key = self.key
+        return key.public_key if kid == key.kid else None

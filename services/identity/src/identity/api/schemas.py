@@ -1,0 +1,12 @@
+"""Bodies more than one resource uses. Fields are plain strings: the domain validates them and
+answers in Spanish, field by field."""
+
+from pydantic import BaseModel, Field
+
+
+class EmailIn(BaseModel):
+    email: str = Field(max_length=320)
+
+
+class StatusOut(BaseModel):
+    status: str

@@ -1,0 +1,113 @@
+"""What the use cases need from the outside world, as Protocols; ``adapters/`` implements them
+(MongoDB, Argon2, the captcha package, Ed25519) and ``tests/unit/fakes.py`` fakes them."""
+
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from identity.domain.captchas import Challenge
+from identity.domain.policy import Policy
+from identity.domain.sessions import RefreshToken, SessionFamily
+from identity.domain.users import User
+from identity.settings import IdentitySettings
+
+TokenList = Literal["activation_tokens", "reset_tokens"]
+
+
+class DuplicateUser(Exception):
+    """``add`` found the email or the identification number taken (``field`` says which)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else saved the user first; the caller reloads and tries again."""
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Insert with its events; raises DuplicateUser."""
+
+    async def save(self, user: User) -> None:
+        """State and new events in one write, if the version is unchanged; else
+        ConcurrentUpdate."""
+
+    async def by_id(self, user_id: str) -> User | None: ...
+
+    async def by_email_key(self, key: str) -> User | None: ...
+
+    async def by_token(self, kind: TokenList, token_hash: str) -> User | None: ...
+
+
+class SessionRepository(Protocol):
+    async def start(self, family: SessionFamily, token: RefreshToken) -> None: ...
+
+    async def add_token(self, token: RefreshToken) -> None: ...
+
+    async def token(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def family(self, family_id: str) -> SessionFamily | None: ...
+
+    async def use_token(self, token_hash: str, now: datetime) -> bool:
+        """Mark the token used; False if another request used it first (that is a reuse)."""
+
+    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None: ...
+
+    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> None: ...
+
+    async def delete_expired(self, now: datetime) -> None: ...
+
+
+class CaptchaRepository(Protocol):
+    async def add(
+        self, captcha_id: str, answer_hashes: list[str], expires_at: datetime
+    ) -> None: ...
+
+    async def consume(self, captcha_id: str, now: datetime) -> list[str] | None:
+        """Use the captcha up (whatever the answer): its answer hashes, or None if not usable."""
+
+    async def delete_expired(self, now: datetime) -> None: ...
+
+
+class CaptchaGenerator(Protocol):
+    async def new_challenge(self) -> Challenge: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for no hash too, taking as long as a real check (no account enumeration)."""
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class KeyRing(Protocol):
+    async def load(self) -> None:
+        """Load (or create) the signing key: a start-up step, before any token is signed."""
+
+    def access_token(
+        self, user_id: str, roles: list[str], session_id: str, ttl: timedelta, now: datetime
+    ) -> str: ...
+
+    def jwks(self) -> list[dict[str, Any]]: ...
+
+    async def public_key(self, kid: str) -> Any: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+class IdentityService(Protocol):
+    """The service object as the use cases see it (``bootstrap.Identity`` implements it)."""
+
+    settings: IdentitySettings
+    policy: Policy
+    users: UserRepository
+    sessions: SessionRepository
+    captchas: CaptchaRepository
+    challenges: CaptchaGenerator
+    passwords: PasswordHasher
+    keys: KeyRing
