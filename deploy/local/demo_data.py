@@ -21,7 +21,7 @@ BILLING = f"{GATEWAY}/api/billing/v1"
 ECUADOR = ZoneInfo("America/Guayaquil")
 MONTHS_OF_INVOICES = 3
 
-# A fictitious operator; the RUC passes SRI's check-digit rules (REFERENCE §7's example).
+# A fictitious operator; the RUC passes SRI's check-digit rules (docs/sri.md §7's example).
 ISSUER = {
     "ruc": "1790011674001",
     "razon_social": "TELECOMUNICACIONES DEMO DEL ECUADOR S.A.",

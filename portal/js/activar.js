@@ -1,4 +1,4 @@
-// /activar?token=… — the link of the "Activar Cuenta" e-mail (seed §1.2).
+// /activar?token=… — the link of the "Activar Cuenta" e-mail (docs/design.md §1, step 1.2).
 
 import { post } from './api.js';
 import {

@@ -1,4 +1,4 @@
-// /ingresar (and /) — "Para iniciar sesión ingresa tu usuario y contraseña" (seed §1.3).
+// /ingresar (and /) — "Para iniciar sesión ingresa tu usuario y contraseña" (docs/design.md §1, step 1.3).
 
 import { post, retryAfterSeconds } from './api.js';
 import { hasSession, saveTokens, takeFlash } from './session.js';

@@ -1,4 +1,4 @@
-// /registro — "Datos del Registro" (seed §1.1): captcha, sign-up, success panel with resend.
+// /registro — "Datos del Registro" (docs/design.md §1, step 1.1): captcha, sign-up, success panel with resend.
 
 import { post, isUnavailable } from './api.js';
 import {

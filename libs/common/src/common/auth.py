@@ -1,4 +1,4 @@
-"""Verify identity's access tokens locally (DESIGN §6): EdDSA JWTs checked against a JWKS."""
+"""Verify identity's access tokens locally (docs/design.md §6): EdDSA JWTs against a JWKS."""
 
 import time
 from collections.abc import Awaitable, Callable

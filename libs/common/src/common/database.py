@@ -1,4 +1,4 @@
-"""MongoDB-API access (PyMongo async client) and start-up index creation (DESIGN §5)."""
+"""MongoDB-API access (PyMongo async client) and start-up index creation (docs/design.md §5)."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field

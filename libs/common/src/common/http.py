@@ -1,4 +1,4 @@
-"""The HTTP edge every service shares: the error shape of every API (API.md)
+"""The HTTP edge every service shares: the error shape of every API (docs/api.md)
 ``{"error": {"code", "message", "fields"?}}`` and how routes reach the service's parts."""
 
 from typing import Any

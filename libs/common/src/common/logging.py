@@ -1,4 +1,4 @@
-"""JSON logs with the correlation id and personal data masked (DESIGN §6, §7)."""
+"""JSON logs with the correlation id and personal data masked (docs/design.md §6, §7)."""
 
 import logging
 import re

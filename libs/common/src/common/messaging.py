@@ -1,4 +1,4 @@
-"""Kafka wiring on FastStream: publishing, idempotent consumers, retries and the DLQ (DESIGN §4).
+"""Kafka wiring on FastStream: publishing, idempotent consumers, retries, DLQ (docs/design.md §4).
 
 A service declares its consumers on one :class:`Consumers` (a FastStream ``KafkaRouter`` with
 one consumer group); a handler is a plain ``async def handler(event: SomeEvent, svc: Dep)``,

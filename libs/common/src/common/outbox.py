@@ -1,4 +1,4 @@
-"""In-document outbox (DESIGN §4): the state change and its events are one document update.
+"""In-document outbox (docs/design.md §4): the state change and its events are one document update.
 
 A store writes ``{"$set": ..., **outbox_push(event)}`` (or ``outbox=[...]`` on insert) to a
 collection the service declared as an outbox collection. The database hands out those

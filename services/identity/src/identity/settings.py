@@ -11,7 +11,7 @@ from identity.domain.policy import Policy
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     http_port: int = 8101
-    # Test mode (API.md): every captcha also accepts this answer. Refused in production.
+    # Test mode (docs/api.md): every captcha also accepts this answer. Refused in production.
     captcha_test_answer: str | None = None
     captcha_ttl_seconds: int = 300
     operator_email: str | None = None

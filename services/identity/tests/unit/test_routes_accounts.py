@@ -1,5 +1,5 @@
 """Routes on fakes (the app is built but not started): captchas, sign-up, activation, password
-reset, JWKS. Paths, statuses and bodies are the API's (API.md §identity)."""
+reset, JWKS. Paths, statuses and bodies are the API's (docs/api.md §identity)."""
 
 from typing import Any
 

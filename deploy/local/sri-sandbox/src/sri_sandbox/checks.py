@@ -17,7 +17,7 @@ from sri_sandbox import messages
 from sri_sandbox.messages import Message
 
 ECUADOR = ZoneInfo("America/Guayaquil")
-# SRI refuses facturas dated in the future or older than this (REFERENCE §5, error 65).
+# SRI refuses facturas dated in the future or older than this (docs/sri.md §5, error 65).
 MAX_AGE_DAYS = 90
 AMBIENTES = {"1": "PRUEBAS", "2": "PRODUCCIÓN"}
 _FECHA = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
@@ -68,7 +68,7 @@ class Fields:
 
 
 def check_digit(digits48: str) -> int:
-    """Modulo 11, weights 2..7 cycling from the rightmost digit; 11 → 0, 10 → 1 (REFERENCE §1)."""
+    """Modulo 11, weights 2..7 cycling from the rightmost digit; 11 → 0, 10 → 1 (docs/sri.md §1)."""
     total = sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(digits48)))
     d = 11 - total % 11
     return {11: 0, 10: 1}.get(d, d)

@@ -1,6 +1,6 @@
 """SRI's ``mensaje`` entries: identificador, mensaje, informacionAdicional, tipo.
 
-Identifiers and texts follow the ficha técnica and REFERENCE §5. Several identifiers (notably 58
+Identifiers and texts follow the ficha técnica and docs/sri.md §5. Several identifiers (notably 58
 and 65) come from third-party compilations of SRI answers rather than an official table.
 """
 

@@ -27,7 +27,7 @@ XADES = "http://uri.etsi.org/01903/v1.3.2#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 
-# SRI's ficha técnica mandates RSA-SHA1; SHA-256 is accepted too (REFERENCE §4 keeps it open).
+# SRI's ficha técnica mandates RSA-SHA1; SHA-256 is accepted too (docs/sri.md §4 keeps it open).
 CONFIG = SignatureConfiguration(
     require_x509=True,
     location="./",  # ds:Signature must be a child of <factura>

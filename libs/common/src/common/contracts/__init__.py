@@ -1,4 +1,4 @@
-"""Event contracts: one Pydantic model per event type, one Kafka topic per type (DESIGN §3).
+"""Event contracts: one Pydantic model per event type, one Kafka topic per type (docs/design.md §3).
 
 Changing a schema: add optional fields only; a breaking change is a new type on a new topic.
 """

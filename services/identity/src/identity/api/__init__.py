@@ -1,1 +1,1 @@
-"""identity's HTTP API (API.md §identity): thin routes over the use cases."""
+"""identity's HTTP API (docs/api.md §identity): thin routes over the use cases."""

@@ -1,4 +1,4 @@
-"""Validation of the sign-up form (seed §1.1), with Spanish messages per field."""
+"""Validation of the sign-up form (docs/design.md §1, step 1.1), with Spanish messages per field."""
 
 import re
 import unicodedata
@@ -99,7 +99,7 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problem(password: str, email: str, id_number: str) -> str | None:
-    """Why ``password`` is not acceptable, or None (DESIGN §6 policy)."""
+    """Why ``password`` is not acceptable, or None (docs/design.md §6 policy)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"La contraseña debe tener al menos {MIN_PASSWORD_LENGTH} caracteres."
     if len(password) > MAX_PASSWORD_LENGTH:

@@ -34,7 +34,7 @@ async def check_captcha(svc: IdentityService, captcha_id: str, answer: str, now:
     stored = await svc.captchas.consume(captcha_id, now)
     if stored is None:
         raise InvalidInput.field("captcha_answer", "El código expiró. Genera uno nuevo.")
-    # Test mode (API.md): every captcha also accepts this answer; settings refuse it in production.
+    # Test mode (docs/api.md): every captcha also takes this answer; refused in production.
     test_answer = svc.settings.captcha_test_answer
     if test_answer and answer.strip().casefold() == test_answer.casefold():
         return

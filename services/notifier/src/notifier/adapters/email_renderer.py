@@ -9,7 +9,7 @@ from notifier.settings import NotifierSettings
 class JinjaEmailRenderer:
     def __init__(self, settings: NotifierSettings) -> None:
         self._settings = settings
-        # Autoescape every .html template: names and addresses come from users (DESIGN §6).
+        # Autoescape every .html template: names and addresses come from users (docs/design.md §6).
         # The .txt ones are plain text, where escaping would only garble the names.
         self._env = Environment(
             loader=PackageLoader("notifier", "templates"),
