@@ -28,11 +28,13 @@ from common.service import ServiceSpec, build_app
 
 async def run_bill_runs(svc: Billing) -> None:
     """Bill runs: number, sign and store one invoice per account, page by page."""
+    assert svc.bill_runner is not None, "wired by build()"
     await svc.bill_runner.run()
 
 
 async def submit_to_sri(svc: Billing) -> None:
     """Every open invoice through SRI's offline web services until authorized or rejected."""
+    assert svc.submitter is not None, "wired by build()"
     await svc.submitter.run()
 
 

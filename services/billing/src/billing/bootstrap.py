@@ -19,6 +19,7 @@ from billing.ports import (
     Clock,
     IssuerRepository,
     LedgerRepository,
+    Loop,
     PlanRepository,
 )
 from billing.settings import BillingSettings
@@ -47,8 +48,8 @@ class Billing:
     # Set by app: wake the bill-run loop now instead of at its next poll.
     wake_bill_runs: Callable[[], None] = field(default=lambda: None)
     # The bill-run loop and the SRI submitter (invoice side), wired by app.build.
-    bill_runner: Any = None
-    submitter: Any = None
+    bill_runner: Loop | None = None
+    submitter: Loop | None = None
 
 
 def lazy_signer(settings: BillingSettings) -> Callable[[], Signer]:
