@@ -32,6 +32,8 @@ from common.service import Runtime
 
 @dataclass
 class Billing:
+    """The billing service: what routes, use cases (through ``ports``) and loops work with."""
+
     runtime: Runtime
     settings: BillingSettings
     verifier: TokenVerifier
