@@ -1,12 +1,16 @@
-"""Ecuador's time: fiscal dates (issue, periods, payments) are Ecuador's calendar days.
+"""The system clock. Fiscal dates (issue, periods, payments) are Ecuador's calendar days; the
+zone itself is a domain fact (``billing.domain.periods.ECUADOR``), re-exported here."""
 
-A fixed UTC−5 offset is exact: Ecuador has had no daylight saving time since 1993.
-"""
+from datetime import UTC, date, datetime
 
-from datetime import date, datetime, timedelta, timezone
+from billing.domain.periods import ECUADOR, ecuador_day
 
-ECUADOR = timezone(timedelta(hours=-5), "ECT")
+__all__ = ["ECUADOR", "now", "today_in_ecuador"]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def today_in_ecuador() -> date:
-    return datetime.now(ECUADOR).date()
+    return ecuador_day(now())

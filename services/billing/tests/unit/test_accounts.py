@@ -7,7 +7,6 @@ import pytest
 
 from billing.domain.accounts import (
     Account,
-    FieldError,
     Holder,
     Plan,
     Subscription,
@@ -17,6 +16,7 @@ from billing.domain.accounts import (
 from billing.domain.bill import Charge, UnknownPlan, bill_lines
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
+from common.errors import InvalidInput
 
 CEDULA = "1714307103"
 
@@ -61,16 +61,16 @@ def test_valid_identifications(id_type: str, number: str) -> None:
     ],
 )
 def test_invalid_identifications_name_the_field(id_type: str, number: str) -> None:
-    with pytest.raises(FieldError) as error:
+    with pytest.raises(InvalidInput) as error:
         holder(id_type, number)
-    assert error.value.field == "id_number"
+    assert list(error.value.fields or {}) == ["id_number"]
 
 
 def test_passport_is_upper_cased_and_unknown_types_are_refused() -> None:
     assert holder("passport", " ab123456 ").id_number == "AB123456"
-    with pytest.raises(FieldError) as error:
+    with pytest.raises(InvalidInput) as error:
         check_id("dni", CEDULA)
-    assert error.value.field == "id_type"
+    assert list(error.value.fields or {}) == ["id_type"]
 
 
 def test_holder_fields_are_cleaned_and_checked() -> None:
@@ -78,9 +78,9 @@ def test_holder_fields_are_cleaned_and_checked() -> None:
     assert h.name == "Ana Ruiz" and h.phone == ""
     assert h.buyer().id_type == "05" and holder("ruc", "1790011674001").buyer().id_type == "04"
     for field, value in [("email", "no-es-correo"), ("name", "  "), ("phone", "12345")]:
-        with pytest.raises(FieldError) as error:
+        with pytest.raises(InvalidInput) as error:
             holder(**{field: value})
-        assert error.value.field == field
+        assert list(error.value.fields or {}) == [field]
 
 
 @pytest.mark.parametrize("text", ["0991234567", "099 123 4567", "+593 99 123 4567", "593991234567"])
@@ -90,18 +90,18 @@ def test_numbers_become_e164(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["12345", "+14155550123", "abc", ""])
 def test_bad_numbers(text: str) -> None:
-    with pytest.raises(FieldError) as error:
+    with pytest.raises(InvalidInput) as error:
         normalize_number(text)
-    assert error.value.field == "number"
+    assert list(error.value.fields or {}) == ["number"]
 
 
 def test_account_checks_cycle_day_and_payment_method() -> None:
-    with pytest.raises(FieldError) as error:
+    with pytest.raises(InvalidInput) as error:
         Account("a1", holder(), 29, "20")
-    assert error.value.field == "cycle_day"
-    with pytest.raises(FieldError) as error:
+    assert list(error.value.fields or {}) == ["cycle_day"]
+    with pytest.raises(InvalidInput) as error:
         Account("a1", holder(), 1, "99")
-    assert error.value.field == "payment_method"
+    assert list(error.value.fields or {}) == ["payment_method"]
 
 
 def test_subscription_dates_and_discount() -> None:
@@ -110,11 +110,11 @@ def test_subscription_dates_and_discount() -> None:
     assert sub.active_between(date(2026, 3, 1), date(2026, 3, 10))
     assert not sub.active_between(date(2026, 2, 1), date(2026, 3, 9))
     assert not sub.ended(date(2026, 3, 31)).active_between(date(2026, 4, 1), date(2026, 4, 30))
-    with pytest.raises(FieldError):
+    with pytest.raises(InvalidInput):
         sub.ended(date(2026, 3, 9))
-    with pytest.raises(FieldError) as error:
+    with pytest.raises(InvalidInput) as error:
         Subscription("s1", "0991234567", "movil", "M", date(2026, 3, 1), None, Decimal("-1"))
-    assert error.value.field == "monthly_discount"
+    assert list(error.value.fields or {}) == ["monthly_discount"]
 
 
 # --- billing periods ------------------------------------------------------------------------------

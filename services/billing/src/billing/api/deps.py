@@ -1,22 +1,26 @@
-"""What every billing route gets injected: the service context and the caller's role."""
+"""What every billing route gets injected: the service object and the caller's role."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from billing.context import Billing
+from billing.bootstrap import Billing
 from common.auth import Principal, require_role
+from common.http import service_of
 
 
 def billing(request: Request) -> Billing:
-    return request.app.state.billing  # type: ignore[no-any-return]
+    service: Billing = service_of(request)
+    return service
 
 
-Ctx = Annotated[Billing, Depends(billing)]
+BillingDep = Annotated[Billing, Depends(billing)]
+# The invoice side's name for it, kept until merged.
+Ctx = BillingDep
 
 
-async def operator(request: Request, ctx: Ctx) -> Principal:
-    return await require_role(ctx.verifier, request, "operator")
+async def operator(request: Request, svc: BillingDep) -> Principal:
+    return await require_role(svc.verifier, request, "operator")
 
 
 Operator = Annotated[Principal, Depends(operator)]

@@ -65,3 +65,8 @@ def parse_amount(text: str, *, places: int = MONEY_PLACES, allow_negative: bool 
     if max_digits is not None and len(value.as_tuple().digits) > max_digits:
         raise ValueError(f"{text!r} has more than {max_digits} digits")
     return value
+
+
+def money_text(value: Decimal) -> str:
+    """An amount as the APIs send it: a decimal string with 2 places ("12.50"), never a number."""
+    return f"{round_fiscal(value):.2f}"

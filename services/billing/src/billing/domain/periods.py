@@ -7,8 +7,11 @@ calendar months. Cycle days stop at 28 so every month has that day.
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+# Fiscal dates (issue, periods, payments) are Ecuador's calendar days. A fixed UTC−5 offset is
+# exact: Ecuador has had no daylight saving time since 1993.
+ECUADOR = timezone(timedelta(hours=-5), "ECT")
 MAX_CYCLE_DAY = 28
 _PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
@@ -83,3 +86,8 @@ class BillingPeriod:
 
     def __str__(self) -> str:
         return self.label
+
+
+def ecuador_day(instant: datetime) -> date:
+    """The calendar day an (aware) instant falls on in Ecuador."""
+    return instant.astimezone(ECUADOR).date()

@@ -1,0 +1,1 @@
+"""billing's I/O behind the ports: the MongoDB stores (``store``)."""

@@ -1,0 +1,42 @@
+"""One-off charges: POST /v1/admin/accounts/{account_id}/charges."""
+
+from pydantic import BaseModel
+
+from billing import use_cases
+from billing.api.deps import BillingDep
+from billing.api.routes import admin_router
+from billing.domain.money import money_text
+from billing.use_cases.charges import ChargeInput
+
+router = admin_router()
+
+
+class ChargeIn(BaseModel):
+    description: str
+    amount: str
+    tax_code: str
+    period: str
+    idempotency_key: str
+
+
+class ChargeOut(BaseModel):
+    charge_id: str
+    account_id: str
+    description: str
+    amount: str
+    tax_code: str
+    period: str
+
+
+@router.post("/admin/accounts/{account_id}/charges", status_code=201, response_model=ChargeOut)
+async def add_charge(account_id: str, body: ChargeIn, svc: BillingDep) -> ChargeOut:
+    request = ChargeInput(**body.model_dump())
+    charge = await use_cases.charges.add(svc, account_id, request, svc.clock())
+    return ChargeOut(
+        charge_id=charge.charge_id,
+        account_id=account_id,
+        description=charge.description,
+        amount=money_text(charge.amount),
+        tax_code=charge.tax_code,
+        period=charge.period,
+    )

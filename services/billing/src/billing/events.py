@@ -1,0 +1,52 @@
+"""Domain events → wire events (common.contracts): the one place that knows both.
+
+The stores call :func:`to_wire` when they write an aggregate's events to its outbox. The wire
+payloads are the published contract: same fields, same values (money as decimal strings).
+"""
+
+from functools import singledispatch
+
+from billing.domain import events as domain
+from common.contracts import billing as wire
+from common.contracts.base import Event
+
+
+@singledispatch
+def to_wire(event: object) -> Event:
+    raise TypeError(f"no wire event for {type(event).__name__}")
+
+
+def _subscriber(event: domain.SubscriberChanged) -> wire.SubscriberData:
+    return wire.SubscriberData(
+        subscription_id=event.subscription_id,
+        account_id=event.account_id,
+        number=event.number,
+        service_type=event.service_type,
+        plan_code=event.plan_code,
+        holder_id_type=event.holder_id_type,
+        holder_id_number=event.holder_id_number,
+        start_date=event.start_date,
+        end_date=event.end_date,
+    )
+
+
+@to_wire.register
+def _(event: domain.SubscriptionActivated) -> Event:
+    return wire.SubscriptionActivated(data=_subscriber(event))
+
+
+@to_wire.register
+def _(event: domain.SubscriptionEnded) -> Event:
+    return wire.SubscriptionEnded(data=_subscriber(event))
+
+
+@to_wire.register
+def _(event: domain.PaymentRecorded) -> Event:
+    data = wire.PaymentData(
+        payment_id=event.payment_id,
+        account_id=event.account_id,
+        amount=str(event.amount),
+        paid_at=event.paid_at,
+        channel=event.channel,
+    )
+    return wire.PaymentRecorded(data=data)

@@ -1,0 +1,38 @@
+"""One-off charges, billed on the invoice of their period."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from billing.domain import inputs
+from billing.domain.bill import Charge
+from billing.domain.idempotency import IdempotencyConflict, same_charge
+from billing.domain.periods import ecuador_day
+from billing.ports import Accounting
+from billing.use_cases.accounts import get
+
+
+@dataclass(frozen=True)
+class ChargeInput:
+    description: str
+    amount: str
+    tax_code: str
+    period: str
+    idempotency_key: str
+
+
+async def add(svc: Accounting, account_id: str, request: ChargeInput, now: datetime) -> Charge:
+    """Charge the account once per idempotency key (the period may not be a future month)."""
+    await get(svc, account_id)
+    charge = Charge(
+        charge_id=uuid.uuid4().hex,
+        description=inputs.text(request.description, "description"),
+        amount=inputs.positive(request.amount, "amount"),
+        tax_code=inputs.tax_code(request.tax_code),
+        period=inputs.past_period(request.period, ecuador_day(now)),
+    )
+    key = inputs.idempotency_key(request.idempotency_key)
+    stored = await svc.charges.add(account_id, charge, key)
+    if not same_charge(stored, charge):
+        raise IdempotencyConflict()
+    return stored

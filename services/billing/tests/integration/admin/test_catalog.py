@@ -1,0 +1,108 @@
+"""The operator API's catalog against the real FerretDB: who may call it, the issuer, plans."""
+
+import httpx
+from fastapi import FastAPI
+
+from services.billing.tests.integration.admin.support import fields, issuer_body, plan_body
+from tests.support import access_token_for
+
+
+async def test_operators_only(app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://billing") as anonymous:
+        no_token = await anonymous.get("/v1/admin/plans")
+        no_token_post = await anonymous.post("/v1/admin/accounts", json={})
+        customer = await anonymous.get(
+            "/v1/admin/plans", headers={"Authorization": f"Bearer {access_token_for(['customer'])}"}
+        )
+        statement = await anonymous.get(
+            "/v1/statement",
+            params={"line": "0991234567", "period": "2025-11"},
+            headers={"Authorization": f"Bearer {access_token_for(['customer'])}"},
+        )
+    assert no_token.status_code == 401 and no_token_post.status_code == 401
+    assert customer.status_code == 403 and customer.json()["error"]["code"] == "forbidden"
+    assert statement.status_code == 403
+
+
+# --- issuer -------------------------------------------------------------------------------------
+
+
+async def test_issuer_round_trip_and_domain_issuer(app: FastAPI, http: httpx.AsyncClient) -> None:
+    assert (await http.get("/v1/admin/issuer")).status_code == 404
+    put = await http.put("/v1/admin/issuer", json=issuer_body())
+    assert put.status_code == 200, put.text
+    got = await http.get("/v1/admin/issuer")
+    assert got.json() == issuer_body()
+    issuer = await app.state.service.issuer.issuer()
+    assert (issuer.ruc, issuer.environment) == ("1790011674001", 1)
+    assert (issuer.establishment, issuer.emission_point) == ("002", "002")
+    assert issuer.dir_establecimiento == "Sucursal, Guayaquil"
+    await http.put("/v1/admin/issuer", json=issuer_body(ambiente="produccion"))
+    assert (await app.state.service.issuer.issuer()).environment == 2
+
+
+async def test_issuer_validation(http: httpx.AsyncClient) -> None:
+    assert "ruc" in fields(
+        await http.put("/v1/admin/issuer", json=issuer_body(ruc="1790011675001"))
+    )
+    bad_point = {"establishment": "001", "emission_point": "002"}
+    response = await http.put("/v1/admin/issuer", json=issuer_body(billing_point=bad_point))
+    assert "billing_point" in fields(response)
+    for establishment in [
+        {"code": "1", "address": "Quito", "emission_points": ["001"]},
+        {"code": "001", "address": " ", "emission_points": ["001"]},
+        {"code": "001", "address": "Quito", "emission_points": []},
+    ]:
+        response = await http.put(
+            "/v1/admin/issuer", json=issuer_body(establishments=[establishment])
+        )
+        assert "establishments" in fields(response), establishment
+    for field, value in [
+        ("agente_retencion", "RES-1"),
+        ("contribuyente_especial", "1"),
+        ("razon_social", ""),
+    ]:
+        assert field in fields(
+            await http.put("/v1/admin/issuer", json=issuer_body(**{field: value}))
+        )
+    assert (await http.get("/v1/admin/issuer")).status_code == 404
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+async def test_plans(http: httpx.AsyncClient) -> None:
+    tv = plan_body(name="TV Básica", service_type="tv", monthly_fee="20")
+    tv["ice"] = {"rate_code": "3092", "rate": "15"}
+    assert (await http.put("/v1/admin/plans/TV-1", json=tv)).status_code == 200
+    put = await http.put("/v1/admin/plans/M-30", json=plan_body())
+    assert put.json()["monthly_fee"] == "30.00"
+    plans = (await http.get("/v1/admin/plans")).json()
+    assert [p["code"] for p in plans] == ["M-30", "TV-1"]
+    assert plans[1]["monthly_fee"] == "20.00" and plans[1]["ice"] == {
+        "rate_code": "3092",
+        "rate": "15.00",
+    }
+    assert plans[1]["taxes"] == [
+        {"tax": "IVA", "code": "4", "rate": "15"},
+        {"tax": "ICE", "code": "3092", "rate": "15.00"},
+    ]
+    # Upsert: the same code replaces the plan.
+    await http.put("/v1/admin/plans/M-30", json=plan_body(monthly_fee="32.50"))
+    plans = (await http.get("/v1/admin/plans")).json()
+    assert plans[0]["monthly_fee"] == "32.50" and len(plans) == 2
+
+
+async def test_plan_validation(http: httpx.AsyncClient) -> None:
+    cases = [
+        ("M-1", plan_body(monthly_fee="-1.00"), "monthly_fee"),
+        ("M-1", plan_body(monthly_fee="12,50"), "monthly_fee"),
+        ("M-1", plan_body(monthly_fee=12.5), "monthly_fee"),  # a JSON number: refused
+        ("M-1", plan_body(tax_code="9"), "tax_code"),
+        ("M-1", plan_body(service_type="satelite"), "service_type"),
+        ("m 1", plan_body(), "code"),
+        ("TV-1", plan_body(ice={"rate_code": "3092", "rate": "150"}), "ice.rate"),
+    ]
+    for code, body, field in cases:
+        assert field in fields(await http.put(f"/v1/admin/plans/{code}", json=body)), body
