@@ -13,32 +13,11 @@ from common.contracts import UserRegistered
 from common.contracts.identity import UserProfile
 from common.messaging import Consumers, PermanentError, service_from_context
 from common.settings import ServiceSettings
+from common.testing import InMemoryRuntime, consumers_on_fakes
 
 SETTINGS = ServiceSettings(
     service_name="test", consumer_backoff_seconds=0.0, consumer_max_attempts=3
 )
-
-
-class FakeProcessed:
-    """processed_events as a set (what the real one is, with a unique index)."""
-
-    def __init__(self) -> None:
-        self.records: list[dict[str, Any]] = []
-
-    async def find_one(self, query: dict[str, Any], _: Any = None) -> dict[str, Any] | None:
-        return next((r for r in self.records if r.items() >= query.items()), None)
-
-    async def insert_one(self, record: dict[str, Any]) -> None:
-        self.records.append(record)
-
-
-@dataclass
-class FakeRuntime:
-    processed: FakeProcessed = field(default_factory=FakeProcessed)
-
-    @property
-    def database(self) -> dict[str, FakeProcessed]:
-        return {"processed_events": self.processed}
 
 
 @dataclass
@@ -75,13 +54,8 @@ def registered(user_id: str = "u1") -> UserRegistered:
     return UserRegistered(data=profile)
 
 
-def broker_for(service: Service) -> tuple[KafkaBroker, FakeRuntime]:
-    broker = KafkaBroker()
-    runtime = FakeRuntime()
-    broker.context.set_global("runtime", runtime)
-    broker.context.set_global("service", service)
-    broker.include_router(consumers.router(SETTINGS))
-    return broker, runtime
+def broker_for(service: Service) -> tuple[KafkaBroker, InMemoryRuntime]:
+    return consumers_on_fakes(consumers, service, SETTINGS)
 
 
 async def test_a_handler_is_a_plain_function() -> None:

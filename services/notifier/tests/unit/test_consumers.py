@@ -2,7 +2,6 @@
 in-memory broker the runtime's middleware gives once-per-event and the DLQ for a refusal."""
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from faststream.kafka import KafkaMessage, TestKafkaBroker
 from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
 from common.contracts.identity import TokenMailData, UserProfile
 from common.messaging import PermanentError
+from common.testing import InMemoryRuntime
 from notifier.app import build
 from notifier.bootstrap import Notifier, bootstrap
 from notifier.consumers import (
@@ -100,31 +100,9 @@ async def test_a_refused_recipient_is_a_permanent_error() -> None:
         await email_activation(event, svc)
 
 
-@dataclass
-class FakeProcessed:
-    """processed_events as a list (what the real one is, with a unique index)."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-
-    async def find_one(self, query: dict[str, Any], _: Any = None) -> dict[str, Any] | None:
-        return next((r for r in self.records if r.items() >= query.items()), None)
-
-    async def insert_one(self, record: dict[str, Any]) -> None:
-        self.records.append(record)
-
-
-@dataclass
-class FakeRuntime:
-    processed: FakeProcessed = field(default_factory=FakeProcessed)
-
-    @property
-    def database(self) -> dict[str, FakeProcessed]:
-        return {"processed_events": self.processed}
-
-
-def app_on_fakes(svc_parts: dict[str, Any]) -> tuple[FastAPI, FakeRuntime]:
+def app_on_fakes(svc_parts: dict[str, Any]) -> tuple[FastAPI, InMemoryRuntime]:
     app = build(SETTINGS, **svc_parts)
-    runtime = FakeRuntime()
+    runtime = InMemoryRuntime()
     app.state.runtime.broker.context.set_global("runtime", runtime)
     return app, runtime
 

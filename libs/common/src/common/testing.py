@@ -1,0 +1,50 @@
+"""In-memory stand-ins of the runtime for unit tests of consumers (no Kafka, no database).
+
+``consumers_on_fakes`` puts a service's :class:`~common.messaging.Consumers` on a broker for
+FastStream's ``TestKafkaBroker``, with the service object and an in-memory ``processed_events``
+in the broker context, as ``build_app`` does with the real ones.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from common.database import PROCESSED_EVENTS
+from common.messaging import Consumers
+from common.settings import ServiceSettings
+
+
+@dataclass
+class InMemoryProcessedEvents:
+    """processed_events as a list (the real one is a collection with a unique index)."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    async def find_one(self, query: dict[str, Any], _: Any = None) -> dict[str, Any] | None:
+        return next((r for r in self.records if r.items() >= query.items()), None)
+
+    async def insert_one(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class InMemoryRuntime:
+    """What ReliableConsumer reads from the runtime: the processed-events collection."""
+
+    processed: InMemoryProcessedEvents = field(default_factory=InMemoryProcessedEvents)
+
+    @property
+    def database(self) -> dict[str, InMemoryProcessedEvents]:
+        return {PROCESSED_EVENTS: self.processed}
+
+
+def consumers_on_fakes(
+    consumers: Consumers, service: Any, settings: ServiceSettings, broker: KafkaBroker | None = None
+) -> tuple[KafkaBroker, InMemoryRuntime]:
+    broker = broker or KafkaBroker()
+    runtime = InMemoryRuntime()
+    broker.context.set_global("runtime", runtime)
+    broker.context.set_global("service", service)
+    broker.include_router(consumers.router(settings))
+    return broker, runtime
