@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from common.auth import TokenVerifier
 from notifier.adapters.store import DeliveryStore
 from notifier.domain.backoff import RetryPolicy
-from notifier.domain.deliveries import Delivery
 from notifier.domain.errors import PermanentDeliveryError
+from services.notifier.tests.unit.fakes import make_delivery
 from tests.support import access_key_for, access_token_for
 
 token = access_token_for
@@ -28,17 +28,8 @@ async def seeded(make_app: Callable[..., Awaitable[FastAPI]], **overrides: Any) 
     for n, (event_id, address) in enumerate(
         [("e-1", "Ana@Correo.ec"), ("e-2", "ana@correo.ec"), ("e-3", "otro@correo.ec")]
     ):
-        delivery = Delivery.create(
-            delivery_id=f"d-{n}",
-            source_event_id=event_id,
-            source_event_type="identity.activation_requested",
-            channel="email",
-            template="welcome",
-            recipient=address,
-            user_id="u1",
-            payload={"link": "http://x/activar?token=SECRET"},
-            now=now,
-            correlation_id=None,
+        delivery = make_delivery(
+            f"d-{n}", source_event_id=event_id, recipient=address, now=now, correlation_id=None
         )
         claim = await store.create_claimed(delivery, now, timedelta(seconds=60))
         if n == 2:

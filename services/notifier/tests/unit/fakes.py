@@ -157,3 +157,27 @@ def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:
         "clock": FakeClock(),
         "jitter": lambda: 0.5,
     } | changes
+
+
+def make_delivery(
+    delivery_id: str = "d1",
+    *,
+    source_event_id: str = "e1",
+    recipient: str = "ana.quispe@correo.com",
+    link: str = "http://x/activar?token=SECRET",
+    now: datetime = T0,
+    correlation_id: str | None = "c1",
+) -> Delivery:
+    """A new welcome-email delivery, as the consumer creates one for ActivationRequested."""
+    return Delivery.create(
+        delivery_id=delivery_id,
+        source_event_id=source_event_id,
+        source_event_type="identity.activation_requested",
+        channel="email",
+        template="welcome",
+        recipient=recipient,
+        user_id="u1",
+        payload={"link": link},
+        now=now,
+        correlation_id=correlation_id,
+    )

@@ -1,7 +1,7 @@
 """The notifier's domain, without I/O: retry schedule, delivery states, error classification,
 template choice and how link validity reads."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -19,7 +19,8 @@ from notifier.domain.events import NotificationDelivered, NotificationFailed
 from notifier.domain.messages import LinkMail, Template, describe_duration, template_for
 from notifier.events import to_wire
 
-T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+from .fakes import T0, make_delivery
+
 LINK = "http://127.0.0.1:8080/activar?token=abcDEF123_-xyz"
 
 
@@ -82,18 +83,7 @@ def test_smtp_replies_are_classified(stage: SmtpStage, code: int, permanent: boo
 
 
 def new_delivery() -> Delivery:
-    return Delivery.create(
-        delivery_id="d1",
-        source_event_id="e1",
-        source_event_type="identity.activation_requested",
-        channel="email",
-        template="welcome",
-        recipient="ana.quispe@correo.com",
-        user_id="u1",
-        payload={"link": LINK},
-        now=T0,
-        correlation_id="c1",
-    )
+    return make_delivery(link=LINK)
 
 
 def test_new_delivery_is_pending_and_due_now() -> None:

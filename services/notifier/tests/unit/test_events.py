@@ -11,22 +11,11 @@ from notifier.domain.deliveries import Delivery
 from notifier.domain.errors import PermanentDeliveryError
 from notifier.events import to_wire
 
-from .fakes import T0
+from .fakes import T0, make_delivery
 
 
 def delivery() -> Delivery:
-    return Delivery.create(
-        delivery_id="d1",
-        source_event_id="e1",
-        source_event_type="identity.activation_requested",
-        channel="email",
-        template="welcome",
-        recipient="ana.quispe@correo.com",
-        user_id="u1",
-        payload={"link": "http://x/activar?token=SECRET"},
-        now=T0,
-        correlation_id="c1",
-    )
+    return make_delivery()
 
 
 def test_delivered() -> None:

@@ -10,12 +10,11 @@ from fastapi.testclient import TestClient
 from common.auth import TokenVerifier
 from notifier.app import build
 from notifier.domain.backoff import RetryPolicy
-from notifier.domain.deliveries import Delivery
 from notifier.domain.errors import PermanentDeliveryError
 from notifier.settings import NotifierSettings
 from tests.support import access_key_for, access_token_for
 
-from .fakes import T0, FakeDeliveries, parts
+from .fakes import T0, FakeDeliveries, make_delivery, parts
 
 SETTINGS = NotifierSettings()
 LEASE = timedelta(seconds=60)
@@ -26,17 +25,8 @@ async def seeded() -> FakeDeliveries:
     addresses = [("e-1", "Ana@Correo.ec"), ("e-2", "ana@correo.ec"), ("e-3", "otro@correo.ec")]
     for n, (event_id, address) in enumerate(addresses):
         now = T0 + timedelta(minutes=n)
-        delivery = Delivery.create(
-            delivery_id=f"d-{n}",
-            source_event_id=event_id,
-            source_event_type="identity.activation_requested",
-            channel="email",
-            template="welcome",
-            recipient=address,
-            user_id="u1",
-            payload={"link": "http://x/activar?token=SECRET"},
-            now=now,
-            correlation_id=None,
+        delivery = make_delivery(
+            f"d-{n}", source_event_id=event_id, recipient=address, now=now, correlation_id=None
         )
         claim = await store.create_claimed(delivery, now, LEASE)
         if n == 2:
