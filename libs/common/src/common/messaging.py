@@ -32,7 +32,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common import context
 from common.contracts.base import Event, dead_letter_topic
-from common.database import PROCESSED_EVENTS, Database
+from common.database import PROCESSED_EVENTS
 from common.logging import get_logger
 from common.metrics import CONSUME_LATENCY, CONSUMED, DEAD_LETTERED
 from common.settings import ServiceSettings
@@ -53,7 +53,6 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         enable_idempotence=True,
         client_id=settings.service_name,
         graceful_timeout=settings.shutdown_grace_seconds,
-        middlewares=[DeadLetterMiddleware],
     )
 
 
@@ -91,32 +90,6 @@ async def ensure_topics(
         await admin.close()
 
 
-class DeadLetterMiddleware(BaseMiddleware):
-    """Last line of defence: whatever escapes a handler is dead-lettered, never crashes the loop."""
-
-    async def consume_scope(self, call_next: Callable[..., Awaitable[Any]], msg: Any) -> Any:
-        headers = {k: _text(v) for k, v in (msg.headers or {}).items()}
-        context.bind(headers.get("correlation_id"), headers.get("ce_id"))
-        raw = msg.raw_message
-        topic, group = raw.topic, _group_of(msg)
-        started = time.perf_counter()
-        try:
-            return await call_next(msg)
-        except Exception as exc:
-            await _dead_letter(self.context.get("broker"), msg, headers, group, exc)
-            CONSUMED.labels(topic, group, "dead_lettered").inc()
-            DEAD_LETTERED.labels(topic, group).inc()
-            log.error("message_dead_lettered", topic=topic, offset=raw.offset, error=str(exc))
-            return None
-        finally:
-            CONSUME_LATENCY.labels(topic, group).observe(time.perf_counter() - started)
-
-
-def _group_of(msg: Any) -> str:
-    consumer = getattr(msg, "consumer", None)
-    return str(getattr(consumer, "_group_id", None) or "unknown")
-
-
 def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
@@ -139,60 +112,6 @@ async def _dead_letter(
     # If this publish fails the exception propagates: the message is not acknowledged and
     # comes back, so nothing is lost while Kafka itself is unavailable.
     await broker.publish(raw.value, dead_letter_topic(raw.topic), key=raw.key, headers=dlq_headers)
-
-
-def subscribe(
-    broker: KafkaBroker,
-    event: type[E],
-    *,
-    group: str,
-    database: Database,
-    settings: ServiceSettings,
-    description: str = "",
-) -> Callable[[Callable[[E], Awaitable[None]]], Callable[[E], Awaitable[None]]]:
-    """Register ``handler`` as an idempotent, retrying consumer of ``event``'s topic."""
-
-    def decorator(handler: Callable[[E], Awaitable[None]]) -> Callable[[E], Awaitable[None]]:
-        async def consume(body: event) -> None:  # type: ignore[valid-type]
-            await _consume_once(body, handler, group, database, settings)
-
-        consume.__name__ = f"{group}__{handler.__name__}"
-        consume.__doc__ = description or handler.__doc__
-        broker.subscriber(
-            event.topic,
-            group_id=group,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset="earliest",
-            max_workers=settings.consumer_workers,
-            title=f"{event.topic}:{group}",
-            description=description or handler.__doc__,
-        )(consume)
-        return handler
-
-    return decorator
-
-
-async def _consume_once(
-    event: Event,
-    handler: Callable[[Any], Awaitable[None]],
-    group: str,
-    database: Database,
-    settings: ServiceSettings,
-) -> None:
-    processed = database[PROCESSED_EVENTS]
-    event_id = str(event.event_id)
-    context.bind(event.correlation_id, event_id)
-    if await processed.find_one({"consumer": group, "event_id": event_id}, {"_id": 1}):
-        CONSUMED.labels(event.topic, group, "duplicate").inc()
-        return
-    await retry(lambda: handler(event), settings, event.topic, group)
-    try:
-        await processed.insert_one(
-            {"consumer": group, "event_id": event_id, "processed_at": datetime.now(UTC)}
-        )
-    except DuplicateKeyError:
-        pass  # a concurrent replay got here first; the handler is idempotent anyway
-    CONSUMED.labels(event.topic, group, "processed").inc()
 
 
 async def retry(

@@ -141,7 +141,7 @@ def build_app(spec: ServiceSpec[S], service: S) -> FastAPI:
     if spec.consumers is not None:
         runtime.broker.include_router(spec.consumers.router(runtime.settings))
     runtime.broker.context.set_global("service", service)
-    app = create_app(runtime, spec.routers, title=spec.title, description=spec.description)
+    app = _create_app(runtime, spec.routers, title=spec.title, description=spec.description)
     app.state.service = service
     return app
 
@@ -154,7 +154,7 @@ def _bound(step: Step[S], service: S) -> BackgroundLoop:
     return run
 
 
-def create_app(
+def _create_app(
     runtime: Runtime, routers: Sequence[APIRouter], *, title: str, description: str
 ) -> FastAPI:
     runtime.declare_publishers()
