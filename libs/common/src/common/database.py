@@ -43,15 +43,19 @@ class Database:
     def watch_outboxes(
         self, collections: Iterable[str], notify: Callable[[str, Any], None]
     ) -> None:
-        """From now on these collections are handed out as OutboxCollection: their writes with
-        events call ``notify`` (the outbox relay), whoever makes them."""
-        self._outboxes = set(collections)
+        """From now on a write with events to one of these collections calls ``notify`` (the
+        outbox relay), whoever makes it, through whichever handle they got before or after."""
+        self._outboxes |= set(collections)
         self._notify = notify
 
+    def _written(self, collection: str, doc_id: Any) -> None:
+        if self._notify is not None and collection in self._outboxes:
+            self._notify(collection, doc_id)
+
     def __getitem__(self, collection: str) -> Any:
-        if collection in self._outboxes and self._notify is not None:
-            return OutboxCollection(self.db[collection], self._notify)
-        return self.db[collection]
+        # Every handle is wrapped: which collections hold outboxes is known only once the app
+        # is built from its spec, after bootstrap handed the stores their collections.
+        return OutboxCollection(self.db[collection], self._written)
 
     def raw(self, collection: str) -> Any:
         """The PyMongo collection itself (the relay's own reads and pulls)."""

@@ -58,7 +58,7 @@ class OutboxCollection:
         return getattr(self._collection, name)
 
     def _written(self, doc_id: Any) -> None:
-        self._notify(self._collection.name, doc_id)
+        self._notify(self._collection.name, doc_id)  # the database decides if it is an outbox
 
     async def insert_one(self, document: Mapping[str, Any], *args: Any, **kwargs: Any) -> Any:
         result = await self._collection.insert_one(document, *args, **kwargs)
@@ -136,6 +136,9 @@ class OutboxRelay:
     @property
     def collections(self) -> list[str]:
         return list(self._collections)
+
+    def watch(self, collections: Iterable[str]) -> None:
+        self._collections = list(collections)
 
     def notify(self, collection: str, doc_id: Any) -> None:
         """A local write added events to this document (or to unnamed ones): publish them now."""

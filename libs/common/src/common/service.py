@@ -51,6 +51,9 @@ class ServiceSpec(Generic[S]):
     title: str
     description: str
     indexes: Sequence[Index] = ()
+    # Collections whose documents carry an outbox: the relay publishes them, and every write
+    # with events to them wakes it (common/outbox.py).
+    outbox_collections: Sequence[str] = ()
     # Declared so the AsyncAPI document lists them and their topics exist before first use.
     publishes: Sequence[type[Event]] = ()
     routers: Sequence[APIRouter] = ()
@@ -78,8 +81,8 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: ServiceSettings, outbox_collections: Iterable[str] = ()) -> "Runtime":
-        """No I/O: clients connect on first use. Writes with events to ``outbox_collections``
-        wake the relay by themselves (see common/outbox.py)."""
+        """No I/O: clients connect on first use. Writes with events to the outbox collections
+        (these and the spec's) wake the relay by themselves (see common/outbox.py)."""
         configure_logging(settings.service_name, settings.log_level)
         runtime = cls(
             settings=settings,
@@ -99,6 +102,15 @@ class Runtime:
         OUTBOX_SWEEP_INTERVAL.set(settings.outbox_sweep_seconds)
         runtime.broker.context.set_global("runtime", runtime)
         return runtime
+
+    def watch_outboxes(self, collections: Iterable[str]) -> None:
+        """The relay publishes, and sweeps, these collections too."""
+        for name in collections:
+            if name not in self.outbox_collections:
+                self.outbox_collections.append(name)
+        if self.relay is not None:
+            self.relay.watch(self.outbox_collections)
+            self.database.watch_outboxes(self.outbox_collections, self.relay.notify)
 
     def events_written(self, collection: str, doc_id: Any) -> None:
         """Deprecated: outbox collections wake the relay on every write with events."""
@@ -134,6 +146,7 @@ def build_app(spec: ServiceSpec[S], service: S) -> FastAPI:
     """The service's FastAPI app: ``service`` (from bootstrap) reaches routes through
     ``app.state.service`` and handlers through the broker context ("service")."""
     runtime = service.runtime
+    runtime.watch_outboxes(spec.outbox_collections)
     runtime.indexes = list(spec.indexes)
     runtime.publishes = list(spec.publishes)
     runtime.startup = [_bound(step, service) for step in spec.startup]

@@ -20,10 +20,8 @@ class Result:
 
 
 class FakeCollection:
-    name = "users"
-
-    def __init__(self, matches: bool = True) -> None:
-        self.matches = matches
+    def __init__(self, matches: bool = True, name: str = "users") -> None:
+        self.matches, self.name = matches, name
 
     async def insert_one(self, doc: dict[str, Any]) -> Result:
         return Result(inserted_id=doc["_id"])
@@ -67,7 +65,10 @@ def heard() -> list[tuple[str, Any]]:
 def database(heard: list[tuple[str, Any]], matches: bool = True) -> Database:
     db = Database("mongodb://127.0.0.1:1/", "unit")
     db.watch_outboxes(["users"], lambda collection, doc_id: heard.append((collection, doc_id)))
-    db.db = {"users": FakeCollection(matches), "other": FakeCollection(matches)}  # type: ignore[assignment]
+    db.db = {  # type: ignore[assignment]
+        "users": FakeCollection(matches),
+        "other": FakeCollection(matches, "other"),
+    }
     return db
 
 
@@ -105,3 +106,15 @@ async def test_other_collections_and_reads_are_untouched(heard: list[tuple[str, 
     await db["other"].insert_one({"_id": "x", OUTBOX_FIELD: [event().to_document()]})
     assert await db["users"].find_one({"_id": "u1"}) == {"_id": "u1"}
     assert heard == []
+
+
+async def test_a_handle_taken_before_the_app_declared_its_outboxes_wakes_the_relay(
+    heard: list[tuple[str, Any]],
+) -> None:
+    """Stores get their collections in bootstrap; the spec names the outboxes later."""
+    db = Database("mongodb://127.0.0.1:1/", "unit")
+    db.db = {"ledger": FakeCollection(name="ledger")}  # type: ignore[assignment]
+    ledger = db["ledger"]
+    db.watch_outboxes(["ledger"], lambda collection, doc_id: heard.append((collection, doc_id)))
+    await ledger.insert_one({"_id": "p1", OUTBOX_FIELD: [event().to_document()]})
+    assert heard == [("ledger", "p1")]

@@ -15,7 +15,7 @@ from common.contracts import (
 )
 from common.logging import get_logger
 from common.service import ServiceSpec, build_app
-from identity.adapters.store import INDEXES
+from identity.adapters.store import INDEXES, OUTBOX_COLLECTIONS
 from identity.api.routes import ROUTERS
 from identity.bootstrap import Identity, bootstrap
 from identity.settings import IdentitySettings
@@ -49,6 +49,7 @@ SPEC: ServiceSpec[Identity] = ServiceSpec(
     title="identity",
     description="Registro, activación por correo, inicio de sesión y tokens de acceso.",
     indexes=INDEXES,
+    outbox_collections=OUTBOX_COLLECTIONS,
     publishes=[
         UserRegistered,
         UserActivated,

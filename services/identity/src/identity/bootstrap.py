@@ -12,7 +12,6 @@ from identity.adapters.captchas import CaptchaImages
 from identity.adapters.passwords import Argon2Passwords
 from identity.adapters.signing import KeyRing
 from identity.adapters.store import (
-    OUTBOX_COLLECTIONS,
     CaptchaStore,
     KeyStore,
     SessionStore,
@@ -47,7 +46,7 @@ class Identity:
 def bootstrap(settings: IdentitySettings | None = None, **overrides: Any) -> Identity:
     """Every part can be replaced by name, e.g. ``bootstrap(settings, users=FakeUsers())``."""
     settings = settings or IdentitySettings()
-    runtime = overrides.pop("runtime", None) or Runtime.create(settings, OUTBOX_COLLECTIONS)
+    runtime = overrides.pop("runtime", None) or Runtime.create(settings)
     database = runtime.database
     parts: dict[str, Any] = {
         "policy": settings.policy(),

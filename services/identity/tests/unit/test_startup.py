@@ -22,7 +22,8 @@ OPERATOR = SETTINGS.model_copy(
 def test_bootstrap_connects_to_nothing_and_takes_overrides(fakes: Fakes) -> None:
     svc = bootstrap(SETTINGS)
     assert type(svc.users).__name__ == "UserStore"
-    assert svc.runtime.outbox_collections == ["users"]
+    assert svc.runtime.outbox_collections == []  # the spec names them when the app is built
+    assert app.build(SETTINGS).state.runtime.outbox_collections == ["users"]
     with pytest.raises(RuntimeError, match="start-up"):
         svc.keys.jwks()  # the key ring fills at start-up, not at bootstrap
     faked = bootstrap(SETTINGS, users=fakes.users)

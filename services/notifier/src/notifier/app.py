@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from common.contracts import NotificationDelivered, NotificationFailed
 from common.service import ServiceSpec, build_app
-from notifier.adapters.store import INDEXES
+from notifier.adapters.store import INDEXES, OUTBOX_COLLECTIONS
 from notifier.api.routes import deliveries
 from notifier.bootstrap import Notifier, bootstrap
 from notifier.consumers import consumers
@@ -18,6 +18,7 @@ SPEC: ServiceSpec[Notifier] = ServiceSpec(
     title="notifier",
     description="Correos (y luego SMS) con un registro de entrega por evento y canal.",
     indexes=INDEXES,
+    outbox_collections=OUTBOX_COLLECTIONS,
     publishes=[NotificationDelivered, NotificationFailed],
     routers=[deliveries.router],
     consumers=consumers,

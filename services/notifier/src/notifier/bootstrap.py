@@ -10,7 +10,7 @@ from common.auth import TokenVerifier, jwks_verifier
 from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
 from notifier.adapters.smtp import SmtpMailer
-from notifier.adapters.store import OUTBOX_COLLECTIONS, DeliveryStore, RecipientStore
+from notifier.adapters.store import DeliveryStore, RecipientStore
 from notifier.domain.backoff import RetryPolicy
 from notifier.ports import Clock, Deliveries, EmailRenderer, Jitter, Mailer, Recipients
 from notifier.settings import NotifierSettings
@@ -46,7 +46,7 @@ class Notifier:
 
 def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Notifier:
     settings = settings or NotifierSettings()
-    runtime = Runtime.create(settings, OUTBOX_COLLECTIONS)
+    runtime = Runtime.create(settings)
     parts: dict[str, Any] = {
         "recipients": RecipientStore(runtime.database),
         "deliveries": DeliveryStore(runtime.database),
