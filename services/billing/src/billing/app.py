@@ -4,7 +4,8 @@ from functools import cache, partial
 
 from fastapi import FastAPI
 
-from billing.api import admin, invoices
+from billing.api import admin
+from billing.api.routes import bill_runs, invoices
 from billing.context import Billing
 from billing.invoicing import BillRunner, sign_page_in_worker
 from billing.metrics import SIGNING_CERT_EXPIRY
@@ -41,13 +42,13 @@ PUBLISHES = [
 
 def build(settings: BillingSettings | None = None) -> FastAPI:
     settings = settings or BillingSettings()
-    runtime = Runtime.create(settings)
+    runtime = Runtime.create(settings, OUTBOX_COLLECTIONS)
     runtime.indexes = INDEXES
     runtime.outbox_collections = OUTBOX_COLLECTIONS
     runtime.publishes = PUBLISHES
     app = create_app(
         runtime,
-        [admin.router, invoices.router],
+        [admin.router, bill_runs.router, invoices.router],
         title="billing",
         description="Cuentas, planes, ciclos de facturación, facturas electrónicas SRI y estados "
         "de cuenta.",
