@@ -1,10 +1,13 @@
-"""Invoices, their fiscal XML, emission-point sequences and bill runs (MongoDB API).
+"""Invoices, their fiscal XML and emission-point sequences (MongoDB API); bill runs are in
+``bill_runs.py`` (exported here too).
 
 An invoice's ``_id`` is its number ("001-001-000000123"), so inserting it *is* claiming the
 secuencial: a number is used exactly when an invoice document holds it, whatever instant the
 process dies at, and the unique ``_id`` makes two writers collide instead of sharing a number.
 A second unique index on (account_id, period) makes a second invoice for a period impossible.
 The XML lives in ``fiscal_documents``: invoice documents stay small for the queries that scan them.
+An SRI step saves the ``IssuedInvoice`` aggregate: its state, history entries and events in one
+compare-and-set on ``version``.
 """
 
 from collections.abc import Iterable, Sequence
