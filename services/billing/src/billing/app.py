@@ -6,14 +6,23 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from billing.api import invoices
-from billing.api.routes import accounts, charges, issuer, payments, plans, statements, subscriptions
+from billing.api.routes import (
+    accounts,
+    bill_runs,
+    charges,
+    invoices,
+    issuer,
+    payments,
+    plans,
+    statements,
+    subscriptions,
+)
 from billing.bootstrap import Billing, bootstrap
 from billing.invoicing import BillRunner, sign_page_in_worker
 from billing.settings import BillingSettings
 from billing.signer import SigningProcesses
 from billing.sri_client import SriClient
-from billing.store import INDEXES
+from billing.store import INDEXES, OUTBOX_COLLECTIONS
 from billing.submitter import Submitter
 from common.contracts import (
     BillRunCompleted,
@@ -44,6 +53,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
     description="Cuentas, planes, ciclos de facturación, facturas electrónicas SRI y estados "
     "de cuenta.",
     indexes=INDEXES,
+    outbox_collections=OUTBOX_COLLECTIONS,
     publishes=[
         SubscriptionActivated,
         SubscriptionEnded,
@@ -60,6 +70,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         charges.router,
         payments.router,
         statements.router,
+        bill_runs.router,
         invoices.router,
     ],
     loops=[run_bill_runs, submit_to_sri],
@@ -88,6 +99,4 @@ def build(settings: BillingSettings | None = None, **overrides: Any) -> FastAPI:
     if service.bill_runner is None or service.submitter is None:
         wire_invoicing(service)
     app = build_app(SPEC, service)
-    # The invoice side's tests still read app.state.billing: kept until merged, then removed.
-    app.state.billing = service
     return app

@@ -24,7 +24,6 @@ from billing.ports import (
 )
 from billing.settings import BillingSettings
 from billing.signer import Signer
-from billing.store import OUTBOX_COLLECTIONS
 from billing.store.invoices import BillRunStore, InvoiceStore
 from common.auth import TokenVerifier, jwks_verifier
 from common.service import Runtime
@@ -68,7 +67,7 @@ def lazy_signer(settings: BillingSettings) -> Callable[[], Signer]:
 
 def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Billing:
     settings = settings or BillingSettings()
-    runtime = Runtime.create(settings, OUTBOX_COLLECTIONS)
+    runtime = Runtime.create(settings)
     database = runtime.database
     parts: dict[str, Any] = {
         "verifier": jwks_verifier(settings.identity_jwks_url),

@@ -1,22 +1,30 @@
-"""Build and sign a factura: the CPU-bound step of a bill run (XML, c14n, digests, RSA)."""
+"""Build and sign a factura: the CPU-bound step of a bill run (XML, c14n, digests, RSA), in a
+thread or in worker processes that each load the certificate once.
+"""
 
 import asyncio
 import ctypes
 import ctypes.util
 import multiprocessing
+import secrets
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from billing.clock import ECUADOR
+from billing.domain.bill import build_invoice, lines_total, statement_info
+from billing.domain.bill_run import SignJob
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
+from billing.domain.statement import Movement, build_statement
+from billing.invoice_ports import FacturaSigner, InvoiceRecord, SignedPage
 from billing.settings import BillingSettings
 from billing.signing import SigningCredentials, load_pkcs12, sign_factura
+from billing.store.invoice_documents import invoice_document
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -118,3 +126,48 @@ class SigningProcesses:
 
     async def run(self, function: Callable[[T], R], job: T) -> R:
         return await asyncio.get_running_loop().run_in_executor(self._pool, function, job)
+
+
+# ---- a bill-run page
+
+
+def sign_page(job: SignJob, signer: FacturaSigner) -> SignedPage:
+    """CPU only: number, build and sign every draft of the page (the stored invoices + XML).
+
+    The invoices are built here in the store's format too, so the event loop only writes them.
+    """
+    now = datetime.now(UTC)
+    period, issue_date = job.period, job.issue_date
+    records: list[InvoiceRecord] = []
+    signed: list[bytes] = []
+    for offset, draft in enumerate(job.drafts):
+        total = lines_total(draft.lines)
+        this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
+        statement = build_statement(period, (*draft.movements, this), due_days=job.payment_days)
+        invoice = build_invoice(
+            job.issuer,
+            draft.account,
+            draft.lines,
+            issue_date=issue_date,
+            sequential=job.first + offset,
+            numeric_code=f"{secrets.randbelow(10**8):08d}",
+            additional_info=statement_info(draft.account, period, statement),
+            payment_days=job.payment_days,
+        )
+        records.append(
+            invoice_document(
+                invoice,
+                account=draft.account,
+                period=period,
+                bill_run_id=job.run_id,
+                statement=statement,
+                now=now,
+            )
+        )
+        signed.append(signer.sign(invoice))
+    return SignedPage(records, signed)
+
+
+def sign_page_in_worker(job: SignJob) -> SignedPage:
+    """Entry point in a signing process (see SigningProcesses)."""
+    return sign_page(job, worker_signer())

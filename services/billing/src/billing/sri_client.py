@@ -12,6 +12,8 @@ SOAP Fault, unreadable body) raises ``SriUnavailable``: the outcome is UNKNOWN, 
 document, so the caller must query Autorización before submitting again.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +27,8 @@ from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
 
 from billing.clock import ECUADOR
+from billing.domain.submission import SriNoAnswer
+from billing.metrics import SRI_CALLS, SRI_LATENCY
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
 RECEPTION_WSDL = WSDL_DIR / "RecepcionComprobantesOffline.wsdl"
@@ -69,7 +73,7 @@ class Authorization:
     xml: bytes  # the <autorizacion> element as SRI returned it: the fiscal record
 
 
-class SriUnavailable(Exception):
+class SriUnavailable(SriNoAnswer):
     """No usable answer from SRI (timeout, connection, HTTP 5xx, SOAP Fault): outcome UNKNOWN."""
 
 
@@ -214,6 +218,18 @@ def parse_authorizations(answer: etree._Element) -> tuple[Authorization, ...]:
 # ---------------------------------------------------------------------------- the client
 
 
+@asynccontextmanager
+async def _observed(operation: str) -> AsyncIterator[None]:
+    """Latency of every call; calls by outcome (answered, or unavailable: outcome unknown)."""
+    with SRI_LATENCY.labels(operation).time():
+        try:
+            yield
+        except SriUnavailable:
+            SRI_CALLS.labels(operation, "unavailable").inc()
+            raise
+    SRI_CALLS.labels(operation, "answered").inc()
+
+
 def _service(wsdl: Path, binding: str, address: str, transport: AsyncTransport) -> Any:
     """Operations of ``binding`` (a QName) from the packaged ``wsdl``, posting to ``address``.
 
@@ -255,25 +271,28 @@ class SriClient:
 
     async def submit(self, signed_xml: bytes) -> Reception:
         """validarComprobante: RECIBIDA or DEVUELTA with SRI's messages."""
-        try:
-            response = await self._reception.validarComprobante(xml=signed_xml)
-        except httpx.HTTPError as exc:
-            raise SriUnavailable(f"SRI recepción unreachable: {exc!r}") from exc
-        return parse_reception(soap_result(response, "recepción", "RespuestaRecepcionComprobante"))
+        async with _observed("recepcion"):
+            try:
+                response = await self._reception.validarComprobante(xml=signed_xml)
+            except httpx.HTTPError as exc:
+                raise SriUnavailable(f"SRI recepción unreachable: {exc!r}") from exc
+            answer = soap_result(response, "recepción", "RespuestaRecepcionComprobante")
+            return parse_reception(answer)
 
     async def authorizations(self, access_key: str) -> tuple[Authorization, ...]:
         """autorizacionComprobante: every authorization entry SRI has for the key (may be none)."""
-        try:
-            response = await self._authorization.autorizacionComprobante(
-                claveAccesoComprobante=access_key
-            )
-        except httpx.HTTPError as exc:
-            raise SriUnavailable(f"SRI autorización unreachable: {exc!r}") from exc
-        answer = soap_result(response, "autorización", "RespuestaAutorizacionComprobante")
-        asked = _text(answer, "claveAccesoConsultada")
-        if asked and asked != access_key:
-            raise SriUnavailable(f"SRI answered for another key {asked!r}")
-        return parse_authorizations(answer)
+        async with _observed("autorizacion"):
+            try:
+                response = await self._authorization.autorizacionComprobante(
+                    claveAccesoComprobante=access_key
+                )
+            except httpx.HTTPError as exc:
+                raise SriUnavailable(f"SRI autorización unreachable: {exc!r}") from exc
+            answer = soap_result(response, "autorización", "RespuestaAutorizacionComprobante")
+            asked = _text(answer, "claveAccesoConsultada")
+            if asked and asked != access_key:
+                raise SriUnavailable(f"SRI answered for another key {asked!r}")
+            return parse_authorizations(answer)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,71 +1,31 @@
-"""The submitter against the real database with a scripted SRI: every path of the state machine
-performs the right calls in the right order and leaves the right events behind."""
+"""The invoice side's stores on the real database (FerretDB): the submitter's compare-and-set
+steps with their history and outbox events, the equality-only reads, bill runs written by
+changes and increments. Every scenario of the state machine runs on fakes in
+tests/unit/test_submission_steps.py; here a few prove the same on the real documents."""
 
+import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
 from billing.app import build
-from billing.domain.accounts import Account, Holder, Plan, Subscription
-from billing.domain.bill import bill_lines, build_invoice, lines_total
-from billing.domain.invoice import Issuer
-from billing.domain.periods import BillingPeriod
-from billing.domain.statement import Movement, build_statement
-from billing.records import invoice_document
+from billing.domain.bill_run import BillRun, Phase, RunStatus, StateCounts
+from billing.domain.submission import State
 from billing.settings import BillingSettings
-from billing.sri_client import Authorization, Reception, SriMessage, SriUnavailable
+from billing.sri_client import Reception, SriUnavailable
 from billing.store import INDEXES
-from billing.submitter import Submitter
+from billing.store.invoices import INVOICES, BillRunStore, InvoiceStore
+from billing.submitter import Submitter, retry_policy
+from services.billing.tests.unit.invoice_fakes import FakeSigner, record
+from services.billing.tests.unit.sri_fakes import BAD_XML, ScriptedSri
 from tests.support import KAFKA, MONGODB
 
-pytestmark = pytest.mark.stack  # FerretDB
-
-ISSUER = Issuer("1790011674001", "Demo S.A.", "Quito", True, 1)
-PERIOD = BillingPeriod.of("2026-10")
-PLAN = Plan("P1", "Plan", "movil", Decimal("10.00"))
-REGISTERED = SriMessage("43", "CLAVE ACCESO REGISTRADA", None, "ERROR")
-BAD_XML = SriMessage("35", "ARCHIVO NO CUMPLE ESTRUCTURA XML", "detalle", "ERROR")
-BAD_SIGNATURE = SriMessage("39", "FIRMA INVALIDA", None, "ERROR")
-
-
-def authorized(key: str) -> Authorization:
-    xml = f"<autorizacion><numeroAutorizacion>{key}</numeroAutorizacion></autorizacion>"
-    return Authorization(
-        "AUTORIZADO", key, datetime.now(UTC), "PRUEBAS", "<factura/>", (), xml.encode()
-    )
-
-
-def answer(status: str, *messages: SriMessage) -> Authorization:
-    return Authorization(status, None, None, "PRUEBAS", None, messages, b"<autorizacion/>")
-
-
-class ScriptedSri:
-    """Answers from a script, one entry per call; records every call in order."""
-
-    def __init__(self, receptions: list[Any], authorizations: list[Any]) -> None:
-        self.receptions, self.authorizations_ = receptions, authorizations
-        self.calls: list[str] = []
-
-    async def submit(self, signed_xml: bytes) -> Reception:
-        self.calls.append("recepcion")
-        return self._next(self.receptions)
-
-    async def authorizations(self, access_key: str) -> tuple[Authorization, ...]:
-        self.calls.append("autorizacion")
-        result = self._next(self.authorizations_)
-        return tuple(authorized(access_key) if r == "AUTORIZADO" else r for r in result)
-
-    @staticmethod
-    def _next(script: list[Any]) -> Any:
-        item = script.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return item
+POLICY = retry_policy(BillingSettings(sri_retry_base_seconds=0.0, sri_retry_max_seconds=0.0))
 
 
 @pytest.fixture
@@ -91,42 +51,31 @@ async def app() -> AsyncIterator[FastAPI]:
         await database.close()
 
 
+def store(app: FastAPI) -> InvoiceStore:
+    invoices: InvoiceStore = app.state.service.invoices
+    return invoices
+
+
 async def stored_invoice(app: FastAPI) -> dict[str, Any]:
-    holder = Holder("cedula", "1714307103", "Ana Pérez", "Quito", "ana@correo.ec", "")
-    sub = Subscription("s1", "0991234567", "movil", "P1", date(2026, 1, 1))
-    account = Account(uuid.uuid4().hex, holder, 1, "20", (sub,))
-    lines = bill_lines(account, {"P1": PLAN}, PERIOD)
-    this = Movement(PERIOD.cutoff, "invoice", "Factura", lines_total(lines), "", PERIOD.label)
-    statement = build_statement(PERIOD, [this], due_days=15)
-    invoice = build_invoice(
-        ISSUER, account, lines, issue_date=PERIOD.cutoff, sequential=7, numeric_code="12345678"
-    )
-    doc = invoice_document(
-        invoice,
-        account=account,
-        period=PERIOD,
-        bill_run_id="run",
-        statement=statement,
-        now=datetime.now(UTC),
-    )
-    store = app.state.billing.invoices
-    assert (await store.insert_batch([doc])).inserted == 1
-    await store.save_signed([(doc["_id"], f"<factura>{doc['access_key']}</factura>".encode())])
+    doc = record(7, bill_run_id="run")
+    result = await store(app).insert_batch([doc])
+    assert result.inserted == 1 and result.invoices[0].invoice_id == doc["_id"]
+    await store(app).save_signed([(doc["_id"], f"<factura>{doc['access_key']}</factura>".encode())])
     return doc
 
 
 async def drive(app: FastAPI, sri: ScriptedSri, steps: int = 10) -> None:
     """Run the submitter until nothing is due (backoffs are zero here, so every step is due)."""
-    submitter = Submitter(app.state.billing, sri, signer=lambda: None)  # type: ignore[arg-type]
+    submitter = Submitter(app.state.service, sri, FakeSigner)
     for _ in range(steps):
         if not await submitter.run_once():
             return
 
 
 async def final(app: FastAPI, invoice_id: str) -> dict[str, Any]:
-    doc = await app.state.billing.invoices._invoices.find_one({"_id": invoice_id})
+    doc = await app.state.runtime.database.raw(INVOICES).find_one({"_id": invoice_id})
     assert doc is not None
-    return doc
+    return dict(doc)
 
 
 async def test_recibida_then_autorizado(app: FastAPI) -> None:
@@ -135,11 +84,21 @@ async def test_recibida_then_autorizado(app: FastAPI) -> None:
     await drive(app, sri)
     stored = await final(app, doc["_id"])
     assert stored["state"] == "authorized" and sri.calls == ["recepcion", "autorizacion"]
-    assert stored["authorization"]["number"] == doc["access_key"]
+    assert stored["authorization"]["number"] == doc["access_key"] and stored["version"] == 4
+    assert [h["state"] for h in stored["history"]] == [
+        "signed",
+        "submitting",
+        "received",
+        "authorized",
+    ]
+    assert stored["history"][2]["sri_status"] == "RECIBIDA"
     [event] = stored["outbox"]
-    assert event["topic"] == "billing.invoice-issued"
-    xml = await app.state.billing.invoices.authorized_xml(doc["_id"])
+    assert event["topic"] == "billing.invoice-issued" and event["key"] == doc["_id"]
+    assert json.loads(event["payload"])["data"]["totals"] == doc["totals"]
+    xml = await store(app).authorized_xml(doc["_id"])
     assert xml is not None and doc["access_key"].encode() in xml
+    # The write woke the relay by itself (an outbox collection): nobody had to tell it.
+    assert (INVOICES, doc["_id"]) in app.state.runtime.relay._written
 
 
 async def test_devuelta_is_rejected_with_an_event(app: FastAPI) -> None:
@@ -148,57 +107,76 @@ async def test_devuelta_is_rejected_with_an_event(app: FastAPI) -> None:
     await drive(app, sri)
     stored = await final(app, doc["_id"])
     assert stored["state"] == "returned" and sri.calls == ["recepcion"]
-    assert stored["sri_messages"][0]["identifier"] == "35"
+    assert stored["sri_messages"][0]["identifier"] == "35" and stored["next_attempt_at"] is None
     [event] = stored["outbox"]
     assert event["topic"] == "billing.invoice-rejected" and '"35"' in event["payload"]
-
-
-async def test_no_autorizado_is_rejected(app: FastAPI) -> None:
-    doc = await stored_invoice(app)
-    sri = ScriptedSri([Reception("RECIBIDA", ())], [[answer("NO AUTORIZADO", BAD_SIGNATURE)]])
-    await drive(app, sri)
-    stored = await final(app, doc["_id"])
-    assert stored["state"] == "not_authorized"
-    assert stored["outbox"][0]["topic"] == "billing.invoice-rejected"
-
-
-async def test_43_is_resolved_by_querying(app: FastAPI) -> None:
-    doc = await stored_invoice(app)
-    sri = ScriptedSri([Reception("DEVUELTA", (REGISTERED,))], [["AUTORIZADO"]])
-    await drive(app, sri)
-    assert (await final(app, doc["_id"]))["state"] == "authorized"
-    assert sri.calls == ["recepcion", "autorizacion"]
 
 
 async def test_unanswered_submission_is_queried_before_any_resend(app: FastAPI) -> None:
     doc = await stored_invoice(app)
     sri = ScriptedSri(
         [SriUnavailable("timeout"), Reception("RECIBIDA", ())],
-        # First query: SRI does not know the key → only now is it sent again.
-        [[], [answer("EN PROCESO")], ["AUTORIZADO"]],
+        [[], ["AUTORIZADO"]],
     )
     await drive(app, sri)
     assert (await final(app, doc["_id"]))["state"] == "authorized"
-    assert sri.calls == ["recepcion", "autorizacion", "recepcion", "autorizacion", "autorizacion"]
+    assert sri.calls == ["recepcion", "autorizacion", "recepcion", "autorizacion"]
 
 
-async def test_unanswered_submission_that_sri_got_is_never_resent(app: FastAPI) -> None:
+async def test_a_step_on_a_stale_version_writes_nothing(app: FastAPI) -> None:
     doc = await stored_invoice(app)
-    sri = ScriptedSri(
-        [SriUnavailable("timeout")],
-        [SriUnavailable("500"), [answer("EN PROCESO")], ["AUTORIZADO"]],
-    )
-    await drive(app, sri)
-    assert (await final(app, doc["_id"]))["state"] == "authorized"
-    assert sri.calls == ["recepcion", "autorizacion", "autorizacion", "autorizacion"]
+    [mine] = await store(app).due(datetime.now(UTC) + timedelta(seconds=1), 10)
+    theirs = replace(mine, history=[], events=[])
+    theirs.unanswered(datetime.now(UTC), POLICY)
+    assert await store(app).save(theirs) and theirs.version == 2
+    mine.unanswered(datetime.now(UTC), POLICY)
+    assert not await store(app).save(mine) and mine.version == 1
+    stored = await final(app, doc["_id"])
+    assert stored["version"] == 2 and stored["attempts"] == 1 and len(stored["history"]) == 2
 
 
-async def test_received_but_never_listed_is_resent_after_empty_polls(app: FastAPI) -> None:
+async def test_reads(app: FastAPI) -> None:
     doc = await stored_invoice(app)
-    sri = ScriptedSri(
-        [Reception("RECIBIDA", ()), Reception("DEVUELTA", (REGISTERED,))],
-        [[], [], ["AUTORIZADO"]],
+    [due] = await store(app).due(datetime.now(UTC) + timedelta(seconds=1), 10)
+    assert (
+        due.factura is None
+        and due.state == State.SIGNED
+        and due.lines == tuple(doc["lines_numbers"])
     )
-    await drive(app, sri)
-    assert (await final(app, doc["_id"]))["state"] == "authorized"
-    assert sri.calls == ["recepcion", "autorizacion", "autorizacion", "recepcion", "autorizacion"]
+    one = await store(app).get(doc["_id"])
+    assert one is not None and one.factura is not None
+    assert one.factura.access_key == doc["access_key"]
+    [listed] = await store(app).for_account(doc["account_id"])
+    assert listed.invoice_id == doc["_id"] and listed.totals.total == doc["totals"]["total"]
+    assert await store(app).count_by_state("run") == {State.SIGNED: 1}
+    assert await store(app).has_open("run") and not await store(app).has_open("other")
+
+
+async def test_bill_runs_are_written_by_changes_and_increments(app: FastAPI) -> None:
+    runs: BillRunStore = app.state.service.bill_runs
+    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    run = BillRun.start(1, "2026-01", None, today, now)
+    assert await runs.add(run)
+    again = BillRun.start(1, "2026-01", None, today, now)
+    assert not await runs.add(again)
+    [running] = await runs.running()
+    running.page_stored("acc-2", 2, 2, 0, now)
+    await runs.save(running)
+    again.reopen(now)  # the API reopens it meanwhile: the runner's counters stay
+    reopened = await runs.reopen(again)
+    assert reopened.bill_run_id == run.bill_run_id and reopened.cursor is None
+    assert reopened.accounts_processed == 2 and reopened.invoices_created == 2
+    reopened.invoiced(now)
+    reopened.complete(StateCounts({State.AUTHORIZED: 2}), now)
+    await runs.save(reopened)
+    loaded = await runs.get(run.bill_run_id)
+    assert loaded is not None and (loaded.status, loaded.phase) == (
+        RunStatus.COMPLETED,
+        Phase.DONE,
+    )
+    assert loaded.issue_date == today and loaded.completed_at is not None
+    raw = await app.state.runtime.database.raw("bill_runs").find_one({"_id": run.bill_run_id})
+    [event] = raw["outbox"]
+    assert event["topic"] == "billing.bill-run-completed"
+    assert json.loads(event["payload"])["data"]["authorized"] == 2

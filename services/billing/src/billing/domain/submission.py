@@ -27,6 +27,13 @@ class State(StrEnum):
     RETURNED = "returned"
 
 
+class SriNoAnswer(Exception):
+    """No usable answer from SRI (timeout, connection, HTTP 5xx, SOAP Fault): outcome UNKNOWN.
+
+    SRI may hold the document: query Autorización before sending it again.
+    """
+
+
 class Action(StrEnum):
     SEND = "send"
     QUERY = "query"
@@ -65,9 +72,20 @@ class Message:
 
 
 @dataclass(frozen=True)
+class ReceptionAnswer:
+    status: str  # RECIBIDA | DEVUELTA
+    messages: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True)
 class AuthorizationAnswer:
     status: str  # AUTORIZADO | NO AUTORIZADO | EN PROCESO
     messages: tuple[Message, ...] = ()
+    number: str | None = None
+    authorized_at: datetime | None = None  # tz-aware
+    environment: str | None = None  # PRUEBAS | PRODUCCIÓN
+    # SRI's <autorizacion> element as returned: the fiscal record, kept when AUTORIZADO.
+    record: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -132,3 +150,19 @@ def backoff(
 
 def due_at(now: datetime, attempt: int, base_seconds: float, max_seconds: float) -> datetime:
     return now + backoff(attempt, base_seconds, max_seconds)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait between SRI steps (settings: SRI_RETRY_*, SRI_TIMEOUT_SECONDS, ...)."""
+
+    base_seconds: float = 2.0
+    max_seconds: float = 300.0
+    # After RECEIVED, this many empty authorization answers, then send again.
+    empty_polls_before_resend: int = 5
+    # How long a submission may take: not due again before the call has surely timed out.
+    timeout_seconds: float = 10.0
+    rng: random.Random | None = None
+
+    def backoff(self, attempt: int) -> timedelta:
+        return backoff(attempt, self.base_seconds, self.max_seconds, self.rng)

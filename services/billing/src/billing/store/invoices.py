@@ -1,34 +1,41 @@
-"""Invoices, their fiscal XML, emission-point sequences and bill runs (MongoDB API).
+"""Invoices, their fiscal XML and emission-point sequences (MongoDB API); bill runs are in
+``bill_runs.py`` (exported here too).
 
 An invoice's ``_id`` is its number ("001-001-000000123"), so inserting it *is* claiming the
 secuencial: a number is used exactly when an invoice document holds it, whatever instant the
 process dies at, and the unique ``_id`` makes two writers collide instead of sharing a number.
 A second unique index on (account_id, period) makes a second invoice for a period impossible.
 The XML lives in ``fiscal_documents``: invoice documents stay small for the queries that scan them.
+An SRI step saves the ``IssuedInvoice`` aggregate: its state, history entries and events in one
+compare-and-set on ``version``.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
-from billing.domain.invoice import document_id
+from billing.domain.invoice import Invoice, document_id
+from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.statement import Movement
 from billing.domain.submission import OPEN, REJECTED, State
-from common.contracts.base import Event
+from billing.invoice_events import to_wire
+from billing.invoice_ports import InsertResult, InvoiceRecord
+from billing.store.bill_runs import BILL_RUN_INDEXES, BILL_RUNS, BillRunStore
+from billing.store.invoice_documents import (
+    history_document,
+    invoice_from_document,
+    issued_invoice,
+    state_changes,
+)
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
 
-INVOICES, FISCAL, SEQUENCES, BILL_RUNS = (
-    "invoices",
-    "fiscal_documents",
-    "sequences",
-    "bill_runs",
-)
+__all__ = ["INVOICE_INDEXES", "INVOICE_OUTBOX_COLLECTIONS", "BillRunStore", "InvoiceStore"]
+
+INVOICES, FISCAL, SEQUENCES = "invoices", "fiscal_documents", "sequences"
 INVOICE_INDEXES = [
     Index(INVOICES, [("account_id", 1), ("period", 1)], unique=True),
     Index(INVOICES, [("access_key", 1)], unique=True),
@@ -36,18 +43,11 @@ INVOICE_INDEXES = [
     Index(INVOICES, [("bill_run_id", 1), ("state", 1)]),
     # A bill run reads its cycle's invoice history once (statements) by equality on cycle_day.
     Index(INVOICES, [("cycle_day", 1), ("period", 1)]),
-    Index(BILL_RUNS, [("cycle_day", 1), ("period", 1)], unique=True),
-    Index(BILL_RUNS, [("status", 1)]),
+    *BILL_RUN_INDEXES,
 ]
 INVOICE_OUTBOX_COLLECTIONS = [INVOICES, BILL_RUNS]
-
-
-@dataclass(frozen=True)
-class InsertResult:
-    """How far an ordered batch got, and why it stopped (None: all inserted)."""
-
-    inserted: int
-    conflict: str | None = None  # "number" | "account_period"
+# Never read by a query that scans invoices: the outbox, the factura's items, the audit trail.
+_SUMMARY = {OUTBOX_FIELD: 0, "items": 0, "history": 0}
 
 
 class InvoiceStore:
@@ -80,12 +80,12 @@ class InvoiceStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    async def insert_batch(self, invoices: Sequence[dict[str, Any]]) -> InsertResult:
+    async def insert_batch(self, records: Sequence[InvoiceRecord]) -> InsertResult:
         """Insert in order, stopping at the first conflict (numbers stay contiguous)."""
-        if not invoices:
+        if not records:
             return InsertResult(0)
         try:
-            await self._invoices.insert_many(list(invoices), ordered=True)
+            await self._invoices.insert_many(list(records), ordered=True)
         except BulkWriteError as error:
             details = error.details
             errors = details.get("writeErrors", [])
@@ -95,8 +95,8 @@ class InvoiceStore:
             first = errors[0]
             index_hint = str(first.get("keyPattern") or first.get("errmsg", ""))
             conflict = "account_period" if "account_id" in index_hint else "number"
-            return InsertResult(inserted, conflict)
-        return InsertResult(len(invoices))
+            return InsertResult(inserted, conflict, _issued(records[:inserted]))
+        return InsertResult(len(records), None, _issued(records))
 
     async def save_signed(self, documents: Iterable[tuple[str, bytes]]) -> None:
         """The signed XML of invoices just inserted.
@@ -131,30 +131,26 @@ class InvoiceStore:
             {"_id": invoice_id}, {"$set": {"authorized_xml": xml.decode()}}, upsert=True
         )
 
-    async def transition(
-        self,
-        invoice_id: str,
-        version: int,
-        changes: dict[str, Any],
-        *,
-        history: dict[str, Any] | None = None,
-        events: Sequence[Event] = (),
-    ) -> dict[str, Any] | None:
-        """Compare-and-set on ``version``: the new document, or None if someone moved it first."""
-        update: dict[str, Any] = {"$set": changes, "$inc": {"version": 1}}
+    async def save(self, invoice: IssuedInvoice) -> bool:
+        """Compare-and-set on ``version``: the SRI state, its history entries and its events in
+        one update; False (and nothing written) if someone moved the invoice first."""
+        update: dict[str, Any] = {"$set": state_changes(invoice), "$inc": {"version": 1}}
         pushes: dict[str, Any] = {}
-        if history:
-            pushes["history"] = history
-        if events:
-            pushes[OUTBOX_FIELD] = {"$each": [e.to_document() for e in events]}
+        if invoice.history:
+            pushes["history"] = {"$each": [history_document(e) for e in invoice.history]}
+        if invoice.events:
+            pushes[OUTBOX_FIELD] = {"$each": [to_wire(e).to_document() for e in invoice.events]}
         if pushes:
             update["$push"] = pushes
-        result: dict[str, Any] | None = await self._invoices.find_one_and_update(
-            {"_id": invoice_id, "version": version},
-            update,
-            return_document=ReturnDocument.AFTER,  # no projection: FerretDB refuses one here
+        result = await self._invoices.update_one(
+            {"_id": invoice.invoice_id, "version": invoice.version}, update
         )
-        return result
+        if not result.matched_count:
+            return False
+        invoice.version += 1
+        invoice.history.clear()
+        invoice.events.clear()
+        return True
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -182,38 +178,41 @@ class InvoiceStore:
                 return True
         return False
 
-    async def get(self, invoice_id: str) -> dict[str, Any] | None:
-        doc: dict[str, Any] | None = await self._invoices.find_one(
-            {"_id": invoice_id}, {OUTBOX_FIELD: 0}
-        )
-        return doc
+    async def get(self, invoice_id: str) -> IssuedInvoice | None:
+        """The invoice with its factura (one invoice's detail)."""
+        doc = await self._invoices.find_one({"_id": invoice_id}, {OUTBOX_FIELD: 0, "history": 0})
+        return issued_invoice(doc, with_factura=True) if doc else None
 
-    async def for_account(self, account_id: str) -> list[dict[str, Any]]:
-        cursor = self._invoices.find({"account_id": account_id}, {OUTBOX_FIELD: 0, "items": 0})
+    async def factura(self, invoice_id: str) -> Invoice | None:
+        """The factura exactly as first built (to sign it again if its XML was never stored)."""
+        doc = await self._invoices.find_one({"_id": invoice_id}, {OUTBOX_FIELD: 0, "history": 0})
+        return invoice_from_document(doc) if doc else None
+
+    async def for_account(self, account_id: str) -> list[IssuedInvoice]:
+        """An account's invoices, newest period first."""
+        cursor = self._invoices.find({"account_id": account_id}, _SUMMARY)
         docs = [doc async for doc in cursor]
-        return sorted(docs, key=lambda d: (d["period"], d["_id"]), reverse=True)
+        docs.sort(key=lambda d: (d["period"], d["_id"]), reverse=True)
+        return [issued_invoice(doc) for doc in docs]
 
     async def due(
         self, now: datetime, limit: int, states: Iterable[State] = OPEN
-    ) -> list[dict[str, Any]]:
+    ) -> list[IssuedInvoice]:
         """Open invoices whose next SRI step is due.
 
         One equality query per state (FerretDB pushes those down, not ``$in`` or ``$lte``).
         """
-        due: list[dict[str, Any]] = []
+        due: list[IssuedInvoice] = []
         for state in states:
-            cursor = self._invoices.find(
-                {"state": state.value}, {OUTBOX_FIELD: 0, "items": 0, "history": 0}
-            )
-            async for doc in cursor:
+            async for doc in self._invoices.find({"state": state.value}, _SUMMARY):
                 if doc.get("next_attempt_at") is not None and doc["next_attempt_at"] <= now:
-                    due.append(doc)
+                    due.append(issued_invoice(doc))
                     if len(due) >= limit:
                         return due
         return due
 
-    async def count_by_state(self, bill_run_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
+    async def count_by_state(self, bill_run_id: str) -> dict[State, int]:
+        counts: dict[State, int] = {}
         cursor = await self._invoices.aggregate(
             [
                 {"$match": {"bill_run_id": bill_run_id}},
@@ -221,7 +220,7 @@ class InvoiceStore:
             ]
         )
         async for row in cursor:
-            counts[row["_id"]] = int(row["n"])
+            counts[State(row["_id"])] = int(row["n"])
         return counts
 
     async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Movement]]:
@@ -258,54 +257,5 @@ def _movement(doc: dict[str, Any]) -> Movement | None:
     )
 
 
-class BillRunStore:
-    def __init__(self, database: Database) -> None:
-        self._runs = database[BILL_RUNS]
-
-    async def open(self, run: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Insert ``run``, or return the run of that (cycle_day, period) — reopened to pick up
-        accounts added since — and False."""
-        try:
-            await self._runs.insert_one(run)
-            return run, True
-        except DuplicateKeyError:
-            pass
-        existing = await self._runs.find_one_and_update(
-            {"cycle_day": run["cycle_day"], "period": run["period"]},
-            {
-                "$set": {
-                    "status": "running",
-                    "phase": "invoicing",
-                    "cursor": None,
-                    "reopened": True,
-                    "updated_at": run["updated_at"],
-                }
-            },
-            return_document=ReturnDocument.AFTER,
-        )
-        return existing, False
-
-    async def get(self, bill_run_id: str) -> dict[str, Any] | None:
-        doc: dict[str, Any] | None = await self._runs.find_one(
-            {"_id": bill_run_id}, {OUTBOX_FIELD: 0}
-        )
-        return doc
-
-    async def running(self) -> list[dict[str, Any]]:
-        cursor = self._runs.find({"status": "running"}, {OUTBOX_FIELD: 0}).sort("created_at", 1)
-        return [doc async for doc in cursor]
-
-    async def update(
-        self,
-        bill_run_id: str,
-        changes: dict[str, Any],
-        *,
-        inc: dict[str, int] | None = None,
-        events: Sequence[Event] = (),
-    ) -> None:
-        update: dict[str, Any] = {"$set": changes}
-        if inc:
-            update["$inc"] = inc
-        if events:
-            update["$push"] = {OUTBOX_FIELD: {"$each": [e.to_document() for e in events]}}
-        await self._runs.update_one({"_id": bill_run_id}, update)
+def _issued(records: Sequence[InvoiceRecord]) -> list[IssuedInvoice]:
+    return [issued_invoice(record) for record in records]

@@ -1,4 +1,5 @@
-"""What the operator does with billing, one async function per use case, one module per resource.
+"""What the operator and billing's loops do: one async function per use case, one module per
+resource.
 
 They take the service (its parts typed by ``billing.ports``) and plain values, and refuse with
 the kinds in ``common.errors``; nothing here knows HTTP or MongoDB.
@@ -7,21 +8,29 @@ the kinds in ``common.errors``; nothing here knows HTTP or MongoDB.
 from billing.use_cases import (
     accounts,
     adjustments,
+    bill_runs,
     charges,
+    invoices,
+    invoicing,
     issuer,
     payments,
     plans,
     statements,
+    submission,
     subscriptions,
 )
 
 __all__ = [
     "accounts",
     "adjustments",
+    "bill_runs",
     "charges",
+    "invoices",
+    "invoicing",
     "issuer",
     "payments",
     "plans",
     "statements",
+    "submission",
     "subscriptions",
 ]

@@ -9,7 +9,7 @@ from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import ExtraTax, Issuer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
-from billing.records import invoice_document, invoice_from_document
+from billing.store.invoice_documents import invoice_document, invoice_from_document
 
 ISSUER = Issuer(
     ruc="1790011674001",

@@ -1,8 +1,10 @@
-"""Invoices as stored documents and back: everything needed to rebuild the factura exactly.
+"""Invoices as stored documents and back: everything needed to rebuild the factura exactly, and
+the ``IssuedInvoice`` aggregate the submitter moves (its SRI state, what its events carry).
 
 Amounts are kept as decimal strings; dates as ISO strings (BSON has no plain date).
 """
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,9 +12,16 @@ from typing import Any
 
 from billing.domain.accounts import Account
 from billing.domain.invoice import Buyer, ExtraTax, Invoice, InvoiceLine, Issuer, Payment
+from billing.domain.invoice_events import (
+    InvoiceAuthorization,
+    InvoiceHolder,
+    InvoiceTotals,
+    StatementSummary,
+)
+from billing.domain.issued_invoice import HistoryEntry, IssuedInvoice
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Statement
-from billing.domain.submission import State
+from billing.domain.submission import Message, State
 
 
 def _money(value: Decimal) -> str:
@@ -36,7 +45,7 @@ def _line_document(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
-def _line(doc: dict[str, Any]) -> InvoiceLine:
+def _line(doc: Mapping[str, Any]) -> InvoiceLine:
     return InvoiceLine(
         code=doc["code"],
         description=doc["description"],
@@ -123,7 +132,7 @@ def invoice_document(
     }
 
 
-def invoice_from_document(doc: dict[str, Any]) -> Invoice:
+def invoice_from_document(doc: Mapping[str, Any]) -> Invoice:
     """The factura exactly as first built (used to re-sign if its XML was never stored)."""
     payment = doc["payment"]
     return Invoice(
@@ -143,3 +152,65 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
         ),
         additional_info=tuple((i["name"], i["value"]) for i in doc["additional_info"]),
     )
+
+
+# -- the aggregate ----------------------------------------------------------------------------
+
+
+def issued_invoice(doc: Mapping[str, Any], *, with_factura: bool = False) -> IssuedInvoice:
+    """The aggregate of a stored invoice (with its factura if asked and the items were read)."""
+    holder, statement = doc["holder"], doc["statement"]
+    return IssuedInvoice(
+        invoice_id=doc["_id"],
+        number=doc["number"],
+        account_id=doc["account_id"],
+        period=doc["period"],
+        access_key=doc["access_key"],
+        issue_date=date.fromisoformat(doc["issue_date"]),
+        holder=InvoiceHolder(
+            holder["name"], holder.get("email"), holder["id_type"], holder["id_number"]
+        ),
+        lines=tuple(doc["lines_numbers"]),
+        totals=InvoiceTotals(**doc["totals"]),
+        statement=StatementSummary(
+            **{k: v for k, v in statement.items() if k != "due_date"},
+            due_date=date.fromisoformat(statement["due_date"]),
+        ),
+        bill_run_id=doc.get("bill_run_id"),
+        state=State(doc["state"]),
+        attempts=int(doc.get("attempts", 0)),
+        empty_polls=int(doc.get("empty_polls", 0)),
+        next_attempt_at=doc.get("next_attempt_at"),
+        sri_messages=tuple(Message(**m) for m in doc.get("sri_messages") or ()),
+        authorization=_authorization(doc.get("authorization")),
+        version=int(doc["version"]),
+        updated_at=doc.get("updated_at"),
+        factura=invoice_from_document(doc) if with_factura and "items" in doc else None,
+    )
+
+
+def _authorization(doc: Mapping[str, Any] | None) -> InvoiceAuthorization | None:
+    if not doc:
+        return None
+    return InvoiceAuthorization(doc["number"], doc["authorized_at"], doc.get("environment"))
+
+
+def state_changes(invoice: IssuedInvoice) -> dict[str, Any]:
+    """The fields an SRI step may change (the rest was fixed when the invoice was issued)."""
+    authorization = invoice.authorization
+    return {
+        "state": invoice.state.value,
+        "attempts": invoice.attempts,
+        "empty_polls": invoice.empty_polls,
+        "next_attempt_at": invoice.next_attempt_at,
+        "sri_messages": [asdict(m) for m in invoice.sri_messages],
+        "authorization": None if authorization is None else asdict(authorization),
+        "updated_at": invoice.updated_at,
+    }
+
+
+def history_document(entry: HistoryEntry) -> dict[str, Any]:
+    doc: dict[str, Any] = {"state": entry.state.value, "at": entry.at}
+    if entry.with_status:
+        doc["sri_status"] = entry.sri_status
+    return doc

@@ -1,0 +1,174 @@
+"""Invoices (API.md §billing): an account's invoices, one invoice, its fiscal XML. Operators only
+for now; customers reach their own invoices once lines (verified numbers) exist."""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from billing.api.deps import Ctx, Operator
+from billing.domain.invoice import InvoiceLine
+from billing.domain.issued_invoice import IssuedInvoice
+from billing.domain.submission import Message
+from billing.use_cases import invoices
+
+router = APIRouter(prefix="/v1", tags=["billing-invoices"])
+
+
+class InvoiceRow(BaseModel):
+    invoice_id: str
+    account_id: str
+    period: str
+    number: str
+    issue_date: date
+    total: str
+    status: str  # authorized | rejected | pending
+
+    @classmethod
+    def of(cls, invoice: IssuedInvoice) -> "InvoiceRow":
+        return cls(**_row(invoice))
+
+
+class SriMessageOut(BaseModel):
+    identifier: str
+    message: str
+    additional_info: str | None
+    kind: str
+
+    @classmethod
+    def of(cls, message: Message) -> "SriMessageOut":
+        return cls(
+            identifier=message.identifier,
+            message=message.message,
+            additional_info=message.additional_info,
+            kind=message.kind,
+        )
+
+
+class HolderOut(BaseModel):
+    name: str
+    email: str | None
+    id_type: str
+    id_number: str
+
+
+class ExtraTaxOut(BaseModel):
+    tax_code: str
+    rate_code: str
+    rate: str
+
+
+class ItemOut(BaseModel):
+    """A line of the factura, amounts as decimal strings (as stored)."""
+
+    code: str
+    description: str
+    quantity: str
+    unit_price: str
+    discount: str
+    tax_code: str
+    extra_taxes: list[ExtraTaxOut]
+    subtotal: str  # precioTotalSinImpuesto
+
+    @classmethod
+    def of(cls, line: InvoiceLine) -> "ItemOut":
+        return cls(
+            code=line.code,
+            description=line.description,
+            quantity=str(line.quantity),
+            unit_price=str(line.unit_price),
+            discount=str(line.discount),
+            tax_code=line.tax_code,
+            extra_taxes=[
+                ExtraTaxOut(tax_code=t.tax_code, rate_code=t.rate_code, rate=str(t.rate))
+                for t in line.extra_taxes
+            ],
+            subtotal=f"{line.precio_total_sin_impuesto:.2f}",
+        )
+
+
+class TotalsOut(BaseModel):
+    subtotal: str
+    discount: str
+    taxes: str
+    total: str
+
+
+class StatementOut(BaseModel):
+    previous_balance: str
+    payments: str
+    charges: str
+    adjustments: str
+    balance_due: str
+    due_date: date
+
+
+class InvoiceOut(InvoiceRow):
+    access_key: str
+    authorization_number: str | None
+    authorization_date: datetime | None
+    environment: str | None
+    sri_state: str
+    sri_messages: list[SriMessageOut]
+    holder: HolderOut
+    lines: list[str]  # the E.164 numbers billed
+    items: list[ItemOut]
+    totals: TotalsOut
+    statement: StatementOut
+    bill_run_id: str | None
+
+    @classmethod
+    def of(cls, invoice: IssuedInvoice) -> "InvoiceOut":
+        authorization, factura = invoice.authorization, invoice.factura
+        return cls(
+            **_row(invoice),
+            access_key=invoice.access_key,
+            authorization_number=authorization.number if authorization else None,
+            authorization_date=authorization.authorized_at if authorization else None,
+            environment=authorization.environment if authorization else None,
+            sri_state=invoice.state.value,
+            sri_messages=[SriMessageOut.of(m) for m in invoice.sri_messages],
+            holder=HolderOut.model_validate(invoice.holder, from_attributes=True),
+            lines=list(invoice.lines),
+            items=[ItemOut.of(line) for line in factura.lines] if factura else [],
+            totals=TotalsOut.model_validate(invoice.totals, from_attributes=True),
+            statement=StatementOut.model_validate(invoice.statement, from_attributes=True),
+            bill_run_id=invoice.bill_run_id,
+        )
+
+
+def _row(invoice: IssuedInvoice) -> dict[str, Any]:
+    return {
+        "invoice_id": invoice.invoice_id,
+        "account_id": invoice.account_id,
+        "period": invoice.period,
+        "number": invoice.number,
+        "issue_date": invoice.issue_date,
+        "total": invoice.totals.total,
+        "status": invoice.public_status,
+    }
+
+
+@router.get("/admin/invoices")
+async def invoices_of_account(
+    account_id: Annotated[str, Query(min_length=1)], svc: Ctx, _: Operator
+) -> list[InvoiceRow]:
+    """An account's invoices, newest period first."""
+    return [InvoiceRow.of(invoice) for invoice in await invoices.of_account(svc, account_id)]
+
+
+@router.get("/invoices/{invoice_id}")
+async def invoice(invoice_id: str, svc: Ctx, _: Operator) -> InvoiceOut:
+    return InvoiceOut.of(await invoices.get(svc, invoice_id))
+
+
+@router.get("/invoices/{invoice_id}/xml", response_class=Response)
+async def invoice_xml(invoice_id: str, svc: Ctx, _: Operator) -> Response:
+    """The fiscal record: SRI's ``autorizacion`` with the signed comprobante inside."""
+    invoice, xml = await invoices.authorized_xml(svc, invoice_id)
+    return Response(
+        xml,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{invoice.access_key}.xml"'},
+    )

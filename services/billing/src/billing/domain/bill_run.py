@@ -1,0 +1,216 @@
+"""A bill run: one invoice per account of a cycle day for a closed period.
+
+A run pages through its accounts and remembers how far it got (``cursor``), so a restarted
+process resumes where the last one stopped; it leaves its ``invoicing`` phase once every invoice
+is signed and stored, and completes (BillRunCompleted) once SRI decided on every one. Posting the
+same cycle day and period again reopens it to pick up accounts added since.
+
+The store writes only what a step changed (``changed``, counters by increment in ``added``):
+the API may reopen a run while the runner stores its pages.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from billing.domain.accounts import Account
+from billing.domain.invoice import InvoiceLine, Issuer
+from billing.domain.invoice_events import BillRunCompleted
+from billing.domain.periods import MAX_CYCLE_DAY, BillingPeriod
+from billing.domain.statement import Movement
+from billing.domain.submission import OPEN, REJECTED, State
+from common.errors import InvalidInput
+
+# REFERENCE §5, message 65: SRI refuses issue dates older than this.
+MAX_BACKDATE_DAYS = 90
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class Phase(StrEnum):
+    INVOICING = "invoicing"  # signing and storing, page by page
+    SUBMITTING = "submitting"  # every invoice stored; SRI decides
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    """A run's invoices by SRI state."""
+
+    by_state: Mapping[State, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+    @property
+    def authorized(self) -> int:
+        return self.by_state.get(State.AUTHORIZED, 0)
+
+    @property
+    def rejected(self) -> int:
+        return sum(n for state, n in self.by_state.items() if state in REJECTED)
+
+    @property
+    def pending(self) -> int:
+        return sum(n for state, n in self.by_state.items() if state in OPEN)
+
+
+def bill_run_input(
+    cycle_day: int, period: str, issue_date: date | None, today: date
+) -> tuple[BillingPeriod, date]:
+    """The period to bill and the issue date, or InvalidInput field by field."""
+    if not 1 <= cycle_day <= MAX_CYCLE_DAY:
+        raise InvalidInput({"cycle_day": f"El día de corte debe estar entre 1 y {MAX_CYCLE_DAY}."})
+    try:
+        billing_period = BillingPeriod.of(period, cycle_day)
+    except ValueError:
+        raise InvalidInput({"period": "El período debe tener el formato AAAA-MM."}) from None
+    if not billing_period.is_closed(today):
+        raise InvalidInput(
+            {
+                "period": "El período aún no termina: se puede facturar desde el "
+                f"{billing_period.cutoff}."
+            }
+        )
+    # Defaults to today; may be set back to the cut-off (within SRI's window) for a late run.
+    issued = issue_date or today
+    if not billing_period.cutoff <= issued <= today:
+        raise InvalidInput(
+            {"issue_date": "La fecha de emisión debe estar entre el corte del período y hoy."}
+        )
+    if (today - issued) > timedelta(days=MAX_BACKDATE_DAYS):
+        raise InvalidInput(
+            {"issue_date": f"El SRI no acepta fechas de más de {MAX_BACKDATE_DAYS} días atrás."}
+        )
+    return billing_period, issued
+
+
+@dataclass
+class BillRun:
+    bill_run_id: str
+    cycle_day: int
+    period: str
+    issue_date: date
+    created_at: datetime
+    updated_at: datetime
+    status: RunStatus = RunStatus.RUNNING
+    phase: Phase = Phase.INVOICING
+    cursor: str | None = None  # the last account whose page is stored
+    accounts_processed: int = 0
+    invoices_created: int = 0
+    accounts_failed: int = 0
+    reopened: bool = False
+    error: str | None = None
+    invoiced_at: datetime | None = None  # every invoice signed and stored (the last pass)
+    completed_at: datetime | None = None
+    events: list[BillRunCompleted] = field(default_factory=list)
+    # What the next save writes: these fields, and these counters by increment.
+    changed: set[str] = field(default_factory=set)
+    added: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def start(
+        cls, cycle_day: int, period: str, issue_date: date | None, today: date, now: datetime
+    ) -> "BillRun":
+        """A new run of a closed period (InvalidInput when the period or issue date is wrong)."""
+        billing_period, issued = bill_run_input(cycle_day, period, issue_date, today)
+        return cls(
+            bill_run_id=uuid.uuid4().hex,
+            cycle_day=billing_period.cycle_day,
+            period=billing_period.label,
+            issue_date=issued,
+            created_at=now,
+            updated_at=now,
+        )
+
+    @property
+    def billing_period(self) -> BillingPeriod:
+        return BillingPeriod.of(self.period, self.cycle_day)
+
+    @property
+    def resumed(self) -> bool:
+        """Some accounts may be invoiced already: a restarted or reopened run."""
+        return self.cursor is not None or self.reopened
+
+    def counts(self, by_state: Mapping[State, int]) -> StateCounts:
+        """The run's invoices by state; while invoicing, its own counter (nothing is submitted
+        meanwhile, and counting the invoices would compete with the run for the database)."""
+        if self.phase == Phase.INVOICING:
+            return StateCounts({State.SIGNED: self.invoices_created})
+        return StateCounts(by_state)
+
+    def reopen(self, now: datetime) -> None:
+        """Run again over every account: those invoiced already are skipped."""
+        self._set(
+            status=RunStatus.RUNNING,
+            phase=Phase.INVOICING,
+            cursor=None,
+            reopened=True,
+            updated_at=now,
+        )
+
+    def page_stored(
+        self, cursor: str, accounts: int, created: int, failed: int, now: datetime
+    ) -> None:
+        self._set(cursor=cursor, updated_at=now)
+        self._add(accounts_processed=accounts, invoices_created=created, accounts_failed=failed)
+
+    def invoiced(self, now: datetime) -> None:
+        """Every account's invoice is signed and stored: SRI's turn."""
+        self._set(phase=Phase.SUBMITTING, reopened=False, invoiced_at=now, updated_at=now)
+
+    def fail(self, reason: str, now: datetime) -> None:
+        self._set(status=RunStatus.FAILED, error=reason, updated_at=now)
+
+    def complete(self, counts: StateCounts, now: datetime) -> None:
+        """Every invoice reached a final SRI state."""
+        self._set(status=RunStatus.COMPLETED, phase=Phase.DONE, completed_at=now, updated_at=now)
+        self.events.append(
+            BillRunCompleted(
+                bill_run_id=self.bill_run_id,
+                cycle_day=self.cycle_day,
+                period=self.period,
+                invoices=counts.total,
+                authorized=counts.authorized,
+                rejected=counts.rejected,
+            )
+        )
+
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.changed.update(values)
+
+    def _add(self, **counters: int) -> None:
+        for name, value in counters.items():
+            setattr(self, name, getattr(self, name) + value)
+            self.added[name] = self.added.get(name, 0) + value
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An account's bill before it has a number."""
+
+    account: Account
+    lines: tuple[InvoiceLine, ...]
+    movements: tuple[Movement, ...]
+
+
+@dataclass(frozen=True)
+class SignJob:
+    """A page to number, build and sign: plain data, so a worker process can take it."""
+
+    run_id: str
+    issuer: Issuer
+    period: BillingPeriod
+    issue_date: date
+    payment_days: int
+    first: int  # the secuencial of the first draft; the others follow
+    drafts: tuple[Draft, ...]

@@ -1,0 +1,223 @@
+"""A bill run's invoicing pass: one invoice per account with something to bill, signed and stored
+in pages.
+
+A run pages through the accounts of its cycle day in ``_id`` order and remembers how far it got
+(``cursor``), so a restarted process resumes where the last one stopped. Within a page, accounts
+already invoiced for the period are skipped, the rest get consecutive secuenciales from the first
+free number, are signed off the event loop (``Pages.sign``: a worker process or a thread) and
+inserted in order; an insert that stops early (someone else took a number or invoiced an account)
+is re-planned from the first free number. Nothing here talks to SRI: the submitter picks up what
+was stored.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from billing.domain.accounts import Account, Plan
+from billing.domain.bill import Charge, bill_lines
+from billing.domain.bill_run import BillRun, Draft, SignJob
+from billing.domain.invoice import Issuer
+from billing.domain.periods import BillingPeriod
+from billing.domain.statement import Movement
+from billing.invoice_ports import Clock, Invoicing, Pages, SignedPage
+from common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class RunState:
+    """What one pass over a bill run reads once and carries from page to page."""
+
+    run: BillRun
+    issuer: Issuer
+    plans: dict[str, Plan]
+    period: BillingPeriod
+    issue_date: date
+    history: dict[str, list[Movement]]
+    done: set[str]
+    next_sequential: int  # the first free number, as far as this run knows
+    planned: int = 0  # the first number of the next page to sign (pages ahead are signed early)
+
+    def __post_init__(self) -> None:
+        self.planned = self.next_sequential
+
+
+@dataclass
+class Page:
+    """A page of accounts: their drafts, and the signing of those drafts, started early."""
+
+    accounts: Sequence[Account]
+    drafts: list[Draft]
+    failed: int
+    first: int
+    signing: "asyncio.Future[SignedPage]"
+
+
+async def invoice(svc: Invoicing, run: BillRun, pages: Pages, now: Clock) -> None:
+    """Invoice every account of the run not invoiced yet, page by page; then it is SRI's turn."""
+    state = await _begin(svc, run, pages, now)
+    if state is None:
+        return
+    await _Pass(svc, pages, state, now).run()
+    run.invoiced(now())
+    await svc.bill_runs.save(run)
+    log.info("bill_run_invoiced", bill_run_id=run.bill_run_id)
+
+
+async def _begin(svc: Invoicing, run: BillRun, pages: Pages, now: Clock) -> RunState | None:
+    """What the pass reads once, or None when the run cannot go on (then it failed)."""
+    issuer = await svc.issuer.issuer()
+    if issuer is None:
+        await _fail(svc, run, "issuer_not_configured", now)
+        return None
+    try:
+        pages.check()  # fail the run now if the certificate cannot be loaded
+    except Exception as error:
+        await _fail(svc, run, f"signer_unavailable: {error}", now)
+        return None
+    period = run.billing_period
+    log.info(
+        "bill_run_invoicing", bill_run_id=run.bill_run_id, period=period.label, cursor=run.cursor
+    )
+    invoices = svc.invoices
+    return RunState(
+        run=run,
+        issuer=issuer,
+        plans=await svc.plans.all(),
+        period=period,
+        issue_date=run.issue_date,
+        # Read once per run: per-page lookups by account would each scan on FerretDB.
+        history=await invoices.history(period.cycle_day),
+        done=await invoices.invoiced_in(period.cycle_day, period.label) if run.resumed else set(),
+        next_sequential=await invoices.next_sequential(
+            issuer.ruc, issuer.establishment, issuer.emission_point
+        ),
+    )
+
+
+async def _fail(svc: Invoicing, run: BillRun, reason: str, now: Clock) -> None:
+    log.error("bill_run_failed", bill_run_id=run.bill_run_id, reason=reason)
+    run.fail(reason, now())
+    await svc.bill_runs.save(run)
+
+
+class _Pass:
+    """One pass over a run's accounts."""
+
+    def __init__(self, svc: Invoicing, pages: Pages, state: RunState, now: Clock) -> None:
+        self._svc, self._pages, self._state, self._now = svc, pages, state, now
+
+    async def run(self) -> None:
+        state = self._state
+        pages = self._svc.accounts.stream_billable(
+            state.period.cycle_day, state.run.cursor, self._svc.settings.bill_run_batch_size
+        )
+        # Pipelined: page k+1 is signed (in a worker) while page k is written.
+        previous: Page | None = None
+        async for accounts in pages:
+            drafts, failed = await self._drafts(accounts)
+            page = Page(accounts, drafts, failed, state.planned, self._signing(drafts))
+            state.planned += len(drafts)
+            if previous is not None:
+                await self._store_page(previous)
+                if state.next_sequential != page.first:
+                    # It stopped short: this page gets signed again at its turn, from here.
+                    state.planned = state.next_sequential + len(drafts)
+            previous = page
+        if previous is not None:
+            await self._store_page(previous)
+
+    async def _drafts(self, accounts: Sequence[Account]) -> tuple[list[Draft], int]:
+        """Drafts for the accounts not yet invoiced, and how many accounts could not be billed."""
+        state = self._state
+        todo = [a for a in accounts if a.account_id not in state.done]
+        if not todo:
+            return [], 0
+        ids = [a.account_id for a in todo]
+        charges: dict[str, list[Charge]] = await self._svc.charges.for_accounts(
+            ids, state.period.label
+        )
+        ledger = await self._svc.ledger.movements(ids)
+        drafts, failed = [], 0
+        for account in todo:
+            try:
+                lines = bill_lines(
+                    account, state.plans, state.period, charges.get(account.account_id, ())
+                )
+            except ValueError:
+                log.exception("account_not_billable", account_id=account.account_id)
+                failed += 1
+                continue
+            if lines:
+                movements = (
+                    *ledger.get(account.account_id, ()),
+                    *state.history.get(account.account_id, ()),
+                )
+                drafts.append(Draft(account, lines, movements))
+        return drafts, failed
+
+    def _job(self, drafts: Sequence[Draft], first: int) -> SignJob:
+        state = self._state
+        return SignJob(
+            run_id=state.run.bill_run_id,
+            issuer=state.issuer,
+            period=state.period,
+            issue_date=state.issue_date,
+            payment_days=self._svc.settings.payment_term_days,
+            first=first,
+            drafts=tuple(drafts),
+        )
+
+    def _signing(self, drafts: Sequence[Draft]) -> "asyncio.Future[SignedPage]":
+        return asyncio.ensure_future(self._pages.sign(self._job(drafts, self._state.planned)))
+
+    async def _store_page(self, page: Page) -> None:
+        """Write a signed page, then advance the run's cursor past its accounts."""
+        state = self._state
+        signed = await page.signing
+        if page.first != state.next_sequential:
+            # An earlier page stopped short (a conflict): these numbers are stale, sign again.
+            signed = await self._pages.sign(self._job(page.drafts, state.next_sequential))
+        created = await self._insert(page.drafts, signed)
+        run = state.run
+        run.page_stored(
+            page.accounts[-1].account_id, len(page.accounts), created, page.failed, self._now()
+        )
+        self._pages.progressed(run, len(page.accounts))
+        await self._svc.bill_runs.save(run)
+
+    async def _insert(self, drafts: Sequence[Draft], signed: SignedPage) -> int:
+        """Insert in order; on a conflict, continue from the first free number. Returns how many
+        invoices were created."""
+        store, state = self._svc.invoices, self._state
+        issuer = state.issuer
+        point = (issuer.ruc, issuer.establishment, issuer.emission_point)
+        created = 0
+        while drafts:
+            first = state.next_sequential
+            result = await store.insert_batch(signed.records)
+            if result.inserted:
+                xml = signed.xml[: result.inserted]
+                ids = [invoice.invoice_id for invoice in result.invoices]
+                await store.save_signed(zip(ids, xml, strict=True))
+                await store.advance_hint(*point, first + result.inserted - 1)
+                created += result.inserted
+                self._pages.stored(list(zip(result.invoices, xml, strict=True)))
+            state.next_sequential = first + result.inserted
+            drafts = drafts[result.inserted :]
+            if result.conflict == "account_period":
+                drafts = drafts[1:]  # invoiced meanwhile by someone else: nothing more to do
+            elif result.conflict == "number":
+                # Another writer took the number: continue from the first free one.
+                log.warning(
+                    "secuencial_taken",
+                    bill_run_id=state.run.bill_run_id,
+                    number=state.next_sequential,
+                )
+                state.next_sequential = await store.next_sequential(*point)
+            if drafts:
+                signed = await self._pages.sign(self._job(drafts, state.next_sequential))
+        return created

@@ -1,0 +1,122 @@
+"""The bill run aggregate: what a run accepts to start, the changes each step records for the
+store, its counts and its completion (BillRunCompleted)."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from billing.domain.bill_run import BillRun, Phase, RunStatus, StateCounts
+from billing.domain.invoice_events import BillRunCompleted
+from billing.domain.submission import State
+from common.errors import InvalidInput
+
+NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 10)
+
+
+def fields(call: object) -> dict[str, str]:
+    with pytest.raises(InvalidInput) as error:
+        call()  # type: ignore[operator]
+    return error.value.fields or {}
+
+
+def start(cycle_day: int = 1, period: str = "2026-10", issue: date | None = None) -> BillRun:
+    return BillRun.start(cycle_day, period, issue, TODAY, NOW)
+
+
+def test_a_new_run_of_a_closed_period() -> None:
+    run = start(5)
+    assert (run.cycle_day, run.period, run.issue_date) == (5, "2026-10", TODAY)
+    assert (run.status, run.phase, run.cursor) == (RunStatus.RUNNING, Phase.INVOICING, None)
+    assert run.created_at == run.updated_at == NOW and len(run.bill_run_id) == 32
+    assert not run.changed and not run.added and not run.events and not run.resumed
+
+
+@pytest.mark.parametrize(
+    ("cycle_day", "period", "issue", "field", "message"),
+    [
+        (0, "2026-10", None, "cycle_day", "El día de corte debe estar entre 1 y 28."),
+        (29, "2026-10", None, "cycle_day", "El día de corte debe estar entre 1 y 28."),
+        (1, "2026-1", None, "period", "El período debe tener el formato AAAA-MM."),
+        (
+            1,
+            "2026-11",
+            None,
+            "period",
+            "El período aún no termina: se puede facturar desde el 2026-12-01.",
+        ),
+        (
+            1,
+            "2026-10",
+            date(2026, 10, 31),
+            "issue_date",
+            "La fecha de emisión debe estar entre el corte del período y hoy.",
+        ),
+        (
+            1,
+            "2026-10",
+            TODAY + timedelta(days=1),
+            "issue_date",
+            "La fecha de emisión debe estar entre el corte del período y hoy.",
+        ),
+        (
+            1,
+            "2026-07",
+            date(2026, 8, 1),
+            "issue_date",
+            "El SRI no acepta fechas de más de 90 días atrás.",
+        ),
+    ],
+)
+def test_what_a_run_refuses(
+    cycle_day: int, period: str, issue: date | None, field: str, message: str
+) -> None:
+    assert fields(lambda: start(cycle_day, period, issue)) == {field: message}
+
+
+def test_a_late_run_may_be_issued_back_to_the_cut_off() -> None:
+    assert start(1, "2026-10", date(2026, 11, 1)).issue_date == date(2026, 11, 1)
+
+
+def test_reopening_records_what_the_store_writes() -> None:
+    run = start()
+    run.reopen(NOW)
+    assert run.changed == {"status", "phase", "cursor", "reopened", "updated_at"}
+    assert run.reopened and run.resumed and run.phase == Phase.INVOICING
+
+
+def test_a_stored_page_moves_the_cursor_and_adds_to_the_counters() -> None:
+    run = start()
+    run.page_stored("acc-2", 2, 1, 1, NOW)
+    run.page_stored("acc-4", 2, 2, 0, NOW)
+    assert run.cursor == "acc-4" and run.changed == {"cursor", "updated_at"}
+    assert run.added == {"accounts_processed": 4, "invoices_created": 3, "accounts_failed": 1}
+    assert (run.accounts_processed, run.invoices_created, run.accounts_failed) == (4, 3, 1)
+    assert run.resumed
+
+
+def test_invoiced_then_completed() -> None:
+    run = start()
+    run.reopen(NOW)
+    run.invoiced(NOW)
+    assert run.phase == Phase.SUBMITTING and not run.reopened and run.invoiced_at == NOW
+    counts = StateCounts({State.AUTHORIZED: 3, State.RETURNED: 1, State.NOT_AUTHORIZED: 1})
+    run.complete(counts, NOW)
+    assert (run.status, run.phase, run.completed_at) == (RunStatus.COMPLETED, Phase.DONE, NOW)
+    assert run.events == [BillRunCompleted(run.bill_run_id, 1, "2026-10", 5, 3, 2)]
+
+
+def test_a_failed_run_says_why() -> None:
+    run = start()
+    run.fail("issuer_not_configured", NOW)
+    assert run.status == RunStatus.FAILED and run.error == "issuer_not_configured"
+    assert run.changed == {"status", "error", "updated_at"}
+
+
+def test_counts_while_invoicing_are_the_runs_own_counter() -> None:
+    run = start()
+    run.page_stored("acc-9", 10, 7, 0, NOW)
+    assert run.counts({State.AUTHORIZED: 99}).by_state == {State.SIGNED: 7}
+    run.invoiced(NOW)
+    counts = run.counts({State.AUTHORIZED: 4, State.IN_PROCESS: 2, State.RETURNED: 1})
+    assert (counts.total, counts.authorized, counts.rejected, counts.pending) == (7, 4, 1, 2)
