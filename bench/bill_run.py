@@ -23,13 +23,14 @@ from pathlib import Path
 
 import httpx
 
+from billing.adapters.signer import Signer
+from billing.adapters.signing import load_pkcs12
+from billing.adapters.store import AccountStore, IssuerStore, PlanStore
 from billing.domain.accounts import Account, Holder, Plan, Subscription
 from billing.domain.bill import bill_lines, build_invoice, lines_total, statement_info
+from billing.domain.issuer import issuer_from_config
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
-from billing.signer import Signer
-from billing.signing import load_pkcs12
-from billing.store.accounts import AccountStore, IssuerStore, PlanStore, issuer_from_config
 from common.database import Database
 from deploy.local import demo_data
 from tests.billing_support import SECRETS, BillingProcess, make_ruc, operator_headers

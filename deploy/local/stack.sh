@@ -197,7 +197,7 @@ cmd_install() {
 #  - billing-signing.p12: the demo issuer's signing key and certificate (KeyUsage
 #    digitalSignature + nonRepudiation, as Ecuadorian signing certificates have) plus the CA,
 #    encrypted with the random password in billing-signing.password (no trailing newline).
-# Then billing's own loader (billing.signing.load_pkcs12) must accept the PKCS#12.
+# Then billing's own loader (billing.adapters.signing.load_pkcs12) must accept the PKCS#12.
 make_certs() {
     if [[ -s $SRI_CA && -s $SIGNING_P12 && -s $SIGNING_PASSWORD_FILE ]]; then return; fi
     command -v openssl >/dev/null || die "openssl is required (stack.sh install brings it)"
@@ -232,11 +232,11 @@ make_certs() {
         ! (cd "$ROOT" && .venv/bin/python -c '
 import sys
 from pathlib import Path
-from billing.signing import load_pkcs12
+from billing.adapters.signing import load_pkcs12
 load_pkcs12(Path(sys.argv[1]).read_bytes(), Path(sys.argv[2]).read_bytes())
 ' "$tmp/signing.p12" "$tmp/password") >>"$LOCAL/logs/certs.log" 2>&1 9>&-; then
         rm -rf "$tmp"
-        die "billing.signing.load_pkcs12 refuses the generated PKCS#12; see $(relpath "$LOCAL/logs/certs.log")"
+        die "billing.adapters.signing.load_pkcs12 refuses the generated PKCS#12; see $(relpath "$LOCAL/logs/certs.log")"
     fi
     mv "$tmp/ca.pem" "$SRI_CA"
     mv "$tmp/password" "$SIGNING_PASSWORD_FILE"

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from lxml import etree
 
+from billing.adapters.signing import verify_factura
+from billing.adapters.sri_schema import validate_factura
 from billing.domain.periods import BillingPeriod
-from billing.signing import verify_factura
-from billing.sri_schema import validate_factura
 from deploy.local import demo_data
 from services.billing.tests.unit.test_signing import xmlsec1_command
 from tests.billing_support import (

@@ -6,6 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from billing.adapters.signer import SigningProcesses
+from billing.adapters.sri_client import SriClient
+from billing.adapters.store import INDEXES, OUTBOX_COLLECTIONS
 from billing.api.routes import (
     accounts,
     bill_runs,
@@ -18,12 +21,9 @@ from billing.api.routes import (
     subscriptions,
 )
 from billing.bootstrap import Billing, bootstrap
-from billing.invoicing import BillRunner, sign_page_in_worker
+from billing.loops.bill_runner import BillRunner, sign_page_in_worker
+from billing.loops.submitter import Submitter
 from billing.settings import BillingSettings
-from billing.signer import SigningProcesses
-from billing.sri_client import SriClient
-from billing.store import INDEXES, OUTBOX_COLLECTIONS
-from billing.submitter import Submitter
 from common.contracts import (
     BillRunCompleted,
     InvoiceIssued,

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from billing.adapters.clock import now
+from billing.adapters.signer import Signer
 from billing.adapters.store import AccountStore, ChargeStore, IssuerStore, LedgerStore, PlanStore
-from billing.clock import now
+from billing.adapters.store.invoices import BillRunStore, InvoiceStore
 from billing.metrics import SIGNING_CERT_EXPIRY
 from billing.ports import (
     AccountRepository,
@@ -23,8 +25,6 @@ from billing.ports import (
     PlanRepository,
 )
 from billing.settings import BillingSettings
-from billing.signer import Signer
-from billing.store.invoices import BillRunStore, InvoiceStore
 from common.auth import TokenVerifier, jwks_verifier
 from common.service import Runtime
 

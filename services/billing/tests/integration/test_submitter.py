@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from billing.adapters.sri_client import Reception, SriUnavailable
+from billing.adapters.store import INDEXES
+from billing.adapters.store.invoices import INVOICES, BillRunStore, InvoiceStore
 from billing.app import build
 from billing.domain.bill_run import BillRun, Phase, RunStatus, StateCounts
 from billing.domain.submission import State
+from billing.loops.submitter import Submitter, retry_policy
 from billing.settings import BillingSettings
-from billing.sri_client import Reception, SriUnavailable
-from billing.store import INDEXES
-from billing.store.invoices import INVOICES, BillRunStore, InvoiceStore
-from billing.submitter import Submitter, retry_policy
 from services.billing.tests.unit.invoice_fakes import FakeSigner, record
 from services.billing.tests.unit.sri_fakes import BAD_XML, ScriptedSri
 from tests.support import KAFKA, MONGODB

@@ -3,24 +3,28 @@ store's version check and unique numbers, bill runs written by changes and incre
 SRI, a signer without keys — and the domain events they were handed to publish."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from billing.adapters.signer import sign_page
+from billing.adapters.store.invoice_documents import (
+    invoice_document,
+    invoice_from_document,
+    issued_invoice,
+)
 from billing.domain.accounts import Account, Holder, Plan, Subscription
 from billing.domain.bill import Charge, bill_lines, build_invoice, lines_total
 from billing.domain.bill_run import BillRun, SignJob
+from billing.domain.events import BillRunCompleted, InvoiceEvent
 from billing.domain.invoice import Invoice, Issuer, document_id
-from billing.domain.invoice_events import BillRunCompleted, InvoiceEvent
 from billing.domain.issued_invoice import HistoryEntry, IssuedInvoice
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import OPEN, REJECTED, RetryPolicy, State
-from billing.invoice_ports import InsertResult, InvoiceRecord, SignedPage
-from billing.signer import sign_page
-from billing.store.invoice_documents import invoice_document, invoice_from_document, issued_invoice
+from billing.ports import InsertResult, InvoiceRecord, SignedPage
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 ISSUER = Issuer("1790011674001", "Demo S.A.", "Quito", True, 1)
@@ -299,7 +303,7 @@ class FakeSettings:
 
 @dataclass
 class FakeBilling:
-    """The service object as the invoice side's use cases see it (billing.invoice_ports)."""
+    """The service object as the invoice side's use cases see it (billing.ports)."""
 
     issuer: FakeIssuer = field(default_factory=FakeIssuer)
     plans: FakePlans = field(default_factory=FakePlans)
@@ -310,6 +314,8 @@ class FakeBilling:
     bill_runs: FakeBillRuns = field(default_factory=FakeBillRuns)
     settings: FakeSettings = field(default_factory=FakeSettings)
     woken: int = 0
+    # The real clock: route tests check "not in the future" against today.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def wake_bill_runs(self) -> None:
         self.woken += 1

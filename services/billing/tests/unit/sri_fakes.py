@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from billing.adapters.sri_client import Authorization, Reception, SriMessage
 from billing.domain.submission import RetryPolicy
-from billing.sri_client import Authorization, Reception, SriMessage
 from services.billing.tests.unit.invoice_fakes import NOW, POLICY, FakeInvoices, FakeSigner
 
 REGISTERED = SriMessage("43", "CLAVE ACCESO REGISTRADA", None, "ERROR")
@@ -54,7 +54,7 @@ class ScriptedSri:
 
 @dataclass
 class FakeSubmission:
-    """What one SRI step works with (billing.invoice_ports.Submitting)."""
+    """What one SRI step works with (billing.ports.Submitting)."""
 
     sri: ScriptedSri
     invoices: FakeInvoices = field(default_factory=FakeInvoices)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from billing.domain.bill_run import BillRun, Phase, RunStatus, StateCounts
-from billing.domain.invoice_events import BillRunCompleted
+from billing.domain.events import BillRunCompleted
 from billing.domain.submission import State
 from common.errors import InvalidInput
 

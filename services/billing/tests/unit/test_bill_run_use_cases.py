@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from billing.domain.bill_run import BillRun, Phase, RunStatus
-from billing.domain.invoice_events import BillRunCompleted
+from billing.domain.events import BillRunCompleted
 from billing.domain.submission import State
-from billing.invoicing import BillRunner
+from billing.loops.bill_runner import BillRunner
 from billing.use_cases import bill_runs, invoicing
 from common.errors import Conflict, InvalidInput, NotFound
 from services.billing.tests.unit.invoice_fakes import (

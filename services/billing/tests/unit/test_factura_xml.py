@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from billing import sri_schema
+from billing.adapters import sri_schema
+from billing.adapters.sri_schema import validate_factura
 from billing.domain import access_key
 from billing.domain.factura_xml import money, to_xml
 from billing.domain.invoice import Buyer, ExtraTax, Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.proration import prorate
 from billing.domain.taxes import IVA_RATES
-from billing.sri_schema import validate_factura
 
 ISSUER = Issuer(
     ruc="1760013210001",

@@ -3,13 +3,13 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from billing.adapters.store.invoice_documents import invoice_document, invoice_from_document
 from billing.domain.accounts import Account, Holder, Plan, Subscription
 from billing.domain.bill import bill_lines, build_invoice, lines_total, statement_info
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import ExtraTax, Issuer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
-from billing.store.invoice_documents import invoice_document, invoice_from_document
 
 ISSUER = Issuer(
     ruc="1790011674001",

@@ -3,10 +3,10 @@ submitter and the bill-run loop have always written from the stored documents)."
 
 from datetime import UTC, datetime
 
-from billing.domain.invoice_events import BillRunCompleted, InvoiceIssued, InvoiceRejected
+from billing.adapters.store.invoice_documents import issued_invoice
+from billing.domain.events import BillRunCompleted, InvoiceIssued, InvoiceRejected
 from billing.domain.submission import AuthorizationAnswer, Message, ReceptionAnswer
-from billing.invoice_events import to_wire
-from billing.store.invoice_documents import issued_invoice
+from billing.events import to_wire
 from common.contracts import billing as wire
 from services.billing.tests.unit.invoice_fakes import NOW, POLICY, record
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from billing.api import deps
 from billing.api.routes import bill_runs, invoices
-from billing.domain.invoice_events import InvoiceAuthorization
+from billing.domain.events import InvoiceAuthorization
 from billing.domain.submission import Message, State
 from common.auth import Principal
 from common.errors import Unauthorized

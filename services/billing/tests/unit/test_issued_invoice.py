@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from billing.domain.invoice_events import (
+from billing.domain.events import (
     InvoiceAuthorization,
     InvoiceHolder,
     InvoiceIssued,

@@ -19,8 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from billing.domain.factura_xml import to_xml
-from billing.signing import (
+from billing.adapters.signing import (
     DS,
     XADES,
     SigningCredentials,
@@ -30,7 +29,8 @@ from billing.signing import (
     verification_error,
     verify_factura,
 )
-from billing.sri_schema import validate_factura
+from billing.adapters.sri_schema import validate_factura
+from billing.domain.factura_xml import to_xml
 from services.billing.tests.unit.test_factura_xml import SCENARIOS, VERSIONS, single_plan
 
 XMLSEC1 = shutil.which("xmlsec1")

@@ -18,12 +18,9 @@ import httpx
 import pytest
 from lxml import etree
 
-from billing import sri_client
-from billing.domain.factura_xml import to_xml
-from billing.domain.invoice import Invoice, InvoiceLine, Payment
-from billing.settings import BillingSettings
-from billing.signing import sign_factura
-from billing.sri_client import (
+from billing.adapters import sri_client
+from billing.adapters.signing import sign_factura
+from billing.adapters.sri_client import (
     Authorization,
     SriClient,
     SriMessage,
@@ -32,6 +29,9 @@ from billing.sri_client import (
     parse_authorized_at,
     soap_result,
 )
+from billing.domain.factura_xml import to_xml
+from billing.domain.invoice import Invoice, InvoiceLine, Payment
+from billing.settings import BillingSettings
 from services.billing.tests.unit.test_factura_xml import BUYER, ISSUER
 from services.billing.tests.unit.test_signing import Pki, pki  # noqa: F401  (a fixture)
 from sri_sandbox.app import AUTORIZACION_PATH, RECEPCION_PATH

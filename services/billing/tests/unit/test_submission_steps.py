@@ -4,10 +4,10 @@ right calls in the right order and leaves the right events behind (no database, 
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing.domain.invoice_events import InvoiceIssued, InvoiceRejected
+from billing.adapters.sri_client import Reception, SriUnavailable
+from billing.domain.events import InvoiceIssued, InvoiceRejected
 from billing.domain.submission import State
-from billing.sri_client import Reception, SriUnavailable
-from billing.submitter import Submitter
+from billing.loops.submitter import Submitter
 from billing.use_cases import submission
 from services.billing.tests.unit.invoice_fakes import FakeInvoices, FakeSigner, clock, record
 from services.billing.tests.unit.sri_fakes import (

@@ -21,9 +21,9 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 from starlette.applications import Starlette
 
+from billing.adapters.signing import SigningCredentials, load_pkcs12, sign_factura
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Buyer, Invoice, InvoiceLine, Issuer, Payment
-from billing.signing import SigningCredentials, load_pkcs12, sign_factura
 from sri_sandbox.app import create_app
 from sri_sandbox.checks import today_in_ecuador
 from sri_sandbox.settings import SandboxSettings

@@ -7,7 +7,7 @@ import pytest
 import zeep
 from lxml import etree
 
-from billing.sri_client import SriClient
+from billing.adapters.sri_client import SriClient
 from sri_sandbox.app import AUTORIZACION_PATH, RECEPCION_PATH
 from sri_sandbox.settings import SandboxSettings
 from sri_sandbox.testing import serve

@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from billing.domain.accounts import Account
+from billing.domain.events import BillRunCompleted
 from billing.domain.invoice import InvoiceLine, Issuer
-from billing.domain.invoice_events import BillRunCompleted
 from billing.domain.periods import MAX_CYCLE_DAY, BillingPeriod
 from billing.domain.statement import Movement
 from billing.domain.submission import OPEN, REJECTED, State

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from billing.domain import submission
-from billing.domain.invoice import Invoice
-from billing.domain.invoice_events import (
+from billing.domain.events import (
     InvoiceAuthorization,
     InvoiceEvent,
     InvoiceHolder,
@@ -23,6 +22,7 @@ from billing.domain.invoice_events import (
     InvoiceTotals,
     StatementSummary,
 )
+from billing.domain.invoice import Invoice
 from billing.domain.submission import (
     Action,
     AuthorizationAnswer,

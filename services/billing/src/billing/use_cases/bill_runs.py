@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from billing.domain.bill_run import BillRun, Phase, StateCounts
-from billing.domain.invoice_events import BillRunCompleted
-from billing.invoice_ports import Clock, Invoicing
+from billing.domain.events import BillRunCompleted
+from billing.ports import Clock, Invoicing
 from common.errors import Conflict, NotFound
 
 

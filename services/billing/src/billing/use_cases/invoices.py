@@ -5,7 +5,7 @@ Operators only for now; customers reach their own invoices once lines (verified 
 
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import State
-from billing.invoice_ports import Invoicing
+from billing.ports import Invoicing
 from common.errors import Conflict, NotFound
 
 

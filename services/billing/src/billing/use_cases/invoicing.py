@@ -21,7 +21,7 @@ from billing.domain.bill_run import BillRun, Draft, SignJob
 from billing.domain.invoice import Issuer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement
-from billing.invoice_ports import Clock, Invoicing, Pages, SignedPage
+from billing.ports import Clock, Invoicing, Pages, SignedPage
 from common.logging import get_logger
 
 log = get_logger(__name__)

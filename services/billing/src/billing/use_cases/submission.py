@@ -10,7 +10,7 @@ and only sent again if SRI says it has no such key.
 import asyncio
 from collections.abc import Sequence
 
-from billing.domain.invoice_events import InvoiceEvent
+from billing.domain.events import InvoiceEvent
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import (
     Action,
@@ -20,7 +20,7 @@ from billing.domain.submission import (
     SriNoAnswer,
     State,
 )
-from billing.invoice_ports import Clock, SriAuthorization, SriMessage, Submitting
+from billing.ports import Clock, SriAuthorization, SriMessage, Submitting
 from common.logging import get_logger
 
 log = get_logger(__name__)

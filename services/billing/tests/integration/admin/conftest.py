@@ -8,9 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from billing.adapters.store import INDEXES
 from billing.app import build
 from billing.settings import BillingSettings
-from billing.store import INDEXES
 from common.auth import TokenVerifier
 from services.billing.tests.integration.admin.support import OPERATOR
 from tests.support import KAFKA, MONGODB, access_key_for

@@ -1,17 +1,29 @@
-"""billing's operator data in MongoDB (FerretDB): the issuer, the plan catalog, accounts with
-their subscriptions and number claims, one-off charges and the ledger of payments and
-adjustments. The stores persist only; the rules are the domain's."""
+"""billing in MongoDB (FerretDB): the issuer, the plan catalog, accounts with their
+subscriptions and number claims, one-off charges, the ledger of payments and adjustments,
+invoices with their fiscal documents and bill runs. The stores persist only; the rules are the
+domain's. INDEXES and OUTBOX_COLLECTIONS are what billing's SPEC hands the runtime."""
 
 from billing.adapters.store.accounts import AccountStore
+from billing.adapters.store.bill_runs import BillRunStore
 from billing.adapters.store.catalog import IssuerStore, PlanStore
 from billing.adapters.store.documents import ACCOUNT_INDEXES, ACCOUNT_OUTBOX_COLLECTIONS
+from billing.adapters.store.invoices import (
+    INVOICE_INDEXES,
+    INVOICE_OUTBOX_COLLECTIONS,
+    InvoiceStore,
+)
 from billing.adapters.store.ledger import ChargeStore, LedgerStore
 
+INDEXES = [*ACCOUNT_INDEXES, *INVOICE_INDEXES]
+OUTBOX_COLLECTIONS = [*ACCOUNT_OUTBOX_COLLECTIONS, *INVOICE_OUTBOX_COLLECTIONS]
+
 __all__ = [
-    "ACCOUNT_INDEXES",
-    "ACCOUNT_OUTBOX_COLLECTIONS",
+    "INDEXES",
+    "OUTBOX_COLLECTIONS",
     "AccountStore",
+    "BillRunStore",
     "ChargeStore",
+    "InvoiceStore",
     "IssuerStore",
     "LedgerStore",
     "PlanStore",

@@ -1,12 +1,12 @@
 """Bill runs (API.md §billing): start or reopen one, follow it. Operators only."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator
-from billing.clock import today_in_ecuador
+from billing.domain.periods import ecuador_day
 from billing.use_cases import bill_runs
 from billing.use_cases.bill_runs import BillRunReport
 
@@ -70,8 +70,9 @@ class BillRunOut(BaseModel):
 @router.post("/admin/bill-runs", status_code=202)
 async def start_bill_run(body: BillRunIn, svc: Ctx, _: Operator) -> BillRunCreated:
     """Start (or resume) the bill run of a cycle day and period: one invoice per account."""
+    now = svc.clock()
     run = await bill_runs.start(
-        svc, body.cycle_day, body.period, body.issue_date, today_in_ecuador(), datetime.now(UTC)
+        svc, body.cycle_day, body.period, body.issue_date, ecuador_day(now), now
     )
     return BillRunCreated(bill_run_id=run.bill_run_id, status=run.status.value)
 

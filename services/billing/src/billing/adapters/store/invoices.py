@@ -17,19 +17,19 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from billing.domain.invoice import Invoice, document_id
-from billing.domain.issued_invoice import IssuedInvoice
-from billing.domain.statement import Movement
-from billing.domain.submission import OPEN, REJECTED, State
-from billing.invoice_events import to_wire
-from billing.invoice_ports import InsertResult, InvoiceRecord
-from billing.store.bill_runs import BILL_RUN_INDEXES, BILL_RUNS, BillRunStore
-from billing.store.invoice_documents import (
+from billing.adapters.store.bill_runs import BILL_RUN_INDEXES, BILL_RUNS, BillRunStore
+from billing.adapters.store.invoice_documents import (
     history_document,
     invoice_from_document,
     issued_invoice,
     state_changes,
 )
+from billing.domain.invoice import Invoice, document_id
+from billing.domain.issued_invoice import IssuedInvoice
+from billing.domain.statement import Movement
+from billing.domain.submission import OPEN, REJECTED, State
+from billing.events import to_wire
+from billing.ports import InsertResult, InvoiceRecord
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
 

@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.accounts import Account
-from billing.domain.invoice import Buyer, ExtraTax, Invoice, InvoiceLine, Issuer, Payment
-from billing.domain.invoice_events import (
+from billing.domain.events import (
     InvoiceAuthorization,
     InvoiceHolder,
     InvoiceTotals,
     StatementSummary,
 )
+from billing.domain.invoice import Buyer, ExtraTax, Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.issued_invoice import HistoryEntry, IssuedInvoice
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Statement

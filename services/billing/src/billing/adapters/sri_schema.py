@@ -17,7 +17,7 @@ VERSIONS = ("1.1.0", "2.1.0")
 _DSIG_XSD = Path(xmlschema.__file__).parent / "schemas" / "DSIG" / "xmldsig-core-schema.xsd"
 
 
-PACKAGED_XSD_DIR = Path(__file__).parent / "schemas"
+PACKAGED_XSD_DIR = Path(__file__).parents[1] / "schemas"  # packaged with the service
 
 
 def xsd_dir() -> Path:

@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from billing.signing.xmldsig import (
+from billing.adapters.signing.xmldsig import (
     C14N,
     COMPROBANTE_ID,
     DIGEST_BY_URI,

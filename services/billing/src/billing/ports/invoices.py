@@ -1,6 +1,6 @@
 """What the invoice side's use cases (bill runs, SRI submission, invoice reads) need from the
-outside, as Protocols: ``billing.store.invoices`` and the SRI client implement them, the fakes in
-``tests/unit/invoice_fakes.py`` too.
+outside, as Protocols: ``billing.adapters.store.invoices`` and the SRI client implement them, the
+fakes in ``tests/unit/invoice_fakes.py`` too.
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -15,8 +15,6 @@ from billing.domain.invoice import Invoice, Issuer
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.statement import Movement
 from billing.domain.submission import RetryPolicy, State
-
-Clock = Callable[[], datetime]
 
 # An invoice as the store keeps it, built in the signing process next to its XML (so the event
 # loop only writes it): the use cases pass it from the signer to the store unread.
@@ -158,7 +156,7 @@ class Pages(Protocol):
     def progressed(self, run: BillRun, accounts: int) -> None: ...
 
 
-# ---- SRI, as the submitter sees its client (billing.sri_client) ----------------------------
+# ---- SRI, as the submitter sees its client (billing.adapters.sri_client) -------------------------
 
 
 class SriMessage(Protocol):

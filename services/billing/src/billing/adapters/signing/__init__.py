@@ -9,10 +9,14 @@ check of one (integrity and the embedded certificate, not its chain of trust); `
 both share (namespaces, algorithms, canonicalisation, digests).
 """
 
-from billing.signing.credentials import SigningCredentials, SigningCredentialsError, load_pkcs12
-from billing.signing.sign import sign_factura
-from billing.signing.verify import SignatureError, verification_error, verify_factura
-from billing.signing.xmldsig import (
+from billing.adapters.signing.credentials import (
+    SigningCredentials,
+    SigningCredentialsError,
+    load_pkcs12,
+)
+from billing.adapters.signing.sign import sign_factura
+from billing.adapters.signing.verify import SignatureError, verification_error, verify_factura
+from billing.adapters.signing.xmldsig import (
     C14N,
     COMPROBANTE_ID,
     DIGESTS,

@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from billing.adapters.signer import Signer, sign_page, sign_page_in_worker
 from billing.domain.bill_run import BillRun, Phase, SignJob
 from billing.domain.issued_invoice import IssuedInvoice
-from billing.invoice_ports import Invoicing, SignedPage
 from billing.metrics import BILL_RUN_ACCOUNTS, INVOICES_CREATED
-from billing.signer import Signer, sign_page, sign_page_in_worker
+from billing.ports import Invoicing, SignedPage
 from billing.use_cases import bill_runs, invoicing
 from common.logging import get_logger
 
@@ -74,7 +74,7 @@ class BillRunner:
         for completed in await bill_runs.complete_finished(self._svc, _now):
             log.info("bill_run_completed", **asdict(completed))
 
-    # -- the Pages port of the runs (billing.invoice_ports.Pages) ----------------------------
+    # -- the Pages port of the runs (billing.ports.Pages) ----------------------------
 
     def check(self) -> None:
         self._signer()

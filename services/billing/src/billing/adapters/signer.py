@@ -15,16 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from billing.clock import ECUADOR
+from billing.adapters.clock import ECUADOR
+from billing.adapters.signing import SigningCredentials, load_pkcs12, sign_factura
+from billing.adapters.store.invoice_documents import invoice_document
 from billing.domain.bill import build_invoice, lines_total, statement_info
 from billing.domain.bill_run import SignJob
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
 from billing.domain.statement import Movement, build_statement
-from billing.invoice_ports import FacturaSigner, InvoiceRecord, SignedPage
+from billing.ports import FacturaSigner, InvoiceRecord, SignedPage
 from billing.settings import BillingSettings
-from billing.signing import SigningCredentials, load_pkcs12, sign_factura
-from billing.store.invoice_documents import invoice_document
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -13,7 +13,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from billing.domain.bill_run import BillRun, Phase, RunStatus
-from billing.invoice_events import to_wire
+from billing.events import to_wire
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
 

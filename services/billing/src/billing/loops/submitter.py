@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from billing.domain.invoice_events import InvoiceEvent, InvoiceIssued, InvoiceRejected
+from billing.domain.events import InvoiceEvent, InvoiceIssued, InvoiceRejected
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import Message, RetryPolicy, State
-from billing.invoice_ports import FacturaSigner, InvoiceRepository, Sri
 from billing.metrics import INVOICE_OUTCOMES, INVOICES_REJECTED, OPEN_INVOICES
+from billing.ports import FacturaSigner, InvoiceRepository, Sri
 from billing.use_cases import submission
 from common.logging import get_logger
 
@@ -49,7 +49,7 @@ class SubmitterService(Protocol):
 
 @dataclass(frozen=True)
 class SubmissionParts:
-    """What one SRI step works with (billing.invoice_ports.Submitting)."""
+    """What one SRI step works with (billing.ports.Submitting)."""
 
     invoices: InvoiceRepository
     sri: Sri

@@ -26,11 +26,11 @@ from zeep import AsyncClient, Settings
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
 
-from billing.clock import ECUADOR
+from billing.adapters.clock import ECUADOR
 from billing.domain.submission import SriNoAnswer
 from billing.metrics import SRI_CALLS, SRI_LATENCY
 
-WSDL_DIR = Path(__file__).parent / "wsdl"
+WSDL_DIR = Path(__file__).parents[1] / "wsdl"  # packaged beside the service's code
 RECEPTION_WSDL = WSDL_DIR / "RecepcionComprobantesOffline.wsdl"
 AUTHORIZATION_WSDL = WSDL_DIR / "AutorizacionComprobantesOffline.wsdl"
 RECEPTION_BINDING = "{http://ec.gob.sri.ws.recepcion}RecepcionComprobantesOfflineServiceSoapBinding"

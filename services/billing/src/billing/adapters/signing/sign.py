@@ -17,9 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
-from billing.domain.factura_xml import XML_DECLARATION
-from billing.signing.credentials import SigningCredentials
-from billing.signing.xmldsig import (
+from billing.adapters.signing.credentials import SigningCredentials
+from billing.adapters.signing.xmldsig import (
     C14N,
     COMPROBANTE_ID,
     DIGESTS,
@@ -34,7 +33,8 @@ from billing.signing.xmldsig import (
     int_b64,
     parse,
 )
-from billing.signing.xmldsig import digest as _digest
+from billing.adapters.signing.xmldsig import digest as _digest
+from billing.domain.factura_xml import XML_DECLARATION
 
 Factory = Callable[[], hashes.HashAlgorithm]
 
