@@ -6,7 +6,7 @@ from pydantic import SecretStr, model_validator
 
 from common.settings import ServiceSettings
 
-# REFERENCE §5: the offline web services. "sandbox" is deploy/local's SRI sandbox.
+# docs/sri.md §5: the offline web services. "sandbox" is deploy/local's SRI sandbox.
 SRI_HOSTS = {
     "pruebas": "https://celcer.sri.gob.ec",
     "produccion": "https://cel.sri.gob.ec",
@@ -24,7 +24,7 @@ class BillingSettings(ServiceSettings):
     # Signing certificate: a PKCS#12 file and its password, never in the database or in git.
     signing_p12_path: str | None = None
     signing_p12_password: SecretStr = SecretStr("")
-    # REFERENCE §4: rsa-sha1 is what SRI is known to accept; sha256 is UNVERIFIED there.
+    # docs/sri.md §4: rsa-sha1 is what SRI is known to accept; sha256 is UNVERIFIED there.
     signature_algorithm: Literal["rsa-sha1", "rsa-sha256"] = "rsa-sha1"
     factura_version: Literal["1.1.0", "2.1.0"] = "1.1.0"
 

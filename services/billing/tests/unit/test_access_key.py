@@ -1,4 +1,4 @@
-"""The clave de acceso: REFERENCE §1 worked examples, field checks, check-digit properties."""
+"""The clave de acceso: docs/sri.md §1 worked examples, field checks, check-digit properties."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""The SRI submission state machine (REFERENCE §5): pure decisions, every path."""
+"""The SRI submission state machine (docs/sri.md §5): pure decisions, every path."""
 
 import random
 from datetime import timedelta

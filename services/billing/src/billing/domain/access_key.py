@@ -1,4 +1,4 @@
-"""The SRI clave de acceso: 49 digits that identify a comprobante (REFERENCE §1).
+"""The SRI clave de acceso: 49 digits that identify a comprobante (docs/sri.md §1).
 
 In the offline scheme it is also the numeroAutorizacion, so it is built once when the document is
 issued and stored; every part is validated here so a bad key never reaches SRI (error 35/43).
@@ -12,7 +12,7 @@ from enum import IntEnum
 from stdnum.ec import ruc as ec_ruc
 
 KEY_LENGTH = 49
-# Tipos de comprobante named in REFERENCE §1.
+# Tipos de comprobante named in docs/sri.md §1.
 DOC_TYPES = frozenset({"01", "04", "05", "06", "07"})
 NORMAL_EMISSION = 1
 MAX_SEQUENTIAL = 999_999_999
@@ -94,7 +94,7 @@ class AccessKeyParts:
             raise ValueError(f"emission_type must be 1 (normal), got {self.emission_type!r}")
 
     def digits48(self) -> str:
-        """Positions 1–48, in the order of REFERENCE §1."""
+        """Positions 1–48, in the order of docs/sri.md §1."""
         return (
             f"{self.issue_date:%d%m}{self.issue_date.year:04d}"
             f"{self.doc_type}{self.ruc}{int(self.environment)}"

@@ -31,7 +31,7 @@ from common.errors import Conflict, InvalidInput, NotFound
 
 IdType = Literal["cedula", "ruc", "passport"]
 ID_TYPES: tuple[IdType, ...] = ("cedula", "ruc", "passport")
-# tipoIdentificacionComprador (REFERENCE §3) per holder id type.
+# tipoIdentificacionComprador (docs/sri.md §3) per holder id type.
 SRI_BUYER_ID_TYPE = {"ruc": "04", "cedula": "05", "passport": "06"}
 SERVICE_TYPES = ("movil", "fijo", "internet", "tv")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")

@@ -23,7 +23,7 @@ from billing.domain.statement import Movement
 from billing.domain.submission import OPEN, REJECTED, State
 from common.errors import InvalidInput
 
-# REFERENCE §5, message 65: SRI refuses issue dates older than this.
+# docs/sri.md §5, message 65: SRI refuses issue dates older than this.
 MAX_BACKDATE_DAYS = 90
 
 

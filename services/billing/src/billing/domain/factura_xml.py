@@ -1,4 +1,4 @@
-"""Serialise an ``Invoice`` to the SRI factura XML (REFERENCE §2), in memory, once and compactly.
+"""Serialise an ``Invoice`` to the SRI factura XML (docs/sri.md §2), in memory, once and compactly.
 
 The bytes are what gets signed later (XAdES-BES, enveloped), so nothing here pretty-prints or
 re-serialises: build the tree, serialise it, done. Element order follows the XSD.

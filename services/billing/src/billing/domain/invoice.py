@@ -1,4 +1,4 @@
-"""A factura (codDoc 01) as pure data with its fiscal arithmetic (REFERENCE §2, §3, §8).
+"""A factura (codDoc 01) as pure data with its fiscal arithmetic (docs/sri.md §2, §3, §8).
 
 Every amount is a ``Decimal``: cantidad and precioUnitario with up to 6 decimals, money with 2.
 Line values are rounded half-up on their own and every header total is the sum of the line
@@ -25,13 +25,13 @@ from billing.domain.taxes import ICE, LineTax, TaxTotal, iva_rate, summarize
 
 DOC_TYPE_FACTURA = "01"
 MAX_ADDITIONAL_INFO = 15
-# REFERENCE §3: above this total the buyer must be identified (legal basis UNVERIFIED).
+# docs/sri.md §3: above this total the buyer must be identified (legal basis UNVERIFIED).
 CONSUMIDOR_FINAL_LIMIT = Decimal(50)
 CONSUMIDOR_FINAL_ID = "9999999999999"
 CONSUMIDOR_FINAL_NAME = "CONSUMIDOR FINAL"
 # Tipos de identificación del comprador handled here: RUC, cédula, pasaporte, consumidor final.
 BUYER_ID_TYPES = frozenset({"04", "05", "06", "07"})
-# formaPago codes of REFERENCE §3.
+# formaPago codes of docs/sri.md §3.
 PAYMENT_FORMS = frozenset({"01", "15", "16", "17", "18", "19", "20", "21"})
 # XSD totalDigits 14 with 2 decimals: at most 12 integer digits.
 MAX_MONEY = Decimal("999999999999.99")

@@ -1,4 +1,4 @@
-"""An issued invoice on its way through SRI: the aggregate the submitter moves (REFERENCE §5).
+"""An issued invoice on its way through SRI: the aggregate the submitter moves (docs/sri.md §5).
 
 Its fiscal content was fixed when it was numbered and signed; what changes is its SRI state.
 Each method applies the state machine of ``submission.py`` to one step — about to send, SRI's
@@ -74,7 +74,7 @@ class IssuedInvoice:
 
     @property
     def public_status(self) -> str:
-        """API.md's status: authorized, rejected or pending."""
+        """docs/api.md's status: authorized, rejected or pending."""
         return submission.public_status(self.state)
 
     @property

@@ -1,5 +1,5 @@
 """Fiscal arithmetic on ``Decimal`` (never float): SRI amounts carry 2 decimals, quantities and
-unit prices 6 (REFERENCE §2), and SRI recomputes totals, so rounding must be half-up everywhere.
+unit prices 6 (docs/sri.md §2), and SRI recomputes totals, so rounding must be half-up everywhere.
 """
 
 import re

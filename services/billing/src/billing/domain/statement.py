@@ -1,4 +1,4 @@
-"""The account statement (Estado de cuenta): non-fiscal, beside the invoice (REFERENCE §8).
+"""The account statement (Estado de cuenta): non-fiscal, beside the invoice (docs/sri.md §8).
 
 Statement of period P: the previous balance as of P's first day, the payments and adjustments
 dated inside P, the charges of P (P's invoice, issued on its cut-off), the balance due and the due

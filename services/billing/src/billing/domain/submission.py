@@ -1,4 +1,4 @@
-"""SRI submission as an explicit state machine (REFERENCE §5).
+"""SRI submission as an explicit state machine (docs/sri.md §5).
 
     signed ──send──▶ submitting ──RECIBIDA──▶ received ──query──▶ authorized
                          │   └──DEVUELTA 43/70──▶ received        ├──▶ not_authorized
@@ -49,7 +49,7 @@ KEY_IN_PROCESS = "70"
 
 
 def public_status(state: State) -> str:
-    """API.md's invoice status."""
+    """docs/api.md's invoice status."""
     if state == State.AUTHORIZED:
         return "authorized"
     return "rejected" if state in REJECTED else "pending"

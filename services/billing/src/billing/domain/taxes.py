@@ -1,4 +1,4 @@
-"""Taxes per invoice line and the invoice's totalConImpuestos (REFERENCE §3, §8).
+"""Taxes per invoice line and the invoice's totalConImpuestos (docs/sri.md §3, §8).
 
 Each line's tax is rounded on its own and the header totals are the sums of the line values, so
 header and detail always agree (SRI rejects mismatches with error 52).

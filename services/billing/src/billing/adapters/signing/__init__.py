@@ -1,4 +1,4 @@
-"""XAdES-BES enveloped signature of SRI comprobantes (REFERENCE §4); not domain: it uses keys.
+"""XAdES-BES enveloped signature of SRI comprobantes (docs/sri.md §4); not domain: it uses keys.
 
 The structure is what SRI-accepted implementations produce: ``ds:Signature`` as the last child of
 ``<factura>``, inclusive C14N 1.0, and three References in SignedInfo — the xades SignedProperties,

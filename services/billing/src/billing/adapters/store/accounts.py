@@ -1,6 +1,6 @@
 """Accounts with their subscriptions embedded; ``number_claims`` keeps numbers unique (claims.py).
 
-FerretDB 1.24 (local and CI) shapes this store (DESIGN §5): no multi-document transactions, no
+FerretDB 1.24 (local, CI; docs/design.md §5) shapes this store: no multi-document transactions, no
 partial or sparse unique indexes, and a conditional update runs as a read and then a write, so two
 concurrent compare-and-set updates can both "win". Every uniqueness rule here therefore rests on an
 insert that a unique index (or ``_id``) refuses, never on a conditional update alone.

@@ -1,4 +1,4 @@
-"""billing's operator API (API.md §billing, under /admin): one module per resource, each route
+"""billing's operator API (docs/api.md §billing, /admin): one module per resource, each route
 body → use case → response model. Every route is operator-only (``admin_router``); money travels
 as decimal strings both ways, never as JSON numbers."""
 

@@ -29,7 +29,7 @@ class AccountIn(BaseModel):
     holder: HolderIn
     cycle_day: int
     payment_method: str
-    # Not in API.md's minimum: lets a script retry a creation without making two accounts.
+    # Optional (docs/api.md): lets a script retry a creation without making two accounts.
     idempotency_key: str | None = None
 
 

@@ -1,4 +1,4 @@
-"""Bill runs (API.md §billing): start or reopen one, follow it. Operators only."""
+"""Bill runs (docs/api.md §billing): start or reopen one, follow it. Operators only."""
 
 from datetime import date, datetime
 

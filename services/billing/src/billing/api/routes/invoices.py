@@ -1,5 +1,5 @@
-"""Invoices (API.md §billing): an account's invoices, one invoice, its fiscal XML. Operators only
-for now; customers reach their own invoices once lines (verified numbers) exist."""
+"""Invoices (docs/api.md §billing): an account's invoices, one invoice, its fiscal XML. Operators
+only for now; customers reach their own invoices once lines (verified numbers) exist."""
 
 from datetime import date, datetime
 from typing import Annotated, Any

@@ -73,5 +73,5 @@ async def account_statement(
 async def line_statement(
     svc: BillingDep, line: str = Query(), period: str = Query()
 ) -> StatementOut:
-    # Operator-only for now; customers will reach it for lines they verified (API.md).
+    # Operator-only for now; customers will reach it for lines they verified (docs/api.md).
     return StatementOut.of(await use_cases.statements.of_line(svc, line, period))
