@@ -87,9 +87,10 @@ install_tools() {
     command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1)
     command -v promtool >/dev/null || pkgs+=(prometheus) # promtool: tests of the alert rules
     command -v openssl >/dev/null || pkgs+=(openssl)
-    # The RIDE renderer (WeasyPrint) lays text out with Pango; its tests read the PDFs back with
-    # poppler (pdftotext, pdftoppm, pdfdetach) and decode the barcode with zbarimg.
+    # The RIDE renderer (WeasyPrint) lays text out with Pango and subsets fonts with HarfBuzz; its
+    # tests read the PDFs back with poppler (pdftotext, pdftoppm, pdfdetach) and zbarimg.
     compgen -G '/usr/lib/*/libpangoft2-1.0.so.0' >/dev/null || pkgs+=(libpango-1.0-0 libpangoft2-1.0-0)
+    compgen -G '/usr/lib/*/libharfbuzz-subset.so.0' >/dev/null || pkgs+=(libharfbuzz-subset0)
     command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
     command -v zbarimg >/dev/null || pkgs+=(zbar-tools)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
