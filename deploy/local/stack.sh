@@ -148,6 +148,27 @@ install_kafka() {
     echo "$h" >"$stamp"
 }
 
+# veraPDF (PDF/A validation of the RIDE, services/rendering tests): Main.java built against
+# org.verapdf:validation-model, the jar and its classpath in .local/verapdf/. Rebuilt when the pom
+# or the source changes, or a jar left ~/.m2.
+install_verapdf() {
+    local dir=$LOCAL/verapdf h
+    h=$(cd "$HERE/verapdf" && files_hash pom.xml src/main/java/local/selfcare/verapdf/Main.java)
+    if [[ -f $dir/target/verapdf-check.jar && -f $dir/classpath.txt && -f $dir/pom.hash &&
+        $(<"$dir/pom.hash") == "$h" ]] &&
+        tr ':' '\n' <"$dir/classpath.txt" | while read -r j; do [[ -f $j ]] || exit 1; done; then
+        return
+    fi
+    log "building the veraPDF checker (mvn)"
+    mkdir -p "$dir"
+    mvn -q -B -f "$HERE/verapdf/pom.xml" -DskipTests package dependency:build-classpath \
+        -Dmdep.includeScope=runtime -Dmdep.outputFile="$dir/classpath.txt.tmp" \
+        >"$LOCAL/logs/verapdf-install.log" 2>&1 ||
+        die "mvn failed; see $(relpath "$LOCAL/logs/verapdf-install.log")"
+    mv "$dir/classpath.txt.tmp" "$dir/classpath.txt"
+    echo "$h" >"$dir/pom.hash"
+}
+
 install_ferretdb() {
     local bin=$LOCAL/bin/ferretdb-local stamp=$LOCAL/bin/ferretdb-local.hash h
     h=$(cd "$HERE/ferretdb" && files_hash main.go go.mod go.sum)
@@ -191,6 +212,7 @@ cmd_install() {
     install_uv
     install_venv
     install_kafka
+    install_verapdf
     install_postgres
     install_ferretdb
     install_mailpit
