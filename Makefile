@@ -8,8 +8,10 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 TEST_ENV := CAPTCHA_TEST_ANSWER=$${CAPTCHA_TEST_ANSWER:-prueba-e2e} APP_ENV=test OUTBOX_SWEEP_SECONDS=3600
 # The registry of services (services.toml), read with the system python3 (no venv needed).
 REGISTRY := python3 scripts/registry.py
-# Type-checked code: the shared library, every service of the registry, the SRI sandbox, scripts.
-MYPY_PATHS = libs/common/src $(shell $(REGISTRY) mypy-paths) deploy/local/sri-sandbox/src scripts
+# Type-checked code: the shared library, every service of the registry, the RIDE renderer (not in
+# the registry until its service lands; $(sort) drops the duplicate then), the SRI sandbox, scripts.
+MYPY_PATHS = libs/common/src $(sort $(shell $(REGISTRY) mypy-paths) services/rendering/src) \
+	deploy/local/sri-sandbox/src scripts
 
 .PHONY: up down status logs test lint docs compose k8s generate bench bench-billing
 

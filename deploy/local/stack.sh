@@ -87,6 +87,12 @@ install_tools() {
     command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1)
     command -v promtool >/dev/null || pkgs+=(prometheus) # promtool: tests of the alert rules
     command -v openssl >/dev/null || pkgs+=(openssl)
+    # The RIDE renderer (WeasyPrint) lays text out with Pango and subsets fonts with HarfBuzz; its
+    # tests read the PDFs back with poppler (pdftotext, pdftoppm, pdfdetach) and zbarimg.
+    compgen -G '/usr/lib/*/libpangoft2-1.0.so.0' >/dev/null || pkgs+=(libpango-1.0-0 libpangoft2-1.0-0)
+    compgen -G '/usr/lib/*/libharfbuzz-subset.so.0' >/dev/null || pkgs+=(libharfbuzz-subset0)
+    command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
+    command -v zbarimg >/dev/null || pkgs+=(zbar-tools)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
     if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi
@@ -142,6 +148,27 @@ install_kafka() {
     echo "$h" >"$stamp"
 }
 
+# veraPDF (PDF/A validation of the RIDE, services/rendering tests): Main.java built against
+# org.verapdf:validation-model, the jar and its classpath in .local/verapdf/. Rebuilt when the pom
+# or the source changes, or a jar left ~/.m2.
+install_verapdf() {
+    local dir=$LOCAL/verapdf h
+    h=$(cd "$HERE/verapdf" && files_hash pom.xml src/main/java/local/selfcare/verapdf/Main.java)
+    if [[ -f $dir/target/verapdf-check.jar && -f $dir/classpath.txt && -f $dir/pom.hash &&
+        $(<"$dir/pom.hash") == "$h" ]] &&
+        tr ':' '\n' <"$dir/classpath.txt" | while read -r j; do [[ -f $j ]] || exit 1; done; then
+        return
+    fi
+    log "building the veraPDF checker (mvn)"
+    mkdir -p "$dir"
+    mvn -q -B -f "$HERE/verapdf/pom.xml" -DskipTests package dependency:build-classpath \
+        -Dmdep.includeScope=runtime -Dmdep.outputFile="$dir/classpath.txt.tmp" \
+        >"$LOCAL/logs/verapdf-install.log" 2>&1 ||
+        die "mvn failed; see $(relpath "$LOCAL/logs/verapdf-install.log")"
+    mv "$dir/classpath.txt.tmp" "$dir/classpath.txt"
+    echo "$h" >"$dir/pom.hash"
+}
+
 install_ferretdb() {
     local bin=$LOCAL/bin/ferretdb-local stamp=$LOCAL/bin/ferretdb-local.hash h
     h=$(cd "$HERE/ferretdb" && files_hash main.go go.mod go.sum)
@@ -185,6 +212,7 @@ cmd_install() {
     install_uv
     install_venv
     install_kafka
+    install_verapdf
     install_postgres
     install_ferretdb
     install_mailpit
