@@ -20,13 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from billing.adapters.signing import SigningCredentials, sign_factura
+from billing.adapters.sri_client import parse_authorizations
 from billing.domain.bill import statement_info
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Buyer, ExtraTax, Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Statement
-from billing.signing import SigningCredentials, sign_factura
-from billing.sri_client import parse_authorizations
 from sri_sandbox.soap import AuthorizationEntry, authorization_response
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -46,7 +46,9 @@ def test_console_script_renders_a_hand_written_factura_of_another_issuer(tmp_pat
 
 
 def test_hand_written_factura_is_valid_for_sris_xsd() -> None:
-    from billing.sri_schema import validate_factura  # SRI's own schema, as billing checks it
+    from billing.adapters.sri_schema import (
+        validate_factura,  # SRI's own schema, as billing checks it
+    )
 
     assert validate_factura(f.HAND_WRITTEN.read_bytes()) == []
 
