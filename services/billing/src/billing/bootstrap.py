@@ -1,19 +1,22 @@
-"""billing's service object and how it is built: settings → runtime → stores, no I/O.
+"""billing's service object and how it is built: settings → runtime → stores → loops, no I/O.
 
 ``bootstrap(settings, **overrides)`` replaces any part (a fake store, a verifier with test keys,
-a fixed clock). Routes reach the object through ``api/deps.py``, the bill-run and SRI loops
-(wired in ``app.py``) through their constructor.
+a fixed clock, the loops). Routes reach the object through ``api/deps.py``, the bill-run and SRI
+loops through their constructor.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from billing.adapters.clock import now
-from billing.adapters.signer import Signer
+from billing.adapters.signer import Signer, SigningProcesses
+from billing.adapters.sri_client import SriClient
 from billing.adapters.store import AccountStore, ChargeStore, IssuerStore, LedgerStore, PlanStore
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
+from billing.loops.bill_runner import BillRunner, sign_page_in_worker
+from billing.loops.submitter import Submitter
 from billing.metrics import SIGNING_CERT_EXPIRY
 from billing.ports import (
     AccountRepository,
@@ -46,9 +49,9 @@ class Billing:
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
-    # Set by app: wake the bill-run loop now instead of at its next poll.
+    # Wakes the bill-run loop now instead of at its next poll (set by wire_invoicing).
     wake_bill_runs: Callable[[], None] = field(default=lambda: None)
-    # The bill-run loop and the SRI submitter (invoice side), wired by app.build.
+    # The bill-run loop and the SRI submitter, wired to each other by bootstrap.
     bill_runner: Loop | None = None
     submitter: Loop | None = None
 
@@ -80,4 +83,24 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "bill_runs": BillRunStore(database),
         "signer": lazy_signer(settings),
     } | overrides
-    return Billing(runtime=runtime, settings=settings, **parts)
+    service = Billing(runtime=runtime, settings=settings, **parts)
+    if service.bill_runner is None or service.submitter is None:
+        wire_invoicing(service)
+    return service
+
+
+def wire_invoicing(svc: Billing) -> None:
+    """The bill-run runner and the SRI submitter, wired to each other and to the service."""
+    settings = svc.settings
+    reception_url, authorization_url = settings.sri_urls()
+    client = SriClient(reception_url, authorization_url, settings.sri_timeout_seconds)
+    submitter = Submitter(svc, client, svc.signer)
+    sign = None
+    if settings.signing_processes > 0 and settings.signing_p12_path:
+        processes = SigningProcesses(settings, settings.signing_processes)
+        sign = partial(processes.run, sign_page_in_worker)
+    runner = BillRunner(svc, svc.signer, submitter.notify, sign)
+    submitter.on_final = runner.wake
+    submitter.paused = lambda: runner.invoicing
+    svc.wake_bill_runs = runner.wake
+    svc.bill_runner, svc.submitter = runner, submitter
