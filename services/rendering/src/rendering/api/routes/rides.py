@@ -1,0 +1,34 @@
+"""RIDE downloads through the short-lived signed links billing hands out (no login: the link is
+the authorization)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from rendering.api.deps import RenderingDep
+from rendering.use_cases import rides
+
+router = APIRouter(prefix="/v1", tags=["rendering"])
+
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "El RIDE (PDF/A-3b)."}
+}
+
+
+@router.get("/rides/{access_key}.pdf", response_class=Response, responses=PDF)
+async def download_ride(
+    svc: RenderingDep,
+    access_key: Annotated[str, Path(pattern=r"^\d{49}$")],
+    expires: Annotated[int, Query(ge=0)],
+    signature: Annotated[str, Query(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> Response:
+    """The RIDE of a clave de acceso; 403 if the link was altered or expired."""
+    stored = await rides.download(svc, access_key, expires, signature, svc.clock())
+    return Response(
+        content=stored.content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{stored.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
