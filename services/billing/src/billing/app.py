@@ -21,6 +21,7 @@ from billing.api.routes import (
     subscriptions,
 )
 from billing.bootstrap import Billing, bootstrap
+from billing.consumers import consumers
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
 from billing.loops.submitter import Submitter
 from billing.settings import BillingSettings
@@ -73,6 +74,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         bill_runs.router,
         invoices.router,
     ],
+    consumers=consumers,
     loops=[run_bill_runs, submit_to_sri],
 )
 
