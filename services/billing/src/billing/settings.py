@@ -62,6 +62,9 @@ class BillingSettings(ServiceSettings):
     def _production_needs_certificate(self) -> "BillingSettings":
         if self.app_env == "production" and not self.signing_p12_path:
             raise ValueError("SIGNING_P12_PATH is required when APP_ENV=production")
+        if self.app_env == "production" and len(self.ride_link_secret) < 32:
+            # Without it no RIDE link can be signed (common.links refuses an empty key).
+            raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
         return self
 
     def sri_urls(self) -> tuple[str, str]:

@@ -9,10 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from billing.api import deps
 from billing.api.routes import invoices
 from billing.consumers import consumers, remember_ride
+from billing.settings import BillingSettings
 from common.auth import Principal
 from common.contracts import RideRendered
 from common.contracts.rendering import RideRenderedData
@@ -115,3 +117,12 @@ def test_the_ride_is_for_operators_and_known_invoices(client: TestClient) -> Non
     )
     unknown = client.get("/v1/invoices/nope/ride", headers=OPERATOR)
     assert unknown.status_code == 404
+
+
+def test_production_needs_the_link_key() -> None:
+    with pytest.raises(ValidationError, match="RIDE_LINK_KEY"):
+        BillingSettings(app_env="production", signing_p12_path="/x.p12")
+    settings = BillingSettings(
+        app_env="production", signing_p12_path="/x.p12", ride_link_key="k" * 64
+    )
+    assert settings.ride_link_seconds == 300

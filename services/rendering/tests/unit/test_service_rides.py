@@ -75,11 +75,12 @@ async def test_a_replay_renders_nothing_twice() -> None:
 async def test_a_crash_after_storing_keeps_the_first_pdf() -> None:
     """The PDF was stored but the record not written: the retry announces the stored PDF."""
     svc = service()
-    storage = parts(svc)[1]
+    _, storage, renderer = parts(svc)
     await storage.put(ACCESS_KEY, "001-001-000000123", b"%PDF first")
     ride = await rides.render(svc, ride_request(invoice_issued().data))
     assert ride.sha256 == hashlib.sha256(b"%PDF first").hexdigest()
     assert storage.files[ACCESS_KEY].content == b"%PDF first"
+    assert renderer.calls == 0 and storage.puts == 1
 
 
 async def test_what_is_no_factura_fails_permanently_once() -> None:

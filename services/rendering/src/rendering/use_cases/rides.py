@@ -20,23 +20,24 @@ async def render(svc: RenderingService, request: RideRequest) -> Ride:
     """The RIDE of ``request``, made at most once per clave de acceso.
 
     A replay finds the record and does nothing. A crash between storing the PDF and writing the
-    record leaves the PDF: the next attempt keeps it (``put`` never replaces) and writes the
-    record, so there is never a second PDF nor a second RideRendered.
+    record leaves the PDF: the next attempt announces that one instead of rendering again, so
+    there is never a second PDF nor a second RideRendered.
     """
     existing = await svc.rides.by_key(request.access_key)
     if existing is not None:
         log.info("ride_already_done", access_key=request.access_key, status=existing.status)
         return existing
-    try:
-        pdf = await svc.renderer.render(request.authorized_xml)
-    except RideError as error:
-        ride = Ride.failed(request, str(error), svc.clock())
-        await svc.rides.add(ride)
-        raise RenderingRefused(str(error)) from error
-    await svc.storage.put(request.access_key, request.number, pdf)
     stored = await svc.storage.get(request.access_key)
-    # The stored PDF is the one announced (an earlier attempt's, if it got that far).
-    ride = Ride.rendered(request, stored.content if stored else pdf, svc.clock())
+    if stored is not None:
+        pdf = stored.content
+    else:
+        try:
+            pdf = await svc.renderer.render(request.authorized_xml)
+        except RideError as error:
+            await svc.rides.add(Ride.failed(request, str(error), svc.clock()))
+            raise RenderingRefused(str(error)) from error
+        await svc.storage.put(request.access_key, request.number, pdf)
+    ride = Ride.rendered(request, pdf, svc.clock())
     if not await svc.rides.add(ride):
         log.info("ride_recorded_meanwhile", access_key=request.access_key)
     return ride
