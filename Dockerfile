@@ -5,6 +5,7 @@
 #   docker build --build-arg SERVICE=identity -t selfcare/identity .
 #   docker build --build-arg SERVICE=notifier -t selfcare/notifier .
 #   docker build --build-arg SERVICE=billing -t selfcare/billing .
+#   docker build --build-arg SERVICE=rendering -t selfcare/rendering .
 #
 # The image runs `python -m $SERVICE` as a non-root user on 0.0.0.0:8000 and reads all of its
 # configuration from the environment (see common/settings.py and <service>/settings.py).
@@ -60,13 +61,15 @@ ARG SERVICE
 ARG MODULE
 
 # System libraries: identity and notifier need none beyond slim (the captcha uses Pillow's
-# manylinux wheels, which bundle their own libraries). Later services, when they land:
-#   rendering (WeasyPrint needs Pango/HarfBuzz and fonts):
-#     RUN apt-get update \
-#         && apt-get install -y --no-install-recommends \
-#              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
-#         && rm -rf /var/lib/apt/lists/*
-#   billing: xmlsec1 is needed by its tests only (signature cross-checks), not in this image.
+# manylinux wheels, which bundle their own libraries). rendering: WeasyPrint needs Pango and
+# HarfBuzz (its fonts ship in the package). billing: xmlsec1 is needed by its tests only
+# (signature cross-checks), not in this image.
+RUN if [ "${SERVICE}" = rendering ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends \
+             libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
 
 # /var/lib/selfcare: the one writable place, for a member that keeps files of its own (only the
 # SRI sandbox: its SQLite file; the services keep everything in MongoDB). A named volume mounted

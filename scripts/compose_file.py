@@ -74,6 +74,13 @@ NEEDS = {
         volumes=("billing-signing:/run/billing-signing:ro",),
         env_from_files=(("SIGNING_P12_PASSWORD", "/run/billing-signing/signing.password"),),
     ),
+    "ride-link-key": Need(
+        env=(("RIDE_LINK_KEY", "${RIDE_LINK_KEY:?set RIDE_LINK_KEY (shell or .env)}"),),
+        comment=(
+            "RIDE_LINK_KEY is a secret shared by billing and rendering: from the shell or a",
+            "git-ignored .env file (python3 -c 'import secrets;print(secrets.token_hex(32))').",
+        ),
+    ),
 }
 
 

@@ -33,7 +33,14 @@ REGISTRY = ROOT / "services.toml"
 GATEWAY_TEMPLATE = ROOT / "deploy" / "gateway" / "gateway.conf.template"
 
 # What a service may need besides Kafka and MongoDB (described in services.toml).
-NEEDS = ("smtp", "sri", "identity-jwks", "operator-account", "signing-certificate")
+NEEDS = (
+    "smtp",
+    "sri",
+    "identity-jwks",
+    "operator-account",
+    "signing-certificate",
+    "ride-link-key",
+)
 COMPONENTS = ("api", "consumer")
 SCALING = ("hpa", "keda")
 # Where the gateway sends a route whose service is not in the registry (planned ones): a closed

@@ -687,8 +687,24 @@ need_env() {
     identity-jwks) echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json" ;;
     operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
     signing-certificate) printf '%s\n' "SIGNING_P12_PATH=$SIGNING_P12" "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")" ;;
+    ride-link-key) echo "RIDE_LINK_KEY=$(ride_link_key)" ;;
     *) die "services.toml: no meaning in the local stack for the need '$1'" ;;
     esac
+}
+
+# The HMAC key of the RIDE download links, one value for billing and rendering: RIDE_LINK_KEY
+# from the caller, else generated once and kept in .local/secrets/ride-link.key (never in git).
+ride_link_key() {
+    if [[ -n ${RIDE_LINK_KEY:-} ]]; then
+        echo "$RIDE_LINK_KEY"
+        return
+    fi
+    local f=$SECRETS/ride-link.key
+    if [[ ! -s $f ]]; then
+        mkdir -p "$SECRETS"
+        (umask 077 && python3 -c 'import secrets;print(secrets.token_hex(32))' >"$f")
+    fi
+    cat "$f"
 }
 
 # OPERATOR_PASSWORD from the caller, else generated once and kept in .local/operator-password.

@@ -22,7 +22,7 @@ from tests.billing_support import BILLING, holder, mobile_number, operator_heade
 from tests.kafka_support import all_records, find_record
 from tests.support import IDENTITY, link_token, register, registration, unique_email, wait_for_mail
 
-METRICS = {"identity": 8101, "billing": 8103, "notifier": 8104}
+METRICS = {"identity": 8101, "billing": 8103, "notifier": 8104, "rendering": 8105}
 PROMPT = 10.0  # seconds: far below the sweep interval, far above a relay's wake-up
 
 

@@ -21,13 +21,10 @@ from scripts.registry import ROOT, RegistryError, Service
 SERVICES = registry.load()
 NAMES = [s.name for s in SERVICES]
 K8S = ROOT / "deploy" / "k8s"
-# Workspace members that are not services: the shared library and the local SRI sandbox, and
-# rendering while it is only the RIDE renderer (a library and a CLI). It moves to services.toml
-# when its consumer lands; then drop it here (a member listed twice is harmless to the sets below).
+# Workspace members that are not services: the shared library and the local SRI sandbox.
 OTHER_MEMBERS = {
     "libs/common": "common",
     "deploy/local/sri-sandbox": "sri-sandbox",
-    "services/rendering": "rendering",
 }
 
 
@@ -244,6 +241,7 @@ NEED_ENV = {
     "identity-jwks": "IDENTITY_JWKS_URL",
     "operator-account": "OPERATOR_PASSWORD",
     "signing-certificate": "SIGNING_P12_PASSWORD",
+    "ride-link-key": "RIDE_LINK_KEY",
 }
 
 

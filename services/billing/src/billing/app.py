@@ -18,6 +18,7 @@ from billing.api.routes import (
     subscriptions,
 )
 from billing.bootstrap import Billing, bootstrap
+from billing.consumers import consumers
 from billing.settings import BillingSettings
 from common.contracts import (
     BillRunCompleted,
@@ -68,6 +69,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         bill_runs.router,
         invoices.router,
     ],
+    consumers=consumers,
     loops=[run_bill_runs, submit_to_sri],
 )
 

@@ -47,10 +47,24 @@ class BillingSettings(ServiceSettings):
     # Days between the cut-off (issue date) and the due date; also the pago's plazo.
     payment_term_days: int = 15
 
+    # RIDE download links (rendering verifies them): the key shared with rendering, a secret
+    # (.local/secrets/ride-link.key locally, the Secret ride-link on Kubernetes); how long a
+    # link lives; where rendering is reached, through the gateway (a path: same host).
+    ride_link_key: SecretStr = SecretStr("")
+    ride_link_seconds: int = 300
+    rendering_public_url: str = "/api/rendering"
+
+    @property
+    def ride_link_secret(self) -> str:
+        return self.ride_link_key.get_secret_value()
+
     @model_validator(mode="after")
     def _production_needs_certificate(self) -> "BillingSettings":
         if self.app_env == "production" and not self.signing_p12_path:
             raise ValueError("SIGNING_P12_PATH is required when APP_ENV=production")
+        if self.app_env == "production" and len(self.ride_link_secret) < 32:
+            # Without it no RIDE link can be signed (common.links refuses an empty key).
+            raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
         return self
 
     def sri_urls(self) -> tuple[str, str]:

@@ -94,6 +94,7 @@ class FakeInvoices:
         self.trail: dict[str, list[HistoryEntry]] = {}  # history entries written
         self.events: list[InvoiceEvent] = []
         self.saves = 0
+        self.rides: dict[str, datetime] = {}  # RideRendered seen: invoice -> rendered_at
 
     async def next_sequential(self, ruc: str, establishment: str, point: str) -> int:
         candidate = self.hints.get(f"{ruc}-{establishment}-{point}", 0) + 1
@@ -201,6 +202,12 @@ class FakeInvoices:
     async def has_open(self, bill_run_id: str) -> bool:
         return any(i.state in OPEN for i in self.invoices.values() if i.bill_run_id == bill_run_id)
 
+    async def mark_ride_rendered(self, invoice_id: str, at: datetime) -> None:
+        self.rides.setdefault(invoice_id, at)
+
+    async def ride_rendered_at(self, invoice_id: str) -> datetime | None:
+        return self.rides.get(invoice_id)
+
     async def count_by_state(self, bill_run_id: str) -> dict[State, int]:
         counts: dict[State, int] = {}
         for invoice in self.invoices.values():
@@ -299,6 +306,9 @@ class FakeLedger:
 class FakeSettings:
     bill_run_batch_size: int = 2
     payment_term_days: int = 15
+    ride_link_secret: str = "clave-de-enlaces-de-prueba"
+    ride_link_seconds: int = 300
+    rendering_public_url: str = "/api/rendering"
 
 
 @dataclass

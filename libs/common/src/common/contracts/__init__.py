@@ -20,6 +20,7 @@ from common.contracts.identity import (
     UserRegistered,
 )
 from common.contracts.notifier import NotificationDelivered, NotificationFailed
+from common.contracts.rendering import RideFailed, RideRendered
 
 # Every event type, as declared (each declaration registers itself: nothing to keep in step).
 ALL_EVENTS: tuple[type[Event], ...] = tuple(Event.registered)
@@ -36,6 +37,8 @@ __all__ = [
     "NotificationFailed",
     "PasswordResetRequested",
     "PaymentRecorded",
+    "RideFailed",
+    "RideRendered",
     "SubscriptionActivated",
     "SubscriptionEnded",
     "UserActivated",

@@ -152,7 +152,19 @@ class InvoiceStore:
         invoice.events.clear()
         return True
 
+    async def mark_ride_rendered(self, invoice_id: str, at: datetime) -> None:
+        """Once: a replayed RideRendered keeps the first time. The invoice is final by then (it
+        was authorized), so no SRI step writes it concurrently; ``version`` is left alone."""
+        await self._invoices.update_one(
+            {"_id": invoice_id, "ride_rendered_at": {"$exists": False}},
+            {"$set": {"ride_rendered_at": at}},
+        )
+
     # -- reading -----------------------------------------------------------------------------
+
+    async def ride_rendered_at(self, invoice_id: str) -> datetime | None:
+        doc = await self._invoices.find_one({"_id": invoice_id}, {"ride_rendered_at": 1})
+        return doc.get("ride_rendered_at") if doc else None
 
     async def invoiced_in(self, cycle_day: int, period: str) -> set[str]:
         """Accounts of a cycle day that already have their invoice for ``period``."""

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator
@@ -172,3 +173,18 @@ async def invoice_xml(invoice_id: str, svc: Ctx, _: Operator) -> Response:
         media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{invoice.access_key}.xml"'},
     )
+
+
+@router.get(
+    "/invoices/{invoice_id}/ride",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={409: {"description": "La factura aún no tiene su RIDE."}},
+)
+async def invoice_ride(invoice_id: str, svc: Ctx, _: Operator) -> RedirectResponse:
+    """302 to the RIDE (PDF) at rendering through a link valid for five minutes.
+
+    Operators: any; customers: their own once lines exist.
+    """
+    link = await invoices.ride_link(svc, invoice_id, svc.clock())
+    return RedirectResponse(link, status_code=302, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,45 @@
+"""Events published by rendering."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from common.contracts.base import Event
+
+
+class RenderingEvent(Event, source="rendering"):
+    """Published by rendering."""
+
+
+class RideRenderedData(BaseModel):
+    invoice_id: str
+    account_id: str
+    access_key: str
+    number: str  # 001-001-000000123
+    period: str  # YYYY-MM
+    size: int  # bytes of the PDF
+    sha256: str  # hex digest of the PDF
+    rendered_at: datetime
+
+
+class RideRendered(RenderingEvent, key="invoice_id"):
+    """The RIDE (PDF/A-3b) of an authorized invoice is stored and can be downloaded."""
+
+    data: RideRenderedData
+
+
+class RideFailedData(BaseModel):
+    invoice_id: str
+    account_id: str
+    access_key: str
+    number: str
+    period: str
+    error: str
+    failed_at: datetime
+
+
+class RideFailed(RenderingEvent, key="invoice_id"):
+    """An invoice's XML cannot be rendered as a RIDE (not a factura, not authorized); the
+    InvoiceIssued message is in the DLQ for an operator."""
+
+    data: RideFailedData

@@ -1,0 +1,128 @@
+"""The RIDE of an invoice: billing learns it exists from RideRendered (its consumer), then
+``GET /invoices/{id}/ride`` answers 302 to a rendering link that verifies for five minutes;
+before that 409. Operators only for now."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from billing.api import deps
+from billing.api.routes import invoices
+from billing.consumers import consumers, remember_ride
+from billing.settings import BillingSettings
+from common.auth import Principal
+from common.contracts import RideRendered
+from common.contracts.rendering import RideRenderedData
+from common.errors import Unauthorized
+from common.http import install_error_handlers
+from common.links import verify_link
+from services.billing.tests.unit.invoice_fakes import FakeBilling, FakeSettings, record
+
+OPERATOR = {"Authorization": "Bearer operator"}
+RENDERED_AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+class FakeVerifier:
+    async def verify(self, token: str) -> Principal:
+        if token == "operator":
+            return Principal("op-1", ("operator",), "t-1", None)
+        if token == "customer":
+            return Principal("c-1", (), "t-2", None)
+        raise Unauthorized()
+
+
+class Service(FakeBilling):
+    verifier = FakeVerifier()
+
+
+@pytest.fixture
+def svc() -> Service:
+    return Service()
+
+
+@pytest.fixture
+def client(svc: Service) -> Iterator[TestClient]:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(invoices.router)
+    app.dependency_overrides[deps.billing] = lambda: svc
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def rendered(doc: dict[str, str]) -> RideRendered:
+    data = RideRenderedData(
+        invoice_id=doc["_id"],
+        account_id=doc["account_id"],
+        access_key=doc["access_key"],
+        number=doc["number"],
+        period=doc["period"],
+        size=1234,
+        sha256="0" * 64,
+        rendered_at=RENDERED_AT,
+    )
+    return RideRendered(data=data)
+
+
+def test_billing_consumes_ride_rendered() -> None:
+    assert consumers.group == "billing"
+    assert consumers.events == [RideRendered]
+
+
+async def test_a_replayed_ride_rendered_keeps_the_first_time(svc: Service) -> None:
+    doc = record(7)
+    svc.invoices.add(doc)
+    await remember_ride(rendered(doc), svc)  # type: ignore[arg-type]
+    later = rendered(doc)
+    later.data.rendered_at = datetime(2026, 12, 2, tzinfo=UTC)
+    await remember_ride(later, svc)  # type: ignore[arg-type]
+    assert svc.invoices.rides == {doc["_id"]: RENDERED_AT}
+
+
+async def test_the_ride_is_a_redirect_to_a_signed_link(client: TestClient, svc: Service) -> None:
+    doc = record(7)
+    svc.invoices.add(doc)
+    early = client.get(f"/v1/invoices/{doc['_id']}/ride", headers=OPERATOR)
+    assert early.status_code == 409
+    assert early.json() == {
+        "error": {
+            "code": "ride_not_ready",
+            "message": "La factura aún no tiene su RIDE; intenta en unos minutos.",
+        }
+    }
+    await remember_ride(rendered(doc), svc)  # type: ignore[arg-type]
+    before = datetime.now(UTC).timestamp()
+    response = client.get(f"/v1/invoices/{doc['_id']}/ride", headers=OPERATOR)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["location"])
+    assert location.path == f"/api/rendering/v1/rides/{doc['access_key']}.pdf"
+    query = {k: v[0] for k, v in parse_qs(location.query).items()}
+    expires = int(query["expires"])
+    assert before + 299 <= expires <= before + 301
+    key = FakeSettings().ride_link_secret
+    assert verify_link(key, doc["access_key"], expires, query["signature"], now=before)
+    assert not verify_link(key, doc["access_key"], expires, query["signature"], now=expires + 1)
+
+
+def test_the_ride_is_for_operators_and_known_invoices(client: TestClient) -> None:
+    assert client.get("/v1/invoices/x/ride").status_code == 401
+    assert (
+        client.get("/v1/invoices/x/ride", headers={"Authorization": "Bearer customer"}).status_code
+        == 403
+    )
+    unknown = client.get("/v1/invoices/nope/ride", headers=OPERATOR)
+    assert unknown.status_code == 404
+
+
+def test_production_needs_the_link_key() -> None:
+    with pytest.raises(ValidationError, match="RIDE_LINK_KEY"):
+        BillingSettings(app_env="production", signing_p12_path="/x.p12")
+    settings = BillingSettings(
+        app_env="production", signing_p12_path="/x.p12", ride_link_key="k" * 64
+    )
+    assert settings.ride_link_seconds == 300

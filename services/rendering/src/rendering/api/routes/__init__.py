@@ -1,0 +1,5 @@
+"""rendering's HTTP routes."""
+
+from rendering.api.routes import rides
+
+ROUTERS = [rides.router]

@@ -1,0 +1,123 @@
+"""A RIDE to make for an authorized invoice, and its outcome: rendered (stored, with the PDF's
+size and digest) or failed (the XML is no factura that can be printed). Pure."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RideRequest:
+    """What rendering needs of an InvoiceIssued: who, which document, and its authorized XML."""
+
+    invoice_id: str
+    account_id: str
+    access_key: str
+    number: str
+    period: str
+    authorized_xml: bytes
+
+
+@dataclass(frozen=True)
+class RideRendered:
+    invoice_id: str
+    account_id: str
+    access_key: str
+    number: str
+    period: str
+    size: int
+    sha256: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RideFailed:
+    invoice_id: str
+    account_id: str
+    access_key: str
+    number: str
+    period: str
+    error: str
+    occurred_at: datetime
+
+
+DomainEvent = RideRendered | RideFailed
+
+
+@dataclass
+class Ride:
+    """One per clave de acceso: the record of what rendering did with it, and its events."""
+
+    access_key: str
+    invoice_id: str
+    account_id: str
+    number: str
+    period: str
+    status: str  # rendered | failed
+    size: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+    at: datetime | None = None
+    events: list[DomainEvent] = field(default_factory=list)
+
+    @classmethod
+    def rendered(cls, request: RideRequest, pdf: bytes, now: datetime) -> "Ride":
+        digest = hashlib.sha256(pdf).hexdigest()
+        ride = cls(
+            access_key=request.access_key,
+            invoice_id=request.invoice_id,
+            account_id=request.account_id,
+            number=request.number,
+            period=request.period,
+            status="rendered",
+            size=len(pdf),
+            sha256=digest,
+            at=now,
+        )
+        ride.events.append(
+            RideRendered(
+                invoice_id=request.invoice_id,
+                account_id=request.account_id,
+                access_key=request.access_key,
+                number=request.number,
+                period=request.period,
+                size=len(pdf),
+                sha256=digest,
+                occurred_at=now,
+            )
+        )
+        return ride
+
+    @classmethod
+    def failed(cls, request: RideRequest, error: str, now: datetime) -> "Ride":
+        ride = cls(
+            access_key=request.access_key,
+            invoice_id=request.invoice_id,
+            account_id=request.account_id,
+            number=request.number,
+            period=request.period,
+            status="failed",
+            error=error,
+            at=now,
+        )
+        ride.events.append(
+            RideFailed(
+                invoice_id=request.invoice_id,
+                account_id=request.account_id,
+                access_key=request.access_key,
+                number=request.number,
+                period=request.period,
+                error=error,
+                occurred_at=now,
+            )
+        )
+        return ride
+
+
+@dataclass(frozen=True)
+class StoredPdf:
+    """A stored RIDE: the invoice number names the downloaded file."""
+
+    access_key: str
+    number: str
+    content: bytes

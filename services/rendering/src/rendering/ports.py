@@ -1,0 +1,62 @@
+"""What the use cases need from the outside, as Protocols (adapters/ and tests/unit/fakes.py
+implement them)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from rendering.domain.rides import Ride, StoredPdf
+
+Clock = Callable[[], datetime]
+
+
+class RideStorage(Protocol):
+    """The PDFs, keyed by clave de acceso (GridFS today; an S3-compatible store can follow)."""
+
+    async def exists(self, access_key: str) -> bool: ...
+
+    async def put(self, access_key: str, number: str, pdf: bytes) -> None:
+        """Store the PDF; a PDF already stored under ``access_key`` is kept as it is."""
+        ...
+
+    async def get(self, access_key: str) -> StoredPdf | None: ...
+
+
+class Rides(Protocol):
+    """One record per clave de acceso, carrying its events to the outbox."""
+
+    async def by_key(self, access_key: str) -> Ride | None: ...
+
+    async def add(self, ride: Ride) -> bool:
+        """Insert the record with its events; False if one exists for that clave already."""
+        ...
+
+
+class Renderer(Protocol):
+    async def render(self, xml: bytes) -> bytes:
+        """The PDF/A-3b; raises ``RideError`` when the XML is no printable factura."""
+        ...
+
+
+class LinkSettings(Protocol):
+    @property
+    def ride_link_secret(self) -> str: ...
+
+
+class RenderingService(Protocol):
+    """The service object as the use cases see it (bootstrap.Rendering implements it)."""
+
+    @property
+    def rides(self) -> Rides: ...
+
+    @property
+    def storage(self) -> RideStorage: ...
+
+    @property
+    def renderer(self) -> Renderer: ...
+
+    @property
+    def settings(self) -> LinkSettings: ...
+
+    @property
+    def clock(self) -> Clock: ...

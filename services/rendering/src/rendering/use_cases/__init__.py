@@ -1,0 +1,1 @@
+"""rendering's use cases: one module per resource."""

@@ -1,0 +1,110 @@
+"""In-memory stand-ins for rendering's ports, and InvoiceIssued events to feed the consumer."""
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from common.contracts import InvoiceIssued
+from common.contracts.base import Event
+from common.contracts.billing import Holder, InvoiceIssuedData, StatementSummary, Totals
+from rendering.bootstrap import Rendering, bootstrap
+from rendering.domain.ride import NotAFactura
+from rendering.domain.rides import Ride, StoredPdf
+from rendering.events import to_wire
+from rendering.settings import RenderingSettings
+
+T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+LINK_KEY = "clave-de-enlaces-de-prueba"
+SETTINGS = RenderingSettings(consumer_backoff_seconds=0.0, ride_link_key=LINK_KEY)
+ACCESS_KEY = "0112202601179001167400120010010000001231234567811"
+NOT_A_FACTURA = b"<notaCredito/>"
+
+
+@dataclass
+class FakeStorage:
+    files: dict[str, StoredPdf] = field(default_factory=dict)
+    puts: int = 0
+
+    async def exists(self, access_key: str) -> bool:
+        return access_key in self.files
+
+    async def put(self, access_key: str, number: str, pdf: bytes) -> None:
+        self.puts += 1
+        self.files.setdefault(access_key, StoredPdf(access_key, number, pdf))
+
+    async def get(self, access_key: str) -> StoredPdf | None:
+        return self.files.get(access_key)
+
+
+@dataclass
+class FakeRides:
+    """Records by clave (the unique _id); ``outbox`` holds the wire events of every insert."""
+
+    rows: dict[str, Ride] = field(default_factory=dict)
+    outbox: list[Event] = field(default_factory=list)
+
+    async def by_key(self, access_key: str) -> Ride | None:
+        ride = self.rows.get(access_key)
+        return copy.deepcopy(ride) if ride else None
+
+    async def add(self, ride: Ride) -> bool:
+        if ride.access_key in self.rows:
+            return False
+        self.outbox.extend(to_wire(event) for event in ride.events)
+        ride.events = []
+        self.rows[ride.access_key] = copy.deepcopy(ride)
+        return True
+
+
+@dataclass
+class FakeRenderer:
+    """A "PDF" that names its input; refuses what the real one refuses in these tests."""
+
+    calls: int = 0
+
+    async def render(self, xml: bytes) -> bytes:
+        self.calls += 1
+        if xml == NOT_A_FACTURA:
+            raise NotAFactura("El documento no es una factura del SRI.")
+        return b"%PDF-1.7 " + xml
+
+
+def service(**overrides: Any) -> Rendering:
+    parts: dict[str, Any] = {
+        "rides": FakeRides(),
+        "storage": FakeStorage(),
+        "renderer": FakeRenderer(),
+        "clock": lambda: T0,
+    }
+    return bootstrap(SETTINGS, **(parts | overrides))
+
+
+def invoice_issued(xml: str = "<autorizacion>…</autorizacion>", **changes: Any) -> InvoiceIssued:
+    data: dict[str, Any] = {
+        "invoice_id": "inv-1",
+        "account_id": "acc-1",
+        "period": "2026-11",
+        "number": "001-001-000000123",
+        "access_key": ACCESS_KEY,
+        "issue_date": date(2026, 12, 1),
+        "authorization_number": ACCESS_KEY,
+        "authorized_at": T0,
+        "environment": "PRUEBAS",
+        "holder": Holder(
+            name="Rosa Tenesaca", email=None, id_type="cedula", id_number="0102030405"
+        ),
+        "lines": ["+593991234567"],
+        "totals": Totals(subtotal="10.00", discount="0.00", taxes="1.50", total="11.50"),
+        "statement": StatementSummary(
+            previous_balance="0.00",
+            payments="0.00",
+            charges="11.50",
+            adjustments="0.00",
+            balance_due="11.50",
+            due_date=date(2026, 12, 16),
+        ),
+        "authorized_xml": xml,
+    }
+    return InvoiceIssued(data=InvoiceIssuedData(**(data | changes)), event_id=uuid.uuid4())
