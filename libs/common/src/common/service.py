@@ -80,9 +80,9 @@ class Runtime:
     relay: OutboxRelay | None = None
 
     @classmethod
-    def create(cls, settings: ServiceSettings, outbox_collections: Iterable[str] = ()) -> "Runtime":
-        """No I/O: clients connect on first use. Writes with events to the outbox collections
-        (these and the spec's) wake the relay by themselves (see common/outbox.py)."""
+    def create(cls, settings: ServiceSettings) -> "Runtime":
+        """No I/O: clients connect on first use. The spec names the outbox collections when the
+        app is built (``build_app``); from then on their writes with events wake the relay."""
         configure_logging(settings.service_name, settings.log_level)
         runtime = cls(
             settings=settings,
@@ -90,7 +90,6 @@ class Runtime:
                 settings.mongodb_url, settings.database_name, settings.mongodb_max_pool_size
             ),
             broker=create_broker(settings),
-            outbox_collections=list(outbox_collections),
         )
         runtime.relay = OutboxRelay(
             runtime.database,
@@ -111,11 +110,6 @@ class Runtime:
         if self.relay is not None:
             self.relay.watch(self.outbox_collections)
             self.database.watch_outboxes(self.outbox_collections, self.relay.notify)
-
-    def events_written(self, collection: str, doc_id: Any) -> None:
-        """Deprecated: outbox collections wake the relay on every write with events."""
-        if self.relay is not None:
-            self.relay.notify(collection, doc_id)
 
     def topics(self) -> list[str]:
         consumed = [
