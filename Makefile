@@ -13,7 +13,7 @@ REGISTRY := python3 scripts/registry.py
 MYPY_PATHS = libs/common/src $(sort $(shell $(REGISTRY) mypy-paths)) \
 	deploy/local/sri-sandbox/src scripts
 
-.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing
+.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing bench-rendering
 
 up:
 	$(STACK) up
@@ -62,3 +62,7 @@ bench:
 bench-billing:
 	$(TEST_ENV) $(STACK) up
 	PYTHONPATH=. $(UV) run --frozen python bench/bill_run.py
+
+# RIDEs/s the naive way against the service's warm worker pool, p50/p95, worker RSS (no stack).
+bench-rendering:
+	PYTHONPATH=. $(UV) run --frozen python bench/rides.py
