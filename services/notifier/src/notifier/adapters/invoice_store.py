@@ -1,5 +1,7 @@
-"""What each invoice's email needs (MongoDB API): collection ``invoice_mails``, one document per
-invoice id, its halves written by upserts (InvoiceIssued's, RideRendered's) in either order."""
+"""What each invoice's email needs (MongoDB API), by invoice id, written by upserts in either
+order: ``invoice_mails`` holds InvoiceIssued's half (and ``emailed_at``), ``invoice_rides``
+RideRendered's. Two collections, not two fields of one document: FerretDB 1.24 applies an update
+as a read then a write, so two consumers updating one document at once could lose a half."""
 
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -8,7 +10,7 @@ from typing import Any
 from common.database import Database, Index
 from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
 
-INVOICE_MAILS = "invoice_mails"
+INVOICE_MAILS, INVOICE_RIDES = "invoice_mails", "invoice_rides"
 
 INVOICE_INDEXES = [
     # The scan behind invoices_not_emailed: equality on emailed_at (null until emailed).
@@ -23,28 +25,34 @@ def _aware(value: datetime) -> datetime:
 class InvoiceMailStore:
     def __init__(self, database: Database) -> None:
         self._mails = database[INVOICE_MAILS]
+        self._rides = database[INVOICE_RIDES]
 
     async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None:
-        await self._upsert(invoice.invoice_id, {"issued": asdict(invoice)}, now)
-
-    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None:
-        await self._upsert(ride.invoice_id, {"ride": asdict(ride)}, now)
-
-    async def _upsert(self, invoice_id: str, values: dict[str, Any], now: datetime) -> None:
         await self._mails.update_one(
-            {"_id": invoice_id},
+            {"_id": invoice.invoice_id},
             {
-                "$set": values | {"updated_at": now},
+                "$set": {"issued": asdict(invoice), "updated_at": now},
                 "$setOnInsert": {"created_at": now, "emailed_at": None},
             },
             upsert=True,
         )
 
+    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None:
+        await self._rides.update_one(
+            {"_id": ride.invoice_id},
+            {
+                "$set": {"ride": asdict(ride), "updated_at": now},
+                "$setOnInsert": {"created_at": now},
+            },
+            upsert=True,
+        )
+
     async def get(self, invoice_id: str) -> InvoiceMail | None:
-        doc = await self._mails.find_one({"_id": invoice_id})
-        if doc is None:
+        doc: dict[str, Any] = await self._mails.find_one({"_id": invoice_id}) or {}
+        ride_doc: dict[str, Any] = await self._rides.find_one({"_id": invoice_id}) or {}
+        if not doc and not ride_doc:
             return None
-        issued, ride = doc.get("issued"), doc.get("ride")
+        issued, ride = doc.get("issued"), ride_doc.get("ride")
         if issued:
             issued = IssuedInvoice(**issued | {"authorized_at": _aware(issued["authorized_at"])})
         emailed_at = doc.get("emailed_at")
