@@ -74,11 +74,15 @@ NEEDS = {
         volumes=("billing-signing:/run/billing-signing:ro",),
         env_from_files=(("SIGNING_P12_PASSWORD", "/run/billing-signing/signing.password"),),
     ),
+    "rendering-api": Need(
+        env=(("RENDERING_URL", f"http://rendering:{CONTAINER_PORT}"),),
+    ),
     "ride-link-key": Need(
         env=(("RIDE_LINK_KEY", "${RIDE_LINK_KEY:?set RIDE_LINK_KEY (shell or .env)}"),),
         comment=(
-            "RIDE_LINK_KEY is a secret shared by billing and rendering: from the shell or a",
-            "git-ignored .env file (python3 -c 'import secrets;print(secrets.token_hex(32))').",
+            "RIDE_LINK_KEY is a secret shared by billing, notifier and rendering: from the shell",
+            "or a git-ignored .env file",
+            "(python3 -c 'import secrets;print(secrets.token_hex(32))').",
         ),
     ),
 }

@@ -40,6 +40,7 @@ NEEDS = (
     "operator-account",
     "signing-certificate",
     "ride-link-key",
+    "rendering-api",
 )
 COMPONENTS = ("api", "consumer")
 SCALING = ("hpa", "keda")

@@ -688,6 +688,7 @@ need_env() {
     operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
     signing-certificate) printf '%s\n' "SIGNING_P12_PATH=$SIGNING_P12" "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")" ;;
     ride-link-key) echo "RIDE_LINK_KEY=$(ride_link_key)" ;;
+    rendering-api) echo "RENDERING_URL=http://127.0.0.1:${SERVICE_PORT[rendering]}" ;;
     *) die "services.toml: no meaning in the local stack for the need '$1'" ;;
     esac
 }

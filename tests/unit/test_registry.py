@@ -242,6 +242,7 @@ NEED_ENV = {
     "operator-account": "OPERATOR_PASSWORD",
     "signing-certificate": "SIGNING_P12_PASSWORD",
     "ride-link-key": "RIDE_LINK_KEY",
+    "rendering-api": "RENDERING_URL",
 }
 
 

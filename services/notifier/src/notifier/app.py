@@ -12,6 +12,7 @@ from notifier.bootstrap import Notifier, bootstrap
 from notifier.consumers import consumers
 from notifier.settings import NotifierSettings
 from notifier.use_cases.deliveries import retry_due
+from notifier.use_cases.invoices import watch_not_emailed
 
 SPEC: ServiceSpec[Notifier] = ServiceSpec(
     name="notifier",
@@ -22,7 +23,7 @@ SPEC: ServiceSpec[Notifier] = ServiceSpec(
     publishes=[NotificationDelivered, NotificationFailed],
     routers=[deliveries.router],
     consumers=consumers,
-    loops=[retry_due],
+    loops=[retry_due, watch_not_emailed],
 )
 
 

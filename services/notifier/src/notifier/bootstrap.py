@@ -9,10 +9,21 @@ from typing import Any
 from common.auth import TokenVerifier, jwks_verifier
 from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
+from notifier.adapters.invoice_store import InvoiceMailStore
+from notifier.adapters.rides import HttpRideSource
 from notifier.adapters.smtp import SmtpMailer
 from notifier.adapters.store import DeliveryStore, RecipientStore
 from notifier.domain.backoff import RetryPolicy
-from notifier.ports import Clock, Deliveries, EmailRenderer, Jitter, Mailer, Recipients
+from notifier.ports import (
+    Clock,
+    Deliveries,
+    EmailRenderer,
+    InvoiceMails,
+    Jitter,
+    Mailer,
+    Recipients,
+    RideSource,
+)
 from notifier.settings import NotifierSettings
 
 
@@ -28,6 +39,8 @@ class Notifier:
     settings: NotifierSettings
     recipients: Recipients
     deliveries: Deliveries
+    invoice_mails: InvoiceMails
+    rides: RideSource
     renderer: EmailRenderer
     mailer: Mailer
     # Checks operators' access tokens (identity's JWKS).
@@ -50,6 +63,8 @@ def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Not
     parts: dict[str, Any] = {
         "recipients": RecipientStore(runtime.database),
         "deliveries": DeliveryStore(runtime.database),
+        "invoice_mails": InvoiceMailStore(runtime.database),
+        "rides": HttpRideSource(settings, utc_now),
         "renderer": JinjaEmailRenderer(settings),
         "mailer": SmtpMailer(settings),
         "verifier": jwks_verifier(settings.identity_jwks_url),

@@ -1,22 +1,26 @@
-"""Identity's events → notifier's use cases (consumer group "notifier").
+"""Identity's, billing's and rendering's events → notifier's use cases (group "notifier").
 
 Each handler turns the event into domain values and calls one use case; the runtime's
 ReliableConsumer does idempotency, retries and the DLQ around them.
 """
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated
 
 from faststream import Depends
 
 from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
+from common.contracts.billing import InvoiceIssued, InvoiceIssuedData
 from common.contracts.identity import TokenMailData, UserProfile
+from common.contracts.rendering import RideRendered, RideRenderedData
 from common.messaging import Consumers, PermanentError, service_from_context
 from notifier.bootstrap import Notifier
 from notifier.domain.errors import Undeliverable
+from notifier.domain.invoices import IssuedInvoice, RenderedRide
 from notifier.domain.messages import LinkMail, LinkRequest
 from notifier.domain.recipients import Recipient
-from notifier.use_cases import deliveries, recipients
+from notifier.use_cases import deliveries, invoices, recipients
 
 # cast=False: the service is handed over as built, not validated as a pydantic model (its parts
 # are Protocols, which pydantic cannot check).
@@ -44,11 +48,54 @@ async def email_password_reset(event: PasswordResetRequested, svc: NotifierDep) 
 
 
 async def _email_link(svc: Notifier, event: ActivationRequested | PasswordResetRequested) -> None:
+    await _undeliverable_is_permanent(deliveries.email_link(svc, link_request(event)))
+
+
+@consumers(InvoiceIssued)
+async def remember_invoice(event: InvoiceIssued, svc: NotifierDep) -> None:
+    """Keep what the invoice email needs; email it if its RIDE is already rendered."""
+    issued = issued_invoice(event.data)
+    await _undeliverable_is_permanent(
+        invoices.remember_issued(svc, issued, svc.clock(), event.correlation_id)
+    )
+
+
+@consumers(RideRendered)
+async def email_invoice(event: RideRendered, svc: NotifierDep) -> None:
+    """The RIDE is ready: email the invoice (or wait for InvoiceIssued, which then does)."""
+    ride = rendered_ride(event.data)
+    await _undeliverable_is_permanent(
+        invoices.remember_ride(svc, ride, svc.clock(), event.correlation_id)
+    )
+
+
+async def _undeliverable_is_permanent(work: Awaitable[None]) -> None:
+    # Recorded as failed, NotificationFailed on its way: the source message goes to the DLQ.
     try:
-        await deliveries.email_link(svc, link_request(event))
+        await work
     except Undeliverable as failed:
-        # Recorded as failed, NotificationFailed on its way: the source message goes to the DLQ.
         raise PermanentError(str(failed)) from failed
+
+
+def issued_invoice(data: InvoiceIssuedData) -> IssuedInvoice:
+    return IssuedInvoice(
+        invoice_id=data.invoice_id,
+        account_id=data.account_id,
+        email=data.holder.email,
+        holder_name=data.holder.name,
+        number=data.number,
+        period=data.period,
+        total=data.totals.total,
+        access_key=data.access_key,
+        authorized_at=data.authorized_at,
+        authorized_xml=data.authorized_xml,
+    )
+
+
+def rendered_ride(data: RideRenderedData) -> RenderedRide:
+    return RenderedRide(
+        invoice_id=data.invoice_id, access_key=data.access_key, size=data.size, sha256=data.sha256
+    )
 
 
 def recipient_of(profile: UserProfile) -> Recipient:

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from notifier.domain.backoff import RetryPolicy
 from notifier.domain.deliveries import Delivery
+from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
 from notifier.domain.messages import LinkMail, RenderedEmail, Template
 from notifier.domain.recipients import Recipient
 
@@ -49,8 +50,38 @@ class Deliveries(Protocol):
     ) -> list[Delivery]: ...
 
 
+class InvoiceMails(Protocol):
+    """What each invoice's email needs, kept by invoice id (upserts: replays are harmless)."""
+
+    async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None: ...
+
+    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None: ...
+
+    async def get(self, invoice_id: str) -> InvoiceMail | None: ...
+
+    async def mark_emailed(self, invoice_id: str, now: datetime) -> None: ...
+
+    async def not_emailed(self) -> list[datetime]:
+        """When each invoice with an address but no email yet was authorized."""
+        ...
+
+
+class RideUnavailable(Exception):
+    """The RIDE could not be fetched from rendering now (down, not there, not intact)."""
+
+
+class RideSource(Protocol):
+    async def fetch(self, access_key: str) -> bytes:
+        """The RIDE's PDF, or :class:`RideUnavailable`."""
+        ...
+
+
 class EmailRenderer(Protocol):
     def render(self, template: Template, mail: LinkMail) -> RenderedEmail: ...
+
+    def render_invoice(self, invoice: IssuedInvoice) -> RenderedEmail:
+        """The invoice email without its attachments."""
+        ...
 
 
 class Mailer(Protocol):
@@ -80,6 +111,9 @@ class RetryLoopSettings(Protocol):
     @property
     def smtp_timeout_seconds(self) -> float: ...
 
+    @property
+    def invoice_scan_seconds(self) -> float: ...
+
 
 class NotifierPorts(Protocol):
     """The service object as the use cases see it (bootstrap.Notifier implements it)."""
@@ -89,6 +123,12 @@ class NotifierPorts(Protocol):
 
     @property
     def deliveries(self) -> Deliveries: ...
+
+    @property
+    def invoice_mails(self) -> InvoiceMails: ...
+
+    @property
+    def rides(self) -> RideSource: ...
 
     @property
     def renderer(self) -> EmailRenderer: ...

@@ -3,7 +3,7 @@
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-from pydantic import field_validator, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 
 from common.settings import ServiceSettings
 from notifier.domain.backoff import RetryPolicy
@@ -31,6 +31,14 @@ class NotifierSettings(ServiceSettings):
 
     identity_jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
 
+    # The invoice email attaches the RIDE, fetched from rendering through a link signed with
+    # the key billing and rendering share (RIDE_LINK_KEY).
+    rendering_url: str = "http://127.0.0.1:8105"
+    ride_link_key: SecretStr = SecretStr("")
+    ride_fetch_timeout_seconds: float = 30.0
+    # How often the invoices not emailed yet are counted (invoices_not_emailed).
+    invoice_scan_seconds: float = 60.0
+
     # Transient failures (SMTP down, 4xx) are retried from the delivery record with exponential
     # backoff: 1, 2, 4, … capped at 30 s (±20 % jitter); 50 attempts ≈ 23 min of outage
     # before a delivery is given up as failed (NotificationFailed). Never the DLQ early.
@@ -57,6 +65,13 @@ class NotifierSettings(ServiceSettings):
             raise ValueError("SMTP_STARTTLS and SMTP_USE_TLS are mutually exclusive")
         return self
 
+    @model_validator(mode="after")
+    def _key_in_production(self) -> "NotifierSettings":
+        # The links notifier signs to fetch RIDEs are only as strong as the key (as billing's).
+        if self.app_env == "production" and len(self.ride_link_secret) < 32:
+            raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
+        return self
+
     @field_validator("brand_color")
     @classmethod
     def _valid_color(cls, value: str) -> str:
@@ -64,6 +79,10 @@ class NotifierSettings(ServiceSettings):
         if len(digits) not in (3, 6) or any(c not in "0123456789abcdefABCDEF" for c in digits):
             raise ValueError("BRAND_COLOR must be a hex colour like #DA291C")
         return "#" + digits
+
+    @property
+    def ride_link_secret(self) -> str:
+        return self.ride_link_key.get_secret_value()
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

@@ -4,7 +4,7 @@ the same claim rules as adapters/store.py; the mailer builds real messages and k
 import asyncio
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -13,9 +13,10 @@ from common.contracts.base import Event
 from notifier.adapters.smtp import SmtpMailer
 from notifier.domain.deliveries import OPEN_STATUSES, Delivery
 from notifier.domain.errors import DeliveryError
+from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
 from notifier.domain.recipients import Recipient
 from notifier.events import to_wire
-from notifier.ports import StoreUnavailable
+from notifier.ports import RideUnavailable, StoreUnavailable
 from notifier.settings import NotifierSettings
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -148,11 +149,59 @@ class FakeMailer(SmtpMailer):
         self.failures.extend(errors)
 
 
+class FakeInvoiceMails:
+    def __init__(self) -> None:
+        self.mails: dict[str, InvoiceMail] = {}
+
+    def _mail(self, invoice_id: str) -> InvoiceMail:
+        return self.mails.get(invoice_id, InvoiceMail(invoice_id))
+
+    async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None:
+        mail = self._mail(invoice.invoice_id)
+        self.mails[invoice.invoice_id] = replace(mail, issued=invoice)
+
+    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None:
+        mail = self._mail(ride.invoice_id)
+        self.mails[ride.invoice_id] = replace(mail, ride=ride)
+
+    async def get(self, invoice_id: str) -> InvoiceMail | None:
+        return self.mails.get(invoice_id)
+
+    async def mark_emailed(self, invoice_id: str, now: datetime) -> None:
+        self.mails[invoice_id] = replace(self._mail(invoice_id), emailed_at=now)
+
+    async def not_emailed(self) -> list[datetime]:
+        return [
+            m.issued.authorized_at
+            for m in self.mails.values()
+            if m.emailed_at is None and m.issued is not None and m.issued.email
+        ]
+
+
+class FakeRides:
+    """RIDEs by clave de acceso; ``failures`` are raised first, one per fetch."""
+
+    def __init__(self) -> None:
+        self.pdfs: dict[str, bytes] = {}
+        self.failures: list[Exception] = []
+        self.fetched: list[str] = []
+
+    async def fetch(self, access_key: str) -> bytes:
+        self.fetched.append(access_key)
+        if self.failures:
+            raise self.failures.pop(0)
+        if access_key not in self.pdfs:
+            raise RideUnavailable("404")
+        return self.pdfs[access_key]
+
+
 def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:
     """The overrides that keep a notifier off the network (for bootstrap / build)."""
     return {
         "recipients": FakeRecipients(),
         "deliveries": FakeDeliveries(),
+        "invoice_mails": FakeInvoiceMails(),
+        "rides": FakeRides(),
         "mailer": FakeMailer(settings),
         "clock": FakeClock(),
         "jitter": lambda: 0.5,

@@ -9,7 +9,13 @@ import pytest
 from fastapi import FastAPI
 from faststream.kafka import KafkaMessage, TestKafkaBroker
 
-from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
+from common.contracts import (
+    ActivationRequested,
+    InvoiceIssued,
+    PasswordResetRequested,
+    RideRendered,
+    UserRegistered,
+)
 from common.contracts.identity import TokenMailData, UserProfile
 from common.messaging import PermanentError
 from common.testing import InMemoryRuntime
@@ -55,7 +61,13 @@ def sent(svc: Notifier) -> list[Any]:
 
 def test_the_group_and_topics_stay() -> None:
     assert consumers.group == "notifier"
-    assert consumers.events == [UserRegistered, ActivationRequested, PasswordResetRequested]
+    assert consumers.events == [
+        UserRegistered,
+        ActivationRequested,
+        PasswordResetRequested,
+        InvoiceIssued,
+        RideRendered,
+    ]
 
 
 async def test_user_registered_keeps_only_what_the_notifier_needs() -> None:

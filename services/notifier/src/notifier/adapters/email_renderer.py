@@ -2,6 +2,7 @@
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from notifier.domain.invoices import IssuedInvoice, invoice_subject, period_text
 from notifier.domain.messages import LinkMail, RenderedEmail, Template, subject
 from notifier.settings import NotifierSettings
 
@@ -39,4 +40,24 @@ class JinjaEmailRenderer:
         }
         html = self._env.get_template(f"{template.value}.html").render(values)
         text = self._env.get_template(f"{template.value}.txt").render(values)
+        return RenderedEmail(subject=title, html=html, text=text)
+
+    def render_invoice(self, invoice: IssuedInvoice) -> RenderedEmail:
+        settings = self._settings
+        title = invoice_subject(invoice)
+        values = {
+            "subject": title,
+            "brand_name": settings.brand_name,
+            "brand_color": settings.brand_color,
+            "support_text": settings.support_text,
+            "portal_base_url": settings.portal_base_url,
+            "link": settings.portal_base_url.rstrip("/") + "/",
+            "holder_name": invoice.holder_name,
+            "number": invoice.number,
+            "period_text": period_text(invoice.period),
+            "total": invoice.total,
+            "access_key": invoice.access_key,
+        }
+        html = self._env.get_template("invoice.html").render(values)
+        text = self._env.get_template("invoice.txt").render(values)
         return RenderedEmail(subject=title, html=html, text=text)

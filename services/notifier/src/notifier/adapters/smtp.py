@@ -44,6 +44,11 @@ class SmtpMailer:
         message["Content-Language"] = "es-EC"
         message.set_content(rendered.text, subtype="plain", charset="utf-8")
         message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+        for attachment in rendered.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         return message
 
     async def send(self, message: EmailMessage) -> str:

@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
+from notifier.adapters.invoice_store import INVOICE_INDEXES
 from notifier.domain.deliveries import OPEN_STATUSES, Delivery, DeliveryStatus
 from notifier.domain.recipients import Recipient
 from notifier.events import to_wire
@@ -24,6 +25,7 @@ INDEXES = [
     Index(DELIVERIES, [("status", 1), ("next_attempt_at", 1)]),
     Index(DELIVERIES, [("recipient_key", 1), ("created_at", -1)]),
     Index(RECIPIENTS, [("email_key", 1)]),
+    *INVOICE_INDEXES,
 ]
 OUTBOX_COLLECTIONS = [DELIVERIES]
 

@@ -18,6 +18,7 @@ class Template(StrEnum):
     WELCOME = "welcome"  # sign-up: the seed's §1.2 email with the data entered + activation
     ACTIVATION = "activation"  # a new activation link asked for from the portal
     PASSWORD_RESET = "password_reset"
+    INVOICE = "invoice"  # an authorized invoice: its RIDE (PDF) and XML attached
 
 
 SUBJECTS: dict[Template, str] = {
@@ -105,10 +106,18 @@ class LinkRequest:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf"
+    content: bytes
+
+
+@dataclass(frozen=True)
 class RenderedEmail:
     subject: str
     html: str
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def describe_duration(span: timedelta) -> str:

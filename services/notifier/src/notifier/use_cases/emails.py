@@ -1,18 +1,34 @@
-"""The email channel: which delivery a link request becomes, and how one email is sent.
+"""The email channel: which delivery a request becomes, and how one email is sent.
 
 An SMS channel gets a module like this one (its delivery, its send) and a line in
-``deliveries.SENDERS``; the delivery lifecycle stays as it is.
+``deliveries.SENDERS``; the delivery lifecycle stays as it is. Within email, ``RENDERERS`` says
+how each template is rendered (with its attachments) from what the delivery keeps.
 """
 
+import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Literal
 
+from common.logging import get_logger
 from notifier.domain.deliveries import Delivery
-from notifier.domain.messages import LinkMail, LinkRequest, Template, template_for
-from notifier.ports import NotifierPorts
+from notifier.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notifier.domain.invoices import InvoiceMail, pdf_name, xml_name
+from notifier.domain.messages import (
+    Attachment,
+    LinkMail,
+    LinkRequest,
+    RenderedEmail,
+    Template,
+    template_for,
+)
+from notifier.ports import NotifierPorts, RideUnavailable
+
+log = get_logger(__name__)
 
 EMAIL: Literal["email"] = "email"
+INVOICE_SOURCE = "rendering.ride_rendered"
 
 
 def link_delivery(request: LinkRequest, now: datetime) -> Delivery:
@@ -32,11 +48,73 @@ def link_delivery(request: LinkRequest, now: datetime) -> Delivery:
     )
 
 
+def invoice_delivery(mail: InvoiceMail, now: datetime, correlation_id: str | None) -> Delivery:
+    """The delivery of an invoice email: one per invoice (its id is the delivery's source), so
+    replays of either event, or a second RideRendered, find it. The payload only names the
+    invoice: the XML is in ``invoice_mails`` and the PDF is fetched again on every attempt."""
+    assert mail.issued is not None and mail.issued.email
+    return Delivery.create(
+        delivery_id=uuid.uuid4().hex,
+        source_event_id=mail.invoice_id,
+        source_event_type=INVOICE_SOURCE,
+        channel=EMAIL,
+        template=Template.INVOICE.value,
+        recipient=mail.issued.email,
+        user_id=None,
+        payload={"invoice_id": mail.invoice_id},
+        now=now,
+        correlation_id=correlation_id,
+    )
+
+
 async def send_email(svc: NotifierPorts, delivery: Delivery) -> str:
     """Render and send one email: its Message-ID, or a DeliveryError."""
-    mail = LinkMail.from_payload(delivery.payload or {})
-    rendered = svc.renderer.render(Template(delivery.template), mail)
+    render = RENDERERS.get(delivery.template, _render_link)
+    rendered = await render(svc, delivery)
     message_id = svc.mailer.message_id(delivery.delivery_id)
     message = svc.mailer.build(rendered, delivery.recipient, message_id, svc.clock())
     await svc.mailer.send(message)
+    if delivery.template == Template.INVOICE:
+        await _mark_emailed(svc, delivery)
     return message_id
+
+
+async def _render_link(svc: NotifierPorts, delivery: Delivery) -> RenderedEmail:
+    mail = LinkMail.from_payload(delivery.payload or {})
+    return svc.renderer.render(Template(delivery.template), mail)
+
+
+async def _render_invoice(svc: NotifierPorts, delivery: Delivery) -> RenderedEmail:
+    """The invoice email with both attachments, rebuilt from stored data on every attempt."""
+    invoice_id = str((delivery.payload or {}).get("invoice_id", ""))
+    mail = await svc.invoice_mails.get(invoice_id)
+    if mail is None or mail.issued is None or mail.ride is None:
+        raise PermanentDeliveryError(f"invoice {invoice_id} is not known")
+    try:
+        pdf = await svc.rides.fetch(mail.ride.access_key)
+    except RideUnavailable as exc:
+        raise TransientDeliveryError(f"RIDE not available: {exc}") from None
+    if hashlib.sha256(pdf).hexdigest() != mail.ride.sha256:
+        raise TransientDeliveryError("RIDE fetched does not match its sha256")
+    rendered = svc.renderer.render_invoice(mail.issued)
+    attachments = (
+        Attachment(pdf_name(mail.issued), "application/pdf", pdf),
+        Attachment(
+            xml_name(mail.issued), "application/xml", mail.issued.authorized_xml.encode("utf-8")
+        ),
+    )
+    return RenderedEmail(rendered.subject, rendered.html, rendered.text, attachments)
+
+
+async def _mark_emailed(svc: NotifierPorts, delivery: Delivery) -> None:
+    """Only the metric depends on it: a failure here must not make the email go out again."""
+    invoice_id = str((delivery.payload or {}).get("invoice_id", ""))
+    try:
+        await svc.invoice_mails.mark_emailed(invoice_id, svc.clock())
+    except Exception as exc:
+        log.warning("invoice_mark_emailed_failed", invoice_id=invoice_id, error=str(exc))
+
+
+RENDERERS: dict[str, Callable[[NotifierPorts, Delivery], Awaitable[RenderedEmail]]] = {
+    Template.INVOICE.value: _render_invoice,
+}

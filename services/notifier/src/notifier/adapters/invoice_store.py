@@ -1,0 +1,78 @@
+"""What each invoice's email needs (MongoDB API), by invoice id, written by upserts in either
+order: ``invoice_mails`` holds InvoiceIssued's half (and ``emailed_at``), ``invoice_rides``
+RideRendered's. Two collections, not two fields of one document: FerretDB 1.24 applies an update
+as a read then a write, so two consumers updating one document at once could lose a half."""
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from common.database import Database, Index
+from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
+
+INVOICE_MAILS, INVOICE_RIDES = "invoice_mails", "invoice_rides"
+
+INVOICE_INDEXES = [
+    # The scan behind invoices_not_emailed: equality on emailed_at (null until emailed).
+    Index(INVOICE_MAILS, [("emailed_at", 1)]),
+]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class InvoiceMailStore:
+    def __init__(self, database: Database) -> None:
+        self._mails = database[INVOICE_MAILS]
+        self._rides = database[INVOICE_RIDES]
+
+    async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None:
+        await self._mails.update_one(
+            {"_id": invoice.invoice_id},
+            {
+                "$set": {"issued": asdict(invoice), "updated_at": now},
+                "$setOnInsert": {"created_at": now, "emailed_at": None},
+            },
+            upsert=True,
+        )
+
+    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None:
+        await self._rides.update_one(
+            {"_id": ride.invoice_id},
+            {
+                "$set": {"ride": asdict(ride), "updated_at": now},
+                "$setOnInsert": {"created_at": now},
+            },
+            upsert=True,
+        )
+
+    async def get(self, invoice_id: str) -> InvoiceMail | None:
+        doc: dict[str, Any] = await self._mails.find_one({"_id": invoice_id}) or {}
+        ride_doc: dict[str, Any] = await self._rides.find_one({"_id": invoice_id}) or {}
+        if not doc and not ride_doc:
+            return None
+        issued, ride = doc.get("issued"), ride_doc.get("ride")
+        if issued:
+            issued = IssuedInvoice(**issued | {"authorized_at": _aware(issued["authorized_at"])})
+        emailed_at = doc.get("emailed_at")
+        return InvoiceMail(
+            invoice_id=invoice_id,
+            issued=issued or None,
+            ride=RenderedRide(**ride) if ride else None,
+            emailed_at=_aware(emailed_at) if emailed_at else None,
+        )
+
+    async def mark_emailed(self, invoice_id: str, now: datetime) -> None:
+        await self._mails.update_one({"_id": invoice_id}, {"$set": {"emailed_at": now}})
+
+    async def not_emailed(self) -> list[datetime]:
+        cursor = self._mails.find(
+            {"emailed_at": None}, {"issued.authorized_at": 1, "issued.email": 1}
+        )
+        found: list[datetime] = []
+        async for doc in cursor:
+            issued = doc.get("issued") or {}
+            if issued.get("email") and issued.get("authorized_at"):
+                found.append(_aware(issued["authorized_at"]))
+        return found

@@ -1,0 +1,82 @@
+"""The invoice email: what it needs from billing's InvoiceIssued and rendering's RideRendered,
+kept by invoice (either event may come first), and what it says (subject, attachments)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    """From InvoiceIssued: the holder, the invoice's facts and its fiscal record (the XML)."""
+
+    invoice_id: str
+    account_id: str
+    email: str | None
+    holder_name: str
+    number: str  # 001-001-000000123
+    period: str  # YYYY-MM
+    total: str  # "12.50"
+    access_key: str
+    authorized_at: datetime
+    authorized_xml: str
+
+
+@dataclass(frozen=True)
+class RenderedRide:
+    """From RideRendered: the PDF is at rendering; its digest checks what is fetched."""
+
+    invoice_id: str
+    access_key: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class InvoiceMail:
+    """One invoice's email, as far as its two events have told it."""
+
+    invoice_id: str
+    issued: IssuedInvoice | None = None
+    ride: RenderedRide | None = None
+    emailed_at: datetime | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Both events are in and there is an address to write to."""
+        return self.issued is not None and self.ride is not None and bool(self.issued.email)
+
+
+def period_text(period: str) -> str:
+    """``2026-11`` → ``noviembre 2026``."""
+    year, _, month = period.partition("-")
+    try:
+        return f"{MONTHS[int(month) - 1]} {int(year)}"
+    except (ValueError, IndexError):
+        return period
+
+
+def invoice_subject(invoice: IssuedInvoice) -> str:
+    return f"Tu factura electrónica de {period_text(invoice.period)} — {invoice.number}"
+
+
+def pdf_name(invoice: IssuedInvoice) -> str:
+    return f"{invoice.number}.pdf"
+
+
+def xml_name(invoice: IssuedInvoice) -> str:
+    return f"{invoice.number}.xml"

@@ -1,0 +1,78 @@
+"""The invoice email: remember what billing's InvoiceIssued and rendering's RideRendered say,
+in whichever order they come, and email the invoice once both are in.
+
+Each consumer upserts its half and then looks at the whole: the one that completes it creates
+the delivery (one per invoice: a replay, or both consumers at once, find the existing one).
+No event waits or retries for the other.
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from prometheus_client import Gauge
+
+from common.logging import get_logger
+from notifier.domain.invoices import IssuedInvoice, RenderedRide
+from notifier.ports import NotifierPorts
+from notifier.use_cases import deliveries, emails
+
+log = get_logger(__name__)
+
+NOT_EMAILED = Gauge(
+    "invoices_not_emailed",
+    "Authorized invoices with a billing email that have not been emailed yet (last scan).",
+)
+OLDEST_NOT_EMAILED = Gauge(
+    "invoices_not_emailed_oldest_age_seconds",
+    "Seconds since the oldest invoice not emailed yet was authorized (0: none).",
+)
+
+
+async def remember_issued(
+    svc: NotifierPorts, invoice: IssuedInvoice, now: datetime, correlation_id: str | None
+) -> None:
+    await svc.invoice_mails.remember_issued(invoice, now)
+    if not invoice.email:
+        log.warning("invoice_without_email", invoice_id=invoice.invoice_id)
+        return
+    await email_when_complete(svc, invoice.invoice_id, correlation_id)
+
+
+async def remember_ride(
+    svc: NotifierPorts, ride: RenderedRide, now: datetime, correlation_id: str | None
+) -> None:
+    await svc.invoice_mails.remember_ride(ride, now)
+    await email_when_complete(svc, ride.invoice_id, correlation_id)
+
+
+async def email_when_complete(
+    svc: NotifierPorts, invoice_id: str, correlation_id: str | None
+) -> None:
+    """Create (and try once) the invoice's delivery if both events are in."""
+    mail = await svc.invoice_mails.get(invoice_id)
+    if mail is None or not mail.ready:
+        log.info("invoice_mail_waiting", invoice_id=invoice_id)
+        return
+    if mail.emailed_at is not None:
+        return
+    await deliveries.deliver(svc, emails.invoice_delivery(mail, svc.clock(), correlation_id))
+
+
+async def measure(svc: NotifierPorts) -> tuple[int, float]:
+    """Update the gauges: how many invoices are not emailed, the oldest one's age (seconds)."""
+    authorized = await svc.invoice_mails.not_emailed()
+    now = svc.clock()
+    oldest = max((now - at for at in authorized), default=timedelta())
+    NOT_EMAILED.set(len(authorized))
+    OLDEST_NOT_EMAILED.set(max(0.0, oldest.total_seconds()))
+    return len(authorized), oldest.total_seconds()
+
+
+async def watch_not_emailed(svc: NotifierPorts) -> None:
+    """Background loop: keep the gauges current (the alert on invoices not emailed in 24 h)."""
+    while True:
+        try:
+            await measure(svc)
+        except Exception:
+            log.exception("invoice_scan_error")
+        await asyncio.sleep(svc.settings.invoice_scan_seconds)
