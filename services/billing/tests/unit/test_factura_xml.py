@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +16,7 @@ from billing.domain.factura_xml import money, to_xml
 from billing.domain.invoice import Buyer, ExtraTax, Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.proration import prorate
 from billing.domain.taxes import IVA_RATES
+from tests.sri_files import assert_official
 
 ISSUER = Issuer(
     ruc="1760013210001",
@@ -270,9 +270,5 @@ def test_generated_invoices_are_valid_and_consistent(
     assert Decimal(root.findtext("infoFactura/importeTotal") or "") == total_sin + header_taxes
 
 
-def test_packaged_schemas_match_the_shared_reference() -> None:
-    shared = Path(__file__).resolve().parents[4] / ".." / "shared" / "sri" / "xsd"
-    if not shared.is_dir():
-        pytest.skip("../shared is not beside this checkout")
-    for packaged in sri_schema.PACKAGED_XSD_DIR.glob("*.xsd"):
-        assert packaged.read_bytes() == (shared / packaged.name).read_bytes(), packaged.name
+def test_packaged_schemas_are_sris_files() -> None:
+    assert_official(sorted(sri_schema.PACKAGED_XSD_DIR.glob("*.xsd")))

@@ -144,7 +144,7 @@ def xsd_errors(signed: bytes) -> list[str]:
     """XSD errors other than the ds:Signature child itself.
 
     SRI's published factura XSDs end the sequence with ``<xsd:element ref="ds:Signature"/>``, but
-    the copies in ``schemas/`` (equal to ../shared/sri/xsd) import xmldsig without referencing it,
+    the copies in ``schemas/`` (SRI's files, docs/sri-files.sha256) import xmldsig unreferenced,
     so they reject any signed factura. Until those copies are fixed, tolerate only that error.
     """
     return [e for e in validate_factura(signed) if "'ds:Signature'" not in e]

@@ -38,8 +38,8 @@ from sri_sandbox.app import AUTORIZACION_PATH, RECEPCION_PATH
 from sri_sandbox.checks import today_in_ecuador
 from sri_sandbox.settings import SandboxSettings
 from sri_sandbox.testing import free_port, serve
+from tests.sri_files import assert_official
 
-SHARED_WSDL = Path(__file__).resolve().parents[4] / ".." / "shared" / "sri" / "wsdl"
 TEST_ISSUER = replace(ISSUER, environment=1)
 _sequentials = iter(range(1, 10**6))
 
@@ -95,16 +95,13 @@ async def client(sandbox: str) -> AsyncIterator[SriClient]:
 # ---------------------------------------------------------------------------- configuration
 
 
-def test_packaged_wsdls_match_the_shared_reference() -> None:
-    if not SHARED_WSDL.is_dir():
-        pytest.skip("../shared is not beside this checkout")
+def test_packaged_wsdls_are_sris_files() -> None:
     packaged = sorted(sri_client.WSDL_DIR.glob("*.wsdl"))
     assert [p.name for p in packaged] == [
         "AutorizacionComprobantesOffline.wsdl",
         "RecepcionComprobantesOffline.wsdl",
     ]
-    for path in packaged:
-        assert path.read_bytes() == (SHARED_WSDL / path.name).read_bytes(), path.name
+    assert_official(packaged)
 
 
 def test_endpoints() -> None:

@@ -121,7 +121,7 @@ def test_several_rates_ice_and_discount_values() -> None:
     ]:
         assert _total(several, label, value), label
     ice = tools.text(_pdf("ice"))
-    # REFERENCE §9: the subtotal without ICE, the IVA on price plus ICE.
+    # docs/sri.md §9: the subtotal without ICE, the IVA on price plus ICE.
     for label, value in [("SUBTOTAL 15%", "50.00"), ("ICE", "4.50"), ("IVA 15%", "8.18")]:
         assert _total(ice, label, value), label
     discounts = tools.text(_pdf("discounts"))

@@ -1,4 +1,4 @@
-"""The totals box (REFERENCE §6, §9) and the non-fiscal Estado de cuenta, on the model."""
+"""The totals box (docs/sri.md §6, §9) and the non-fiscal Estado de cuenta, on the model."""
 
 from decimal import Decimal
 

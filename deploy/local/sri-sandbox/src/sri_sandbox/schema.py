@@ -1,6 +1,6 @@
 """XSD validation of facturas (SRI error 35) with lxml, one compiled schema per version.
 
-The factura XSDs shipped here are SRI's (equal to ../shared/sri/xsd, a test keeps them so). They
+The factura XSDs shipped here are SRI's (digests in docs/sri-files.sha256, checked by a test). They
 import ``xmldsig-core-schema.xsd`` by a relative location SRI does not ship: it resolves to the
 copy inside the signxml package, never the network. Those XSDs do not reference ds:Signature, so a
 signed factura is validated as a copy without its signature (the signature is checked on its own).

@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 from sri_sandbox.app import AUTORIZACION_PATH, RECEPCION_PATH, WSDL_DIR
 from sri_sandbox.settings import SandboxSettings
 from sri_sandbox.testing import SoapClient, recepcion_envelope, serve
+from tests.sri_files import assert_official
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SHARED = Path(__file__).resolve().parents[5] / ".." / "shared" / "sri"
 
 
 def clave_of(document: bytes) -> str:
@@ -208,13 +208,9 @@ async def test_delay_after_registering(tmp_path: Path, signed: Callable[..., byt
             assert [c["result"] for c in calls] == ["RECIBIDA", "AUTORIZADO"]
 
 
-def test_packaged_schemas_and_wsdls_match_the_shared_reference() -> None:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside this checkout")
+def test_packaged_schemas_and_wsdls_are_sris_files() -> None:
     from sri_sandbox.schema import XSD_DIR
 
     packaged = [*XSD_DIR.glob("*.xsd"), *WSDL_DIR.glob("*.wsdl")]
     assert len(packaged) == 4
-    for path in packaged:
-        shared = SHARED / ("xsd" if path.suffix == ".xsd" else "wsdl") / path.name
-        assert path.read_bytes() == shared.read_bytes(), path.name
+    assert_official(packaged)

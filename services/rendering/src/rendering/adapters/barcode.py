@@ -1,4 +1,4 @@
-"""The clave de acceso as a Code 128 barcode (REFERENCE §6), as an inline SVG data URI.
+"""The clave de acceso as a Code 128 barcode (docs/sri.md §6), as an inline SVG data URI.
 
 python-barcode does the encoding (code sets, the switch to set C for digit pairs, the checksum);
 the SVG is written here: one path of bars in a viewBox measured in modules, with the quiet zone

@@ -1,4 +1,4 @@
-"""SRI code tables the RIDE prints as words (REFERENCE §3): a person reads descriptions, not codes.
+"""SRI code tables the RIDE prints as words (docs/sri.md §3): people read descriptions, not codes.
 
 Kept here rather than imported from billing: the renderer reads any issuer's factura, including
 codes billing never writes (historic formaPago codes, IRBPNR, old IVA rates).

@@ -1,4 +1,4 @@
-"""An SRI factura XML (1.1.0 or 2.1.0, any issuer) → the ``Ride`` it prints (REFERENCE §2, §6).
+"""An SRI factura XML (1.1.0 or 2.1.0, any issuer) → the ``Ride`` it prints (docs/sri.md §2, §6).
 
 What the XSD requires must be there (else ``NotAFactura`` names the missing element); what it
 leaves optional is shown when present. Export fields, maquinaFiscal and tipoNegociable are not

@@ -1,4 +1,4 @@
-"""The RIDE as typed data: what the printed factura shows (REFERENCE §6), read from its XML.
+"""The RIDE as typed data: what the printed factura shows (docs/sri.md §6), read from its XML.
 
 Amounts are ``Decimal`` exactly as the XML carries them (never float); codes are already turned
 into the words the RIDE prints. ``parse.read_ride`` builds it; the PDF adapter only lays it out.

@@ -1,4 +1,4 @@
-"""Optional blocks of a factura the RIDE prints as small tables when present (REFERENCE §2):
+"""Optional blocks of a factura the RIDE prints as small tables when present (docs/sri.md §2):
 ``reembolsos`` (one row per reimbursed document), ``retenciones``, and the 2.1.0 blocks
 ``otrosRubrosTerceros`` and ``infoSustitutivaGuiaRemision``.
 """

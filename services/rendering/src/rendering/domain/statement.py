@@ -1,6 +1,6 @@
 """The Estado de cuenta (non-fiscal) from the statement a factura carries in infoAdicional.
 
-The factura has no place for a previous balance or an amount due (REFERENCE §8); billing
+The factura has no place for a previous balance or an amount due (docs/sri.md §8); billing
 summarises the account statement in campoAdicional entries (``bill.statement_info``: Cuenta,
 Periodo, Saldo anterior, Pagos recibidos, Ajustes, Total a pagar, Fecha maxima de pago). Names
 are matched without case or accents, with the spellings other issuers use, so the section appears

@@ -1,4 +1,4 @@
-"""The totals box of the RIDE (REFERENCE §6, §9): only the lines in use, in SRI's order.
+"""The totals box of the RIDE (docs/sri.md §6, §9): only the lines in use, in SRI's order.
 
 ``SUBTOTAL 15%`` is the sum of the prices (precioTotalSinImpuesto) of the lines taxed at 15 %,
 without their ICE; ``IVA 15%`` is the document's own IVA value, which SRI computed on those prices
