@@ -7,50 +7,34 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from billing.api import deps
 from billing.api.routes import invoices
 from billing.consumers import consumers, remember_ride
 from billing.settings import BillingSettings
-from common.auth import Principal
 from common.contracts import RideRendered
 from common.contracts.rendering import RideRenderedData
-from common.errors import Unauthorized
-from common.http import install_error_handlers
 from common.links import verify_link
-from services.billing.tests.unit.invoice_fakes import FakeBilling, FakeSettings, record
+from services.billing.tests.unit.invoice_fakes import (
+    OPERATOR,
+    FakeSettings,
+    RoutedBilling,
+    record,
+    routes_app,
+)
 
-OPERATOR = {"Authorization": "Bearer operator"}
 RENDERED_AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 
-class FakeVerifier:
-    async def verify(self, token: str) -> Principal:
-        if token == "operator":
-            return Principal("op-1", ("operator",), "t-1", None)
-        if token == "customer":
-            return Principal("c-1", (), "t-2", None)
-        raise Unauthorized()
-
-
-class Service(FakeBilling):
-    verifier = FakeVerifier()
+@pytest.fixture
+def svc() -> RoutedBilling:
+    return RoutedBilling()
 
 
 @pytest.fixture
-def svc() -> Service:
-    return Service()
-
-
-@pytest.fixture
-def client(svc: Service) -> Iterator[TestClient]:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(invoices.router)
-    app.dependency_overrides[deps.billing] = lambda: svc
+def client(svc: RoutedBilling) -> Iterator[TestClient]:
+    app = routes_app(svc, invoices.router)
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 
@@ -74,7 +58,7 @@ def test_billing_consumes_ride_rendered() -> None:
     assert consumers.events == [RideRendered]
 
 
-async def test_a_replayed_ride_rendered_keeps_the_first_time(svc: Service) -> None:
+async def test_a_replayed_ride_rendered_keeps_the_first_time(svc: RoutedBilling) -> None:
     doc = record(7)
     svc.invoices.add(doc)
     await remember_ride(rendered(doc), svc)  # type: ignore[arg-type]
@@ -84,7 +68,9 @@ async def test_a_replayed_ride_rendered_keeps_the_first_time(svc: Service) -> No
     assert svc.invoices.rides == {doc["_id"]: RENDERED_AT}
 
 
-async def test_the_ride_is_a_redirect_to_a_signed_link(client: TestClient, svc: Service) -> None:
+async def test_the_ride_is_a_redirect_to_a_signed_link(
+    client: TestClient, svc: RoutedBilling
+) -> None:
     doc = record(7)
     svc.invoices.add(doc)
     early = client.get(f"/v1/invoices/{doc['_id']}/ride", headers=OPERATOR)

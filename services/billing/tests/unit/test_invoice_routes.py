@@ -7,46 +7,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from billing.api import deps
 from billing.api.routes import bill_runs, invoices
 from billing.domain.events import InvoiceAuthorization
 from billing.domain.submission import Message, State
-from common.auth import Principal
-from common.errors import Unauthorized
-from common.http import install_error_handlers
-from services.billing.tests.unit.invoice_fakes import FakeBilling, FakeIssuer, record
-
-OPERATOR = {"Authorization": "Bearer operator"}
-
-
-class FakeVerifier:
-    async def verify(self, token: str) -> Principal:
-        if token == "operator":
-            return Principal("op-1", ("operator",), "t-1", None)
-        if token == "customer":
-            return Principal("c-1", (), "t-2", None)
-        raise Unauthorized()
-
-
-class Service(FakeBilling):
-    verifier = FakeVerifier()
+from services.billing.tests.unit.invoice_fakes import (
+    OPERATOR,
+    FakeIssuer,
+    RoutedBilling,
+    record,
+    routes_app,
+)
 
 
 @pytest.fixture
-def svc() -> Service:
-    return Service()
+def svc() -> RoutedBilling:
+    return RoutedBilling()
 
 
 @pytest.fixture
-def client(svc: Service) -> Iterator[TestClient]:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(bill_runs.router)
-    app.include_router(invoices.router)
-    app.dependency_overrides[deps.billing] = lambda: svc
+def client(svc: RoutedBilling) -> Iterator[TestClient]:
+    app = routes_app(svc, bill_runs.router, invoices.router)
     with TestClient(app) as test_client:
         yield test_client
 
@@ -67,7 +49,7 @@ def as_json(value: Any) -> Any:
 BODY = {"cycle_day": 1, "period": "2026-10", "issue_date": "2026-11-01"}
 
 
-def test_start_and_reopen_a_bill_run(client: TestClient, svc: Service) -> None:
+def test_start_and_reopen_a_bill_run(client: TestClient, svc: RoutedBilling) -> None:
     started = client.post("/v1/admin/bill-runs", json=BODY, headers=OPERATOR)
     assert started.status_code == 202, started.text
     [run_id] = svc.bill_runs.runs
@@ -77,7 +59,7 @@ def test_start_and_reopen_a_bill_run(client: TestClient, svc: Service) -> None:
     assert svc.woken == 2
 
 
-def test_bill_run_refusals(client: TestClient, svc: Service) -> None:
+def test_bill_run_refusals(client: TestClient, svc: RoutedBilling) -> None:
     assert client.post("/v1/admin/bill-runs", json=BODY).status_code == 401
     forbidden = client.post(
         "/v1/admin/bill-runs", json=BODY, headers={"Authorization": "Bearer customer"}
@@ -99,7 +81,7 @@ def test_bill_run_refusals(client: TestClient, svc: Service) -> None:
     assert not svc.bill_runs.runs
 
 
-def test_read_a_bill_run(client: TestClient, svc: Service) -> None:
+def test_read_a_bill_run(client: TestClient, svc: RoutedBilling) -> None:
     run_id = client.post("/v1/admin/bill-runs", json=BODY, headers=OPERATOR).json()["bill_run_id"]
     run = svc.bill_runs.runs[run_id]
     run.created_at = datetime(2026, 11, 10, 15, 0, 1, 123000, tzinfo=UTC)
@@ -145,7 +127,7 @@ def row(doc: dict[str, Any], status: str = "pending") -> dict[str, Any]:
     }
 
 
-def test_an_accounts_invoices_newest_first(client: TestClient, svc: Service) -> None:
+def test_an_accounts_invoices_newest_first(client: TestClient, svc: RoutedBilling) -> None:
     october, september = record(8), record(3)
     september["period"] = "2026-09"
     svc.invoices.add(october)
@@ -166,7 +148,7 @@ def test_an_accounts_invoices_newest_first(client: TestClient, svc: Service) -> 
     )
 
 
-def authorize(svc: Service, doc: dict[str, Any]) -> InvoiceAuthorization:
+def authorize(svc: RoutedBilling, doc: dict[str, Any]) -> InvoiceAuthorization:
     invoice = svc.invoices.invoices[doc["_id"]]
     authorization = InvoiceAuthorization(
         doc["access_key"], datetime(2026, 11, 10, 14, 0, 5, 250000, tzinfo=UTC), "PRUEBAS"
@@ -179,7 +161,7 @@ def authorize(svc: Service, doc: dict[str, Any]) -> InvoiceAuthorization:
     return authorization
 
 
-def test_one_invoice_is_its_document_as_stored(client: TestClient, svc: Service) -> None:
+def test_one_invoice_is_its_document_as_stored(client: TestClient, svc: RoutedBilling) -> None:
     doc = record(7)
     svc.invoices.add(doc)
     pending = client.get(f"/v1/invoices/{doc['_id']}", headers=OPERATOR).json()
@@ -215,7 +197,7 @@ def test_one_invoice_is_its_document_as_stored(client: TestClient, svc: Service)
     assert pending["sri_state"] == "signed" and pending["status"] == "pending"
 
 
-def test_the_fiscal_xml_once_authorized(client: TestClient, svc: Service) -> None:
+def test_the_fiscal_xml_once_authorized(client: TestClient, svc: RoutedBilling) -> None:
     doc = record(7)
     svc.invoices.add(doc)
     early = client.get(f"/v1/invoices/{doc['_id']}/xml", headers=OPERATOR)
