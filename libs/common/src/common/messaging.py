@@ -67,10 +67,6 @@ async def publish_entry(broker: KafkaBroker, entry: dict[str, Any]) -> None:
     )
 
 
-async def publish_event(broker: KafkaBroker, event: Event) -> None:
-    await publish_entry(broker, event.to_document())
-
-
 async def ensure_topics(
     bootstrap: str, topics: Iterable[str], partitions: int = 3, replication: int = 1
 ) -> None:

@@ -133,10 +133,6 @@ class OutboxRelay:
         self._sweep_soon = False
         self._wake = asyncio.Event()
 
-    @property
-    def collections(self) -> list[str]:
-        return list(self._collections)
-
     def watch(self, collections: Iterable[str]) -> None:
         self._collections = list(collections)
 
