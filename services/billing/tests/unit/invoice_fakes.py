@@ -9,15 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-
 from billing.adapters.signer import sign_page
 from billing.adapters.store.invoice_documents import (
     invoice_document,
     invoice_from_document,
     issued_invoice,
 )
-from billing.api import deps
 from billing.domain.accounts import Account, Holder, Plan, Subscription
 from billing.domain.bill import Charge, bill_lines, build_invoice, lines_total
 from billing.domain.bill_run import BillRun, SignJob
@@ -28,9 +25,6 @@ from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import OPEN, REJECTED, RetryPolicy, State
 from billing.ports import InsertResult, InvoiceRecord, SignedPage
-from common.auth import Principal
-from common.errors import Unauthorized
-from common.http import install_error_handlers
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 ISSUER = Issuer("1790011674001", "Demo S.A.", "Quito", True, 1)
@@ -371,33 +365,3 @@ class FakePages:
 
     def progressed(self, run: BillRun, accounts: int) -> None:
         self.progress.append(accounts)
-
-
-OPERATOR = {"Authorization": "Bearer operator"}
-
-
-class RoleVerifier:
-    """Bearer "operator" is an operator, "customer" a customer; anything else is refused."""
-
-    async def verify(self, token: str) -> Principal:
-        if token == "operator":
-            return Principal("op-1", ("operator",), "t-1", None)
-        if token == "customer":
-            return Principal("c-1", (), "t-2", None)
-        raise Unauthorized()
-
-
-class RoutedBilling(FakeBilling):
-    """The fake service behind routes: callers are told apart by RoleVerifier."""
-
-    verifier = RoleVerifier()
-
-
-def routes_app(svc: FakeBilling, *routers: APIRouter) -> FastAPI:
-    """A bare app with billing's error shape and ``routers``, its service replaced by ``svc``."""
-    app = FastAPI()
-    install_error_handlers(app)
-    for router in routers:
-        app.include_router(router)
-    app.dependency_overrides[deps.billing] = lambda: svc
-    return app

@@ -17,12 +17,10 @@ from common.contracts import RideRendered
 from common.contracts.rendering import RideRenderedData
 from common.links import verify_link
 from services.billing.tests.unit.invoice_fakes import (
-    OPERATOR,
     FakeSettings,
-    RoutedBilling,
     record,
-    routes_app,
 )
+from services.billing.tests.unit.route_fakes import OPERATOR, RoutedBilling, routes_app
 
 RENDERED_AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 

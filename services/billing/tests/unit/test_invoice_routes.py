@@ -13,12 +13,10 @@ from billing.api.routes import bill_runs, invoices
 from billing.domain.events import InvoiceAuthorization
 from billing.domain.submission import Message, State
 from services.billing.tests.unit.invoice_fakes import (
-    OPERATOR,
     FakeIssuer,
-    RoutedBilling,
     record,
-    routes_app,
 )
+from services.billing.tests.unit.route_fakes import OPERATOR, RoutedBilling, routes_app
 
 
 @pytest.fixture
