@@ -28,6 +28,7 @@ def _subscriber(event: domain.SubscriberChanged) -> wire.SubscriberData:
         holder_id_number=event.holder_id_number,
         start_date=event.start_date,
         end_date=event.end_date,
+        contact_mobile=event.contact_mobile,
     )
 
 

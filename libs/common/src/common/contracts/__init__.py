@@ -19,6 +19,7 @@ from common.contracts.identity import (
     UserLockedOut,
     UserRegistered,
 )
+from common.contracts.lines import LineRegistered, LineRemoved, LineVerificationRequested
 from common.contracts.notifier import NotificationDelivered, NotificationFailed
 from common.contracts.rendering import RideFailed, RideRendered
 
@@ -33,6 +34,9 @@ __all__ = [
     "Event",
     "InvoiceIssued",
     "InvoiceRejected",
+    "LineRegistered",
+    "LineRemoved",
+    "LineVerificationRequested",
     "NotificationDelivered",
     "NotificationFailed",
     "PasswordResetRequested",

@@ -27,6 +27,9 @@ class SubscriberData(BaseModel):
     holder_id_number: str
     start_date: date
     end_date: date | None = None
+    # The account holder's mobile (E.164), where lines sends the SMS code of a fixed, internet
+    # or TV service, which has no SMS of its own; None when the contract has no mobile.
+    contact_mobile: str | None = None
 
 
 # Keyed by number: one number's activations and endings stay in order.

@@ -118,6 +118,13 @@ class Holder:
         set_(self, "email", email)
         set_(self, "phone", normalize_number(self.phone, "phone") if self.phone else "")
 
+    def mobile(self) -> str | None:
+        """The phone when it is a mobile: where SMS codes for the contract's services go."""
+        if not self.phone:
+            return None
+        kind = phonenumbers.number_type(phonenumbers.parse(self.phone))
+        return self.phone if kind == phonenumbers.PhoneNumberType.MOBILE else None
+
     def buyer(self) -> Buyer:
         return Buyer(
             SRI_BUYER_ID_TYPE[self.id_type], self.id_number, self.name, self.address, self.email
@@ -304,6 +311,7 @@ class Account:
             holder_id_number=self.holder.id_number,
             start_date=sub.start_date,
             end_date=sub.end_date,
+            contact_mobile=self.holder.mobile(),
         )
         return event
 

@@ -23,6 +23,7 @@ class SubscriberChanged:
     holder_id_number: str
     start_date: date
     end_date: date | None
+    contact_mobile: str | None  # the holder's phone when it is a mobile (E.164)
 
 
 @dataclass(frozen=True)
