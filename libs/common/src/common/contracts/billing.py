@@ -23,6 +23,7 @@ class SubscriberData(BaseModel):
     number: str  # E.164, e.g. +593991234567
     service_type: str
     plan_code: str
+    plan_name: str | None = None  # the plan's commercial name, as the customer knows it
     holder_id_type: Literal["cedula", "ruc", "passport"]
     holder_id_number: str
     start_date: date
