@@ -1,18 +1,14 @@
 """Helpers for billing's end-to-end and fault tests: operator login, SRI sandbox control, a
 billing process of its own that a test may SIGKILL, and valid fictitious customers."""
 
-import asyncio
 import os
 import random
-import signal
-import subprocess
-import sys
 import uuid
 from typing import Any
 
 import httpx
 
-from tests.support import GATEWAY, KAFKA, MONGODB, ROOT, free_port, make_cedula
+from tests.support import GATEWAY, ROOT, ServiceProcess, make_cedula
 
 BILLING = f"{GATEWAY}/api/billing/v1"
 SANDBOX = os.environ.get("SRI_SANDBOX_URL", "http://127.0.0.1:8106")
@@ -96,65 +92,19 @@ def blind_resends(calls: list[dict[str, Any]]) -> int:
 # ---- a billing process of our own
 
 
-class BillingProcess:
+class BillingProcess(ServiceProcess):
     """``python -m billing`` on its own port and database: killable without touching the stack."""
 
     def __init__(self, **env: str) -> None:
-        self.port = free_port()
-        self.database = f"billing_fault_{uuid.uuid4().hex[:10]}"
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self.log = ROOT / f".local/logs/{self.database}.log"
         password = (SECRETS / "billing-signing.password").read_text().strip()
-        self.env = {
-            **os.environ,
-            "HTTP_PORT": str(self.port),
-            "MONGODB_URL": MONGODB,
-            "MONGODB_DATABASE": self.database,
-            "MONGODB_MAX_POOL_SIZE": "4",  # as deploy/local/stack.sh runs billing
-            "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
-            "APP_ENV": "test",
-            "SIGNING_P12_PATH": str(SECRETS / "billing-signing.p12"),
-            "SIGNING_P12_PASSWORD": password,
-            "SRI_ENDPOINTS": "sandbox",
-            "SRI_HOST": SANDBOX,
-            "SRI_RETRY_BASE_SECONDS": "0.2",
-            "SRI_RETRY_MAX_SECONDS": "1.0",
-            "OUTBOX_SWEEP_SECONDS": "1",
+        super().__init__(
+            "billing",
+            MONGODB_MAX_POOL_SIZE="4",  # as deploy/local/stack.sh runs billing
+            SIGNING_P12_PATH=str(SECRETS / "billing-signing.p12"),
+            SIGNING_P12_PASSWORD=password,
+            SRI_ENDPOINTS="sandbox",
+            SRI_HOST=SANDBOX,
+            SRI_RETRY_BASE_SECONDS="0.2",
+            SRI_RETRY_MAX_SECONDS="1.0",
             **env,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def spawn(self) -> None:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "billing"], env=self.env, stdout=out, stderr=out, cwd=ROOT
-            )
-
-    async def start(self) -> None:
-        self.spawn()
-        assert self.process is not None
-        ready = f"http://127.0.0.1:{self.port}/readyz"
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.get(ready)).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                assert self.process.poll() is None, self.log.read_text()[-3000:]
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"billing did not become ready; see {self.log}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        )

@@ -164,16 +164,17 @@ class Consumers:
         return [d.event for d in self.declared]
 
     def router(self, settings: ServiceSettings) -> KafkaRouter:
-        middleware = functools.partial(ReliableConsumer, group=self.group, settings=settings)
+        group = settings.consumer_group or self.group
+        middleware = functools.partial(ReliableConsumer, group=group, settings=settings)
         router = KafkaRouter(middlewares=[middleware])
         for item in self.declared:
             router.subscriber(
                 item.event.topic,
-                group_id=self.group,
+                group_id=group,
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 auto_offset_reset="earliest",
                 max_workers=settings.consumer_workers,
-                title=f"{item.event.topic}:{self.group}",
+                title=f"{item.event.topic}:{group}",
                 description=item.description,
             )(item.handler)
         return router

@@ -27,6 +27,9 @@ class ServiceSettings(BaseSettings):
     # Consumers retry a failing message this many times (exponential backoff) before the DLQ.
     # Partitions of a topic a consumer works on at once (order is kept within a partition).
     consumer_workers: int = 3
+    # The consumer group, when not the service's own name: a second instance that must see every
+    # event itself (a test's own process, a rebuild of a projection) instead of sharing the load.
+    consumer_group: str = ""
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     # Safety net for events whose writer died before publishing them (see common/outbox.py).

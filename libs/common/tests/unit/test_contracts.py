@@ -8,7 +8,12 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
 from common import context
-from common.contracts import ALL_EVENTS, ActivationRequested, UserRegistered
+from common.contracts import (
+    ALL_EVENTS,
+    ActivationRequested,
+    LineVerificationRequested,
+    UserRegistered,
+)
 from common.contracts.identity import UserProfile
 from common.errors import ApiError
 from common.http import install_error_handlers
@@ -99,4 +104,8 @@ def test_topic_type_and_key_come_from_one_declaration() -> None:
     assert schema["const"] == "identity.user_registered"
     with pytest.raises(ValidationError):
         UserRegistered.model_validate({"event_type": "identity.other", "data": {}})
-    assert {e.source for e in ALL_EVENTS} == {"identity", "billing", "notifier", "rendering"}
+    assert {e.source for e in ALL_EVENTS} == {
+        "identity", "billing", "notifier", "rendering", "lines"
+    }  # fmt: skip
+    assert LineVerificationRequested.topic == "lines.line-verification-requested"
+    assert LineVerificationRequested.sensitive  # it carries the SMS code

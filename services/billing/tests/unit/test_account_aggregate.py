@@ -41,9 +41,19 @@ def test_subscribing_raises_subscription_activated_with_the_holder() -> None:
     assert changed.subscriptions == (line(),)
     [event] = changed.events
     assert event == events.SubscriptionActivated(
-        "a1", "s1", "+593991234567", "movil", "M-30", "cedula", "1714307103", JAN, None
+        "a1", "s1", "+593991234567", "movil", "M-30", "cedula", "1714307103", JAN, None, None
     )
     assert account().events == ()  # the original is unchanged (values, not mutation)
+
+
+def test_the_holders_mobile_is_where_codes_for_fixed_services_go() -> None:
+    """lines sends the SMS code of a fixed, internet or TV service to the contract's mobile."""
+    with_mobile = Account("a1", replace(HOLDER, phone="099 123 4567"), 1, "20", ())
+    [event] = with_mobile.subscribe(line(number="022345678")).events
+    assert event.contact_mobile == "+593991234567"
+    with_landline = Account("a1", replace(HOLDER, phone="(02) 234-5678"), 1, "20", ())
+    [event] = with_landline.subscribe(line(number="042345678")).events
+    assert event.contact_mobile is None
 
 
 def test_subscriptions_stay_in_start_order() -> None:
@@ -133,6 +143,8 @@ def test_wire_events_keep_their_payloads() -> None:
         "holder_id_number": "1714307103",
         "start_date": JAN,
         "end_date": None,
+        "contact_mobile": None,
+        "plan_name": None,
     }
     assert activated.to_document()["key"] == "+593991234567"
     paid_at = datetime(2026, 1, 5, 15, 30, tzinfo=UTC)
