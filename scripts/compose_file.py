@@ -77,6 +77,19 @@ NEEDS = {
     "rendering-api": Need(
         env=(("RENDERING_URL", f"http://rendering:{CONTAINER_PORT}"),),
     ),
+    "smsc": Need(
+        env=(
+            ("SMPP_HOST", "smsc-simulator"),
+            ("SMPP_PORT", "2775"),
+            ("SMPP_SYSTEM_ID", "selfcare"),
+            ("SMPP_PASSWORD", "${SMSC_PASSWORD:?set SMSC_PASSWORD (shell or .env)}"),
+        ),
+        comment=(
+            "The smsc-simulator service above; a real SMSC's host and account in production.",
+            "SMSC_PASSWORD (at most 8 characters, SMPP 3.4) is a secret: shell or .env.",
+        ),
+        depends=(("smsc-simulator", "service_healthy"),),
+    ),
     "ride-link-key": Need(
         env=(("RIDE_LINK_KEY", "${RIDE_LINK_KEY:?set RIDE_LINK_KEY (shell or .env)}"),),
         comment=(

@@ -41,6 +41,7 @@ NEEDS = (
     "signing-certificate",
     "ride-link-key",
     "rendering-api",
+    "smsc",
 )
 COMPONENTS = ("api", "consumer")
 SCALING = ("hpa", "keda")

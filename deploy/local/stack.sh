@@ -5,7 +5,7 @@
 #
 #   stack.sh install | certs | up | down | status | services | start|stop|restart <part> | logs <part> [-f]
 #
-# Parts: kafka postgres ferretdb mailpit sri <services...> gateway. Every command is idempotent.
+# Parts: kafka postgres ferretdb mailpit sri smsc <services...> gateway. Every command is idempotent.
 # The services, their ports and settings come from services.toml (scripts/registry.py).
 set -euo pipefail
 
@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/deploy/local
 LOCAL=$ROOT/.local
 
-INFRA="kafka postgres ferretdb mailpit sri"
+INFRA="kafka postgres ferretdb mailpit sri smsc"
 # FerretDB's backend: postgresql (default: equality filters on any field run in SQL) or sqlite (the
 # old one, kept in .local/data/ferretdb; it filters every query but {_id: x} in Go, reading each document).
 FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
@@ -30,6 +30,11 @@ KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
 # SRI sandbox (deploy/local/sri-sandbox): SRI's offline SOAP services for billing, on loopback.
 SRI_PORT=8106
+# SMSC simulator (deploy/local/smsc-simulator): SMPP 3.4 for notifier's SMS, and an HTTP API with
+# what it received and its fault switches. Its one ESME account: selfcare / a generated password.
+SMSC_SMPP_PORT=2775
+SMSC_HTTP_PORT=8026
+SMSC_SYSTEM_ID=selfcare
 # Dev key material, generated on first `up` (never in git): a CA the SRI sandbox trusts and the
 # demo issuer's signing certificate (PKCS#12 + password) for billing. See make_certs.
 SECRETS=$LOCAL/secrets
@@ -293,6 +298,7 @@ cmd_marker() {
     ferretdb) echo "ferretdb-local" ;;
     mailpit) echo "$LOCAL/bin/mailpit" ;;
     sri) echo "-m sri_sandbox" ;;
+    smsc) echo "-m smsc_simulator" ;;
     gateway) echo "nginx" ;;
     *) echo "-m $1" ;;
     esac
@@ -316,6 +322,7 @@ part_ports() {
     ferretdb) echo 27017 ;;
     mailpit) echo "8025 1025" ;;
     sri) echo "$SRI_PORT" ;;
+    smsc) echo "$SMSC_SMPP_PORT $SMSC_HTTP_PORT" ;;
     gateway) echo "$GATEWAY_PORT" ;;
     *) echo "${SERVICE_PORT[$1]}" ;;
     esac
@@ -328,6 +335,7 @@ healthy() {
     ferretdb) tcp_open 27017 ;;
     mailpit) http_ok http://127.0.0.1:8025/api/v1/info ;;
     sri) http_ok "http://127.0.0.1:$SRI_PORT/healthz" ;;
+    smsc) http_ok "http://127.0.0.1:$SMSC_HTTP_PORT/healthz" && tcp_open "$SMSC_SMPP_PORT" ;;
     gateway) http_ok "http://127.0.0.1:$GATEWAY_PORT/gateway/healthz" ;;
     *) http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/readyz" ;;
     esac
@@ -337,7 +345,7 @@ health_timeout() {
     case $1 in
     kafka) echo 120 ;;
     postgres) echo 60 ;; # may replay WAL after an unclean stop
-    ferretdb | mailpit | sri | gateway) echo 30 ;;
+    ferretdb | mailpit | sri | smsc | gateway) echo 30 ;;
     *) echo 60 ;;
     esac
 }
@@ -625,6 +633,57 @@ sri_stale() {
     fi
 }
 
+# ---- SMSC simulator (python -m smsc_simulator): keeps what it received in memory.
+
+smsc_env() {
+    cat <<EOF
+PATH=$ROOT/.venv/bin:/usr/local/bin:/usr/bin:/bin
+HOME=${HOME:-$ROOT}
+LANG=C.UTF-8
+PYTHONUNBUFFERED=1
+SMSC_HOST=127.0.0.1
+SMSC_SMPP_PORT=$SMSC_SMPP_PORT
+SMSC_HTTP_PORT=$SMSC_HTTP_PORT
+SMSC_SYSTEM_ID=$SMSC_SYSTEM_ID
+SMSC_PASSWORD=$(smsc_password)
+EOF
+}
+
+start_smsc() {
+    local envf=$LOCAL/run/smsc.env
+    local -a envs
+    (umask 077 && smsc_env >"$envf")
+    mapfile -t envs <"$envf"
+    launch smsc env -i "${envs[@]}" "$ROOT/.venv/bin/python" -m smsc_simulator
+}
+
+# Why a running simulator must be restarted (empty: it is current).
+smsc_stale() {
+    local envf=$LOCAL/run/smsc.env pidf
+    pidf=$(pidfile smsc)
+    if [[ ! -f $envf ]] || [[ $(smsc_env | sha256sum) != $(sha256sum <"$envf") ]]; then
+        echo "environment changed"
+    elif [[ -n $(find "$ROOT/deploy/local/smsc-simulator/src" "$ROOT/uv.lock" -newer "$pidf" \
+        \( -name '*.py' -o -name uv.lock \) -print -quit 2>/dev/null) ]]; then
+        echo "code changed"
+    fi
+}
+
+# The simulator's bind password (SMPP 3.4 allows 8 characters): SMSC_PASSWORD from the caller,
+# else generated once and kept in .local/secrets/smsc.password (never in git).
+smsc_password() {
+    if [[ -n ${SMSC_PASSWORD:-} ]]; then
+        echo "$SMSC_PASSWORD"
+        return
+    fi
+    local f=$SECRETS/smsc.password
+    if [[ ! -s $f ]]; then
+        mkdir -p "$SECRETS"
+        (umask 077 && python3 -c 'import secrets;print(secrets.token_urlsafe(6)[:8])' >"$f")
+    fi
+    cat "$f"
+}
+
 # Renders both templates into .local/gateway/ (only our variables: nginx's own $vars stay).
 render_gateway() {
     # shellcheck disable=SC2016 # envsubst wants the literal variable list
@@ -683,6 +742,8 @@ EOF
 need_env() {
     case $1 in
     smtp) printf '%s\n' SMTP_HOST=127.0.0.1 SMTP_PORT=1025 ;; # Mailpit
+    smsc) printf '%s\n' SMPP_HOST=127.0.0.1 "SMPP_PORT=$SMSC_SMPP_PORT" "SMPP_SYSTEM_ID=$SMSC_SYSTEM_ID" \
+        "SMPP_PASSWORD=$(smsc_password)" ;;
     sri) printf '%s\n' SRI_ENDPOINTS=sandbox "SRI_HOST=http://127.0.0.1:$SRI_PORT" ;;
     identity-jwks) echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json" ;;
     operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
@@ -759,6 +820,7 @@ start_part() {
         why=
         if is_service "$part"; then why=$(service_stale "$part"); fi
         if [[ $part == sri ]]; then why=$(sri_stale); fi
+        if [[ $part == smsc ]]; then why=$(smsc_stale); fi
         if [[ $part == postgres || $part == ferretdb ]]; then why=$(infra_stale "$part"); fi
         if [[ $part == gateway ]]; then
             local before
@@ -776,7 +838,7 @@ start_part() {
     check_ports_free "$part"
     log "starting $part"
     case $part in
-    kafka | postgres | ferretdb | mailpit | sri) "start_$part" ;;
+    kafka | postgres | ferretdb | mailpit | sri | smsc) "start_$part" ;;
     gateway) render_gateway && start_gateway ;;
     *) start_service "$part" ;;
     esac
@@ -809,6 +871,7 @@ cmd_up() {
     echo
     echo "Portal:   http://127.0.0.1:$GATEWAY_PORT/"
     echo "Mailpit:  http://127.0.0.1:8025/"
+    echo "SMS:      http://127.0.0.1:$SMSC_HTTP_PORT/api/messages"
     echo "SRI:      http://127.0.0.1:$SRI_PORT/comprobantes-electronicos-ws/RecepcionComprobantesOffline?wsdl"
     echo "Operator: $OPERATOR_EMAIL / $(operator_password)"
     echo "(up took $((SECONDS - t0))s)"
@@ -818,7 +881,7 @@ cmd_down() {
     local p
     # Every service with a pid file, even one no longer listed in SERVICES.
     for p in "${!SERVICE_PORT[@]}"; do stop_part "$p"; done
-    for p in gateway sri mailpit ferretdb postgres kafka; do stop_part "$p"; done
+    for p in gateway smsc sri mailpit ferretdb postgres kafka; do stop_part "$p"; done
 }
 
 cmd_status() {
