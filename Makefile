@@ -9,9 +9,10 @@ TEST_ENV := CAPTCHA_TEST_ANSWER=$${CAPTCHA_TEST_ANSWER:-prueba-e2e} APP_ENV=test
 # The registry of services (services.toml), read with the system python3 (no venv needed).
 REGISTRY := python3 scripts/registry.py
 # Type-checked code: the shared library, every service of the registry, the RIDE renderer (not in
-# the registry until its service lands; $(sort) drops the duplicate then), the SRI sandbox, scripts.
+# the registry until its service lands; $(sort) drops the duplicate then), the SRI sandbox, the
+# SMSC simulator, scripts.
 MYPY_PATHS = libs/common/src $(sort $(shell $(REGISTRY) mypy-paths)) \
-	deploy/local/sri-sandbox/src scripts
+	deploy/local/sri-sandbox/src deploy/local/smsc-simulator/src scripts
 
 .PHONY: up down status logs test lint docs compose k8s generate bench bench-billing bench-rendering
 

@@ -21,10 +21,12 @@ from scripts.registry import ROOT, RegistryError, Service
 SERVICES = registry.load()
 NAMES = [s.name for s in SERVICES]
 K8S = ROOT / "deploy" / "k8s"
-# Workspace members that are not services: the shared library and the local SRI sandbox.
+# Workspace members that are not services: the shared library, the local SRI sandbox and the
+# local SMSC simulator.
 OTHER_MEMBERS = {
     "libs/common": "common",
     "deploy/local/sri-sandbox": "sri-sandbox",
+    "deploy/local/smsc-simulator": "smsc-simulator",
 }
 
 
