@@ -1,0 +1,123 @@
+"""SMS codes against the real parts with settings a test can wait for: a lines process of the
+test's own (short code lifetime, small daily cap, its own database and consumer group, so its
+subscriber directory is backfilled from billing's topics at start-up) next to the stack's, the
+stack's notifier sending over SMPP, and the SMSC simulator refusing binds for 20 s."""
+
+import asyncio
+import random
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.billing_support import operator_headers
+from tests.e2e.test_lines_flow import add_line, verify
+from tests.lines_support import (
+    LinesProcess,
+    auth,
+    code_in,
+    customer,
+    e164,
+    smsc_control,
+    sms_to,
+    subscriber,
+    wait_for_sms,
+)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+async def operator() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        http.headers.update(await operator_headers(http))
+        yield http
+
+
+async def own_lines(**env: str) -> LinesProcess:
+    lines = LinesProcess(CONSUMER_GROUP=f"lines-test-{uuid.uuid4().hex[:8]}", **env)
+    await lines.start()
+    return lines
+
+
+async def post(client: httpx.AsyncClient, url: str, user: dict[str, str], **body: Any) -> Any:
+    return await client.post(url, json=body or None, headers=auth(user))
+
+
+async def test_an_expired_code_is_refused_with_410(
+    client: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> None:
+    user = await customer(client)
+    sub = await subscriber(operator, random.Random(), "movil")
+    lines = await own_lines(CODE_TTL_SECONDS="4")
+    try:
+        created = await post(client, f"{lines.url}/lines", user,
+                             service_type="movil", number=sub["number"])  # fmt: skip
+        assert created.status_code == 201, created.text
+        [sms] = await wait_for_sms(client, e164(sub["number"]))
+        await asyncio.sleep(4.5)
+        late = await post(client, f"{lines.url}/lines/{created.json()['line_id']}/verification",
+                          user, code=code_in(sms))  # fmt: skip
+        assert late.status_code == 410, late.text
+        assert late.json()["error"]["code"] == "code_expired"
+    finally:
+        lines.stop()
+
+
+async def test_the_daily_cap_refuses_before_sending(
+    client: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> None:
+    user = await customer(client)
+    sub = await subscriber(operator, random.Random(), "movil")
+    number = e164(sub["number"])
+    lines = await own_lines(SMS_DAILY_CAP_PER_NUMBER="2", CODE_RESEND_SECONDS="1")
+    try:
+        created = await post(client, f"{lines.url}/lines", user,
+                             service_type="movil", number=sub["number"])  # fmt: skip
+        resend = f"{lines.url}/lines/{created.json()['line_id']}/verification/resend"
+        await asyncio.sleep(1.2)
+        assert (await post(client, resend, user)).status_code == 202
+        await wait_for_sms(client, number, 2)
+        await asyncio.sleep(1.2)
+        capped = await post(client, resend, user)
+        assert capped.status_code == 429, capped.text
+        assert int(capped.headers["Retry-After"]) > 0
+        await asyncio.sleep(3)  # what a wrongly sent third SMS would need to arrive
+        assert len(await sms_to(client, number)) == 2
+    finally:
+        lines.stop()
+
+
+async def test_an_smsc_refusing_binds_delays_the_code_and_never_sends_an_expired_one(
+    client: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> None:
+    """Two requests during a 20 s outage: the stack's (valid 10 min) arrives once afterwards;
+    the own process's (valid 8 s) has expired by then and is never sent."""
+    rng = random.Random()
+    user = await customer(client)
+    patient, hasty = await subscriber(operator, rng), await subscriber(operator, rng)
+    lines = await own_lines(CODE_TTL_SECONDS="8")
+    try:
+        await smsc_control(client, "refuse_binds", 20)
+        started = asyncio.get_running_loop().time()
+        patient_line = await add_line(client, user, "movil", patient["number"])
+        assert patient_line.status_code == 201, patient_line.text
+        hasty_line = await post(client, f"{lines.url}/lines", user,
+                                service_type="movil", number=hasty["number"])  # fmt: skip
+        assert hasty_line.status_code == 201, hasty_line.text
+        [sms] = await wait_for_sms(client, e164(patient["number"]), timeout=90)
+        assert asyncio.get_running_loop().time() - started >= 19
+        await asyncio.sleep(5)  # a duplicate, if any, would arrive meanwhile
+        assert len(await sms_to(client, e164(patient["number"]))) == 1
+        assert await sms_to(client, e164(hasty["number"])) == []
+        accepted = await verify(client, user, patient_line.json()["line_id"], code_in(sms))
+        assert accepted.status_code == 200, accepted.text
+    finally:
+        await smsc_control(client, "normal")
+        lines.stop()
