@@ -2,18 +2,21 @@
 (replays, out of order) and a line's statement for customers, on fakes."""
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
+from faststream.kafka import TestKafkaBroker
 
 from billing import use_cases
 from billing.bootstrap import Billing
-from billing.consumers import line_registered, line_removed
+from billing.consumers import consumers, line_registered, line_removed
 from billing.domain.accounts import Account, Holder, Subscription
 from billing.domain.ownership import LineHolding, Viewer
 from common.contracts import LineRegistered, LineRemoved
 from common.contracts.lines import LineData, LineRemovedData
 from common.errors import InvalidInput, NotFound
-from services.billing.tests.unit.fakes import FakeLineHolders, fake_billing
+from common.testing import consumers_on_fakes
+from services.billing.tests.unit.fakes import FakeLineHolders, fake_billing, settings
 
 NUMBER, OTHER_NUMBER = "+593991234567", "+593987654321"
 ANA, LUIS = Viewer("u-ana"), Viewer("u-luis")
@@ -112,6 +115,25 @@ async def test_a_removal_before_its_registration_wins() -> None:
         held("l2"),
     ]
     assert ANA.holds(await lines_of(svc, "u-ana"), NUMBER)
+
+
+async def test_off_the_wire_in_either_order() -> None:
+    """Through the broker (FastStream's in-memory one) and the runtime's middleware."""
+    svc = fake_billing()
+    broker, _ = consumers_on_fakes(consumers, svc, settings())
+
+    async def publish(event: Any) -> None:
+        body, key = event.model_dump_json().encode(), event.key().encode()
+        await broker.publish(body, event.topic, key=key, headers=event.cloudevents_headers())
+
+    async with TestKafkaBroker(broker):
+        await publish(removed(line_data("l1")))
+        await publish(registered(line_data("l1")))
+        await publish(registered(line_data("l2")))
+    assert sorted(await lines_of(svc, "u-ana"), key=lambda h: h.line_id) == [
+        held(removed=True),
+        held("l2"),
+    ]
 
 
 # -- a line's statement --------------------------------------------------------------------------
