@@ -60,7 +60,9 @@ def test_a_customer_sees_nothing_else(
 
 
 def test_a_removed_or_foreign_line_is_not_held() -> None:
-    assert not ANA.holds([held(removed=True), held("l2", LUIS)], NUMBER)
+    others = [held(removed=True), held("l2", LUIS)]
+    assert not ANA.holds(others, NUMBER) and not ANA.may_read_line(others, NUMBER)
+    assert ANA.may_read_line([held()], NUMBER) and OPERATOR.may_read_line([], NUMBER)
 
 
 # -- the projection ------------------------------------------------------------------------------

@@ -45,6 +45,10 @@ class Viewer:
             h.user_id == self.user_id and not h.removed and h.number == number for h in holdings
         )
 
+    def may_read_line(self, holdings: Iterable[LineHolding], number: str) -> bool:
+        """Whether they may ask for ``number``'s invoices: an operator, or its holder."""
+        return self.operator or self.holds(holdings, number)
+
     def may_see(
         self, holdings: Iterable[LineHolding], account_id: str, numbers: Iterable[str]
     ) -> bool:

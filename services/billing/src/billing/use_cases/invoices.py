@@ -32,7 +32,7 @@ async def of_line(svc: InvoiceReads, line: str, viewer: Viewer) -> list[IssuedIn
     """
     number = line_number(line)
     held = await holdings(svc, viewer)
-    if not viewer.operator and not viewer.holds(held, number):
+    if not viewer.may_read_line(held, number):
         raise NotFound("No tienes registrada esa línea.")
     found = await svc.invoices.with_number(number)
     return [i for i in found if viewer.may_see(held, i.account_id, [number])]
