@@ -13,7 +13,14 @@ from typing import Any
 from billing.adapters.clock import now
 from billing.adapters.signer import Signer, SigningProcesses
 from billing.adapters.sri_client import SriClient
-from billing.adapters.store import AccountStore, ChargeStore, IssuerStore, LedgerStore, PlanStore
+from billing.adapters.store import (
+    AccountStore,
+    ChargeStore,
+    IssuerStore,
+    LedgerStore,
+    LineHolderStore,
+    PlanStore,
+)
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
 from billing.loops.submitter import Submitter
@@ -24,6 +31,7 @@ from billing.ports import (
     Clock,
     IssuerRepository,
     LedgerRepository,
+    LineHolderRepository,
     Loop,
     PlanRepository,
 )
@@ -46,6 +54,8 @@ class Billing:
     ledger: LedgerRepository
     invoices: InvoiceStore
     bill_runs: BillRunStore
+    # Who holds which line (lines' LineRegistered / LineRemoved): customers' reads.
+    line_holders: LineHolderRepository
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
@@ -81,6 +91,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "ledger": LedgerStore(database),
         "invoices": InvoiceStore(database),
         "bill_runs": BillRunStore(database),
+        "line_holders": LineHolderStore(database),
         "signer": lazy_signer(settings),
     } | overrides
     service = Billing(runtime=runtime, settings=settings, **parts)

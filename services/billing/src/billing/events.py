@@ -24,6 +24,7 @@ def _subscriber(event: domain.SubscriberChanged) -> wire.SubscriberData:
         number=event.number,
         service_type=event.service_type,
         plan_code=event.plan_code,
+        plan_name=event.plan_name,
         holder_id_type=event.holder_id_type,
         holder_id_number=event.holder_id_number,
         start_date=event.start_date,

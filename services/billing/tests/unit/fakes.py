@@ -15,6 +15,7 @@ from billing.domain.bill import Charge
 from billing.domain.invoice import Issuer
 from billing.domain.issuer import issuer_from_config
 from billing.domain.ledger import LedgerEntry
+from billing.domain.ownership import LineHolding
 from billing.domain.statement import Movement
 from billing.settings import BillingSettings
 from common.auth import TokenVerifier
@@ -185,6 +186,22 @@ class FakeInvoices:
         return {a: list(self.by_account.get(a, ())) for a in account_ids}
 
 
+class FakeLineHolders:
+    """Lines by id like ``line_holders``: a registration inserts if absent, a removal upserts."""
+
+    def __init__(self, *holdings: LineHolding) -> None:
+        self.lines: dict[str, LineHolding] = {h.line_id: h for h in holdings}
+
+    async def register(self, holding: LineHolding) -> None:
+        self.lines.setdefault(holding.line_id, holding)
+
+    async def remove(self, holding: LineHolding) -> None:
+        self.lines[holding.line_id] = replace(holding, removed=True)
+
+    async def of_user(self, user_id: str) -> list[LineHolding]:
+        return [h for h in self.lines.values() if h.user_id == user_id]
+
+
 def fake_parts(**changes: Any) -> dict[str, Any]:
     """Every store a fake, a fixed clock, tokens checked against the tests' key."""
     return {
@@ -195,6 +212,7 @@ def fake_parts(**changes: Any) -> dict[str, Any]:
         "charges": FakeCharges(),
         "ledger": FakeLedger(),
         "invoices": FakeInvoices(),
+        "line_holders": FakeLineHolders(),
         "clock": lambda: NOW,
     } | changes
 

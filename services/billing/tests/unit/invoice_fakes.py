@@ -25,6 +25,7 @@ from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import OPEN, REJECTED, RetryPolicy, State
 from billing.ports import InsertResult, InvoiceRecord, SignedPage
+from services.billing.tests.unit.fakes import FakeLineHolders
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 ISSUER = Issuer("1790011674001", "Demo S.A.", "Quito", True, 1)
@@ -167,6 +168,10 @@ class FakeInvoices:
 
     async def for_account(self, account_id: str) -> list[IssuedInvoice]:
         found = [self.current(i) for i, r in self.records.items() if r["account_id"] == account_id]
+        return sorted(found, key=lambda i: (i.period, i.invoice_id), reverse=True)
+
+    async def with_number(self, number: str) -> list[IssuedInvoice]:
+        found = [self.current(i) for i, r in self.records.items() if number in r["lines_numbers"]]
         return sorted(found, key=lambda i: (i.period, i.invoice_id), reverse=True)
 
     async def due(self, now: datetime, limit: int) -> list[IssuedInvoice]:
@@ -322,6 +327,7 @@ class FakeBilling:
     ledger: FakeLedger = field(default_factory=FakeLedger)
     invoices: FakeInvoices = field(default_factory=FakeInvoices)
     bill_runs: FakeBillRuns = field(default_factory=FakeBillRuns)
+    line_holders: FakeLineHolders = field(default_factory=FakeLineHolders)
     settings: FakeSettings = field(default_factory=FakeSettings)
     woken: int = 0
     # The real clock: route tests check "not in the future" against today.

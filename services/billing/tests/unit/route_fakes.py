@@ -9,17 +9,25 @@ from common.http import install_error_handlers
 from services.billing.tests.unit.invoice_fakes import FakeBilling
 
 OPERATOR = {"Authorization": "Bearer operator"}
+CUSTOMER = {"Authorization": "Bearer customer"}  # user c-1
+OTHER_CUSTOMER = {"Authorization": "Bearer other"}  # user c-2
+NO_ROLE = {"Authorization": "Bearer nobody"}  # a valid token without a role
 
 
 class RoleVerifier:
-    """Bearer "operator" is an operator, "customer" a customer; anything else is refused."""
+    """Bearer "operator" is an operator, "customer" (c-1) and "other" (c-2) customers,
+    "nobody" a user without a role; anything else is refused."""
 
     async def verify(self, token: str) -> Principal:
-        if token == "operator":
-            return Principal("op-1", ("operator",), "t-1", None)
-        if token == "customer":
-            return Principal("c-1", (), "t-2", None)
-        raise Unauthorized()
+        callers = {
+            "operator": Principal("op-1", ("operator",), "t-1", None),
+            "customer": Principal("c-1", ("customer",), "t-2", None),
+            "other": Principal("c-2", ("customer",), "t-3", None),
+            "nobody": Principal("n-1", (), "t-4", None),
+        }
+        if token not in callers:
+            raise Unauthorized()
+        return callers[token]
 
 
 class RoutedBilling(FakeBilling):

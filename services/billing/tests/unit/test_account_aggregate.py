@@ -37,13 +37,24 @@ def line(
 
 
 def test_subscribing_raises_subscription_activated_with_the_holder() -> None:
-    changed = account().subscribe(line())
+    changed = account().subscribe(line(), "Plan Móvil 30")
     assert changed.subscriptions == (line(),)
     [event] = changed.events
     assert event == events.SubscriptionActivated(
-        "a1", "s1", "+593991234567", "movil", "M-30", "cedula", "1714307103", JAN, None, None
+        "a1",
+        "s1",
+        "+593991234567",
+        "movil",
+        "M-30",
+        "cedula",
+        "1714307103",
+        JAN,
+        None,
+        contact_mobile=None,  # the holder gave no phone
+        plan_name="Plan Móvil 30",
     )
     assert account().events == ()  # the original is unchanged (values, not mutation)
+    assert account().subscribe(line()).events[0].plan_name is None  # a plan the caller lacks
 
 
 def test_the_holders_mobile_is_where_codes_for_fixed_services_go() -> None:
@@ -63,10 +74,11 @@ def test_subscriptions_stay_in_start_order() -> None:
 
 
 def test_ending_raises_subscription_ended_once() -> None:
-    ended = account("a1", line()).end_subscription("s1", date(2026, 2, 28))
+    ended = account("a1", line()).end_subscription("s1", date(2026, 2, 28), "Plan Móvil 30")
     assert ended.subscription("s1").end_date == date(2026, 2, 28)
     [event] = ended.events
     assert isinstance(event, events.SubscriptionEnded) and event.end_date == date(2026, 2, 28)
+    assert event.plan_name == "Plan Móvil 30"
     again = replace(ended, events=()).end_subscription("s1", date(2026, 2, 28))
     assert again.events == ()  # the same end again changes nothing
 
@@ -117,9 +129,13 @@ def test_replays_of_an_account_compare_the_request_only() -> None:
 
 
 def test_a_migrated_account_activates_each_subscription() -> None:
-    migrated = Account.migrated(account("a1", line("s1"), line("s2", number="0987654321")))
+    migrated = Account.migrated(
+        account("a1", line("s1"), line("s2", number="0987654321")), {"M-30": "Plan Móvil 30"}
+    )
     assert [type(e).__name__ for e in migrated.events] == ["SubscriptionActivated"] * 2
-    assert Account.migrated(migrated).events == migrated.events  # idempotent
+    assert {e.plan_name for e in migrated.events} == {"Plan Móvil 30"}
+    names = {"M-30": "Plan Móvil 30"}
+    assert Account.migrated(migrated, names).events == migrated.events  # idempotent
 
 
 def test_the_account_holding_a_line_in_a_period() -> None:
@@ -131,7 +147,9 @@ def test_the_account_holding_a_line_in_a_period() -> None:
 
 
 def test_wire_events_keep_their_payloads() -> None:
-    activated = to_wire(account().subscribe(line()).events[0])
+    holder = replace(HOLDER, phone="0987654321")
+    subscribed = Account("a1", holder, 1, "20").subscribe(line(), "Plan Móvil 30")
+    activated = to_wire(subscribed.events[0])
     assert isinstance(activated, wire.SubscriptionActivated)
     assert activated.data.model_dump() == {
         "subscription_id": "s1",
@@ -139,12 +157,12 @@ def test_wire_events_keep_their_payloads() -> None:
         "number": "+593991234567",
         "service_type": "movil",
         "plan_code": "M-30",
+        "plan_name": "Plan Móvil 30",
         "holder_id_type": "cedula",
         "holder_id_number": "1714307103",
         "start_date": JAN,
         "end_date": None,
-        "contact_mobile": None,
-        "plan_name": None,
+        "contact_mobile": "+593987654321",
     }
     assert activated.to_document()["key"] == "+593991234567"
     paid_at = datetime(2026, 1, 5, 15, 30, tzinfo=UTC)

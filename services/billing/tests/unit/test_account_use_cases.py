@@ -1,5 +1,6 @@
 """The issuer, plan, account and subscription use cases on in-memory fakes (no I/O)."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -139,6 +140,18 @@ async def test_subscriptions_claim_their_number_and_raise_their_events() -> None
     last = accounts.events[-1]
     assert isinstance(last, events.SubscriptionActivated)
     assert last.subscription_id == moved.subscription_id
+
+
+async def test_the_events_carry_the_plans_name_from_the_catalog() -> None:
+    accounts, plans = FakeAccounts(), FakePlans(M30)
+    svc = fake_billing(accounts=accounts, plans=plans)
+    account_id = (await use_cases.accounts.create(svc, HOLDER, 1, "20")).account_id
+    sub = await use_cases.subscriptions.add(svc, account_id, movil())
+    await plans.put(replace(M30, name="Plan Móvil 30 Plus"))  # renamed since
+    await use_cases.subscriptions.end(svc, account_id, sub.subscription_id, "2026-02-28")
+    changes = [e for e in accounts.events if isinstance(e, events.SubscriberChanged)]
+    assert [e.plan_name for e in changes] == ["Plan Móvil 30", "Plan Móvil 30 Plus"]
+    assert len(changes) == len(accounts.events) == 2
 
 
 async def test_ending_a_subscription() -> None:

@@ -53,8 +53,13 @@ def test_operators_only(client: TestClient) -> None:
     customer = {"Authorization": f"Bearer {access_token_for(['customer'])}"}
     refused = error(client.post("/v1/admin/accounts", json={}, headers=customer), 403)
     assert refused == {"code": "forbidden", "message": "No tienes permiso para esta acción."}
-    line = client.get("/v1/statement", params={"line": "1", "period": "x"}, headers=customer)
-    assert line.status_code == 403
+    statement = f"/v1/admin/accounts/{new_account(client)}/statement"
+    assert error(client.get(statement, params={"period": "2026-01"}, headers=customer), 403)
+    # A line's statement is open to customers: a line they do not hold is not found.
+    query = {"line": "0991234567", "period": "2025-11"}
+    assert error(client.get("/v1/statement", params=query, headers=customer), 404)
+    no_role = {"Authorization": f"Bearer {access_token_for([])}"}
+    assert error(client.get("/v1/statement", params=query, headers=no_role), 403)
 
 
 def test_422_names_the_request_field(client: TestClient) -> None:

@@ -1,6 +1,6 @@
 """The RIDE of an invoice: billing learns it exists from RideRendered (its consumer), then
 ``GET /invoices/{id}/ride`` answers 302 to a rendering link that verifies for five minutes;
-before that 409. Operators only for now."""
+before that 409. Operators any invoice; customers their lines' (test_customer_routes.py)."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from billing.api.routes import invoices
 from billing.consumers import consumers, remember_ride
 from billing.settings import BillingSettings
-from common.contracts import RideRendered
+from common.contracts import LineRegistered, LineRemoved, RideRendered
 from common.contracts.rendering import RideRenderedData
 from common.links import verify_link
 from services.billing.tests.unit.invoice_fakes import (
     FakeSettings,
     record,
 )
-from services.billing.tests.unit.route_fakes import OPERATOR, RoutedBilling, routes_app
+from services.billing.tests.unit.route_fakes import CUSTOMER, OPERATOR, RoutedBilling, routes_app
 
 RENDERED_AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -53,7 +53,7 @@ def rendered(doc: dict[str, str]) -> RideRendered:
 
 def test_billing_consumes_ride_rendered() -> None:
     assert consumers.group == "billing"
-    assert consumers.events == [RideRendered]
+    assert consumers.events == [RideRendered, LineRegistered, LineRemoved]
 
 
 async def test_a_replayed_ride_rendered_keeps_the_first_time(svc: RoutedBilling) -> None:
@@ -93,14 +93,17 @@ async def test_the_ride_is_a_redirect_to_a_signed_link(
     assert not verify_link(key, doc["access_key"], expires, query["signature"], now=expires + 1)
 
 
-def test_the_ride_is_for_operators_and_known_invoices(client: TestClient) -> None:
-    assert client.get("/v1/invoices/x/ride").status_code == 401
-    assert (
-        client.get("/v1/invoices/x/ride", headers={"Authorization": "Bearer customer"}).status_code
-        == 403
-    )
+def test_the_ride_is_for_signed_in_callers_and_known_invoices(
+    client: TestClient, svc: RoutedBilling
+) -> None:
+    doc = record(7)
+    svc.invoices.add(doc)
+    assert client.get(f"/v1/invoices/{doc['_id']}/ride").status_code == 401
+    # A customer without the invoice's line: as if it did not exist (not 409, not 403).
+    stranger = client.get(f"/v1/invoices/{doc['_id']}/ride", headers=CUSTOMER)
+    assert stranger.status_code == 404
     unknown = client.get("/v1/invoices/nope/ride", headers=OPERATOR)
-    assert unknown.status_code == 404
+    assert unknown.status_code == 404 and unknown.json() == stranger.json()
 
 
 def test_production_needs_the_link_key() -> None:

@@ -10,6 +10,7 @@ from billing.bootstrap import Billing
 from billing.domain import events
 from billing.domain.accounts import Account, Holder, Subscription
 from billing.domain.idempotency import IdempotencyConflict
+from billing.domain.ownership import Viewer
 from billing.domain.statement import Movement
 from billing.use_cases.adjustments import AdjustmentInput
 from billing.use_cases.charges import ChargeInput
@@ -25,6 +26,7 @@ from services.billing.tests.unit.fakes import (
 
 HOLDER = Holder("cedula", "1714307103", "Ana", "Quito", "ana@correo.ec", "")
 NUMBER = "+593991234567"
+OPERATOR = Viewer("op-1", operator=True)
 
 
 async def with_account(svc: Billing, account_id: str = "a1", day: int = 1) -> str:
@@ -185,11 +187,11 @@ async def test_statements_per_account_and_per_line() -> None:
     assert found.account_id == "a1" and statement.previous_balance == Decimal("25.00")
     assert (statement.charges, statement.balance_due) == (Decimal("15.00"), Decimal("40.00"))
     assert statement.due_date == date(2026, 1, 16)  # the cut-off + 15 days (settings)
-    by_line = await use_cases.statements.of_line(svc, "099 123 4567", "2025-12")
+    by_line = await use_cases.statements.of_line(svc, "099 123 4567", "2025-12", OPERATOR)
     assert by_line.account_id == "a2"  # the latest holder in that period
-    assert (await use_cases.statements.of_line(svc, NUMBER, "2025-11")).account_id == "a1"
+    assert (await use_cases.statements.of_line(svc, NUMBER, "2025-11", OPERATOR)).account_id == "a1"
     with pytest.raises(NotFound) as before:
-        await use_cases.statements.of_line(svc, NUMBER, "2025-10")
+        await use_cases.statements.of_line(svc, NUMBER, "2025-10", OPERATOR)
     assert before.value.message == "Esta línea no tuvo una suscripción en ese periodo."
 
 
@@ -197,7 +199,7 @@ async def test_statement_input() -> None:
     svc = fake_billing()
     await with_account(svc)
     with pytest.raises(InvalidInput) as bad_line:
-        await use_cases.statements.of_line(svc, "1", "2025-11")
+        await use_cases.statements.of_line(svc, "1", "2025-11", OPERATOR)
     assert bad_line.value.fields == {"line": "El número de teléfono no es válido."}
     with pytest.raises(InvalidInput) as bad_period:
         await use_cases.statements.of_account(svc, "a1", "2025-1")

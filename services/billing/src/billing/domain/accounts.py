@@ -8,7 +8,7 @@ request replayed) are here, the store only persists.
 """
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -248,12 +248,14 @@ class Account:
         return mine == (other.holder, other.cycle_day, other.payment_method)
 
     @classmethod
-    def migrated(cls, account: "Account") -> "Account":
+    def migrated(cls, account: "Account", plan_names: Mapping[str, str] | None = None) -> "Account":
         """An account brought with its subscriptions from another billing system: each one
-        activated as if added here (the import claims their numbers)."""
+        activated as if added here (the import claims their numbers); ``plan_names`` by plan
+        code, for the events."""
+        names = plan_names or {}
         opened = replace(account, subscriptions=(), events=())
         for sub in account.subscriptions:
-            opened = opened.subscribe(sub)
+            opened = opened.subscribe(sub, names.get(sub.plan_code))
         return opened
 
     def subscription(self, subscription_id: str) -> Subscription:
@@ -278,17 +280,20 @@ class Account:
                 raise NumberInUse()
         return None
 
-    def subscribe(self, subscription: Subscription) -> "Account":
-        """The account with ``subscription`` added (its number is already claimed for it)."""
+    def subscribe(self, subscription: Subscription, plan_name: str | None = None) -> "Account":
+        """The account with ``subscription`` added (its number is already claimed for it);
+        ``plan_name``, the plan's name in the catalog, travels in the event."""
         subscriptions = sorted(
             (*self.subscriptions, subscription), key=lambda s: (s.start_date, s.subscription_id)
         )
-        event = self._change(SubscriptionActivated, subscription)
+        event = self._change(SubscriptionActivated, subscription, plan_name)
         return replace(self, subscriptions=tuple(subscriptions), events=(*self.events, event))
 
-    def end_subscription(self, subscription_id: str, end_date: date) -> "Account":
+    def end_subscription(
+        self, subscription_id: str, end_date: date, plan_name: str | None = None
+    ) -> "Account":
         """The account with that subscription ending on ``end_date``; the same date again
-        changes nothing (and raises no event)."""
+        changes nothing (and raises no event). ``plan_name`` as in ``subscribe``."""
         current = self.subscription(subscription_id)
         if current.end_date == end_date:
             return self
@@ -297,10 +302,10 @@ class Account:
             raise AlreadyEnded(current.end_date)
         ended = current.ended(end_date)
         subscriptions = tuple(ended if s is current else s for s in self.subscriptions)
-        event = self._change(SubscriptionEnded, ended)
+        event = self._change(SubscriptionEnded, ended, plan_name)
         return replace(self, subscriptions=subscriptions, events=(*self.events, event))
 
-    def _change(self, kind: type[_Change], sub: Subscription) -> _Change:
+    def _change(self, kind: type[_Change], sub: Subscription, plan_name: str | None) -> _Change:
         event: _Change = kind(
             account_id=self.account_id,
             subscription_id=sub.subscription_id,
@@ -312,6 +317,7 @@ class Account:
             start_date=sub.start_date,
             end_date=sub.end_date,
             contact_mobile=self.holder.mobile(),
+            plan_name=plan_name,
         )
         return event
 

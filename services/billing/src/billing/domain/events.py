@@ -24,6 +24,8 @@ class SubscriberChanged:
     start_date: date
     end_date: date | None
     contact_mobile: str | None  # the holder's phone when it is a mobile (E.164)
+    # The plan's commercial name, as the customer knows it (the use case reads the catalog).
+    plan_name: str | None = None
 
 
 @dataclass(frozen=True)

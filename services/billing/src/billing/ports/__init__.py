@@ -1,6 +1,7 @@
 """What billing's use cases need from the outside, as Protocols: the account side's repositories
-(``ports.accounts``) and the invoice side's (``ports.invoices``: invoices, bill runs, SRI, the
-signer). bootstrap's ``Billing`` satisfies both; tests/unit/fakes.py implements them in memory."""
+(``ports.accounts``), the invoice side's (``ports.invoices``: invoices, bill runs, SRI, the
+signer) and who holds which line (``ports.ownership``). bootstrap's ``Billing`` satisfies them
+all; tests/unit/fakes.py and invoice_fakes.py implement them in memory."""
 
 from billing.ports.accounts import (
     Accounting,
@@ -10,6 +11,7 @@ from billing.ports.accounts import (
     InvoiceMovements,
     IssuerRepository,
     LedgerRepository,
+    LineStatements,
     Loop,
     PaymentTerms,
     PlanRepository,
@@ -21,6 +23,7 @@ from billing.ports.invoices import (
     ChargeSource,
     FacturaSigner,
     InsertResult,
+    InvoiceReads,
     InvoiceRecord,
     InvoiceRepository,
     Invoicing,
@@ -37,6 +40,7 @@ from billing.ports.invoices import (
     SriReception,
     Submitting,
 )
+from billing.ports.ownership import LineHolderRepository, LineHolders
 
 __all__ = [
     "AccountRepository",
@@ -50,6 +54,7 @@ __all__ = [
     "FacturaSigner",
     "InsertResult",
     "InvoiceMovements",
+    "InvoiceReads",
     "InvoiceRecord",
     "InvoiceRepository",
     "Invoicing",
@@ -57,6 +62,9 @@ __all__ = [
     "IssuerSource",
     "LedgerRepository",
     "LedgerSource",
+    "LineHolderRepository",
+    "LineHolders",
+    "LineStatements",
     "Loop",
     "Pages",
     "PaymentTerms",

@@ -10,6 +10,7 @@ from billing.domain.bill import Charge
 from billing.domain.invoice import Issuer
 from billing.domain.ledger import LedgerEntry
 from billing.domain.statement import Movement
+from billing.ports.ownership import LineHolderRepository
 
 
 class Clock(Protocol):
@@ -113,3 +114,10 @@ class Accounting(Protocol):
     def invoices(self) -> InvoiceMovements: ...
     @property
     def settings(self) -> PaymentTerms: ...
+
+
+class LineStatements(Accounting, Protocol):
+    """A line's statement: the accounts side and who holds which line (customers)."""
+
+    @property
+    def line_holders(self) -> LineHolderRepository: ...

@@ -15,6 +15,7 @@ from billing.domain.invoice import Invoice, Issuer
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.statement import Movement
 from billing.domain.submission import RetryPolicy, State
+from billing.ports.ownership import LineHolderRepository
 
 # An invoice as the store keeps it, built in the signing process next to its XML (so the event
 # loop only writes it): the use cases pass it from the signer to the store unread.
@@ -62,6 +63,10 @@ class InvoiceRepository(Protocol):
     async def signed_xml(self, invoice_id: str) -> bytes | None: ...
     async def authorized_xml(self, invoice_id: str) -> bytes | None: ...
     async def for_account(self, account_id: str) -> list[IssuedInvoice]: ...
+    async def with_number(self, number: str) -> list[IssuedInvoice]:
+        """Invoices that billed the E.164 ``number``, on any account, newest period first."""
+        ...
+
     async def due(self, now: datetime, limit: int) -> list[IssuedInvoice]: ...
     async def invoiced_in(self, cycle_day: int, period: str) -> set[str]: ...
     async def history(self, cycle_day: int) -> dict[str, list[Movement]]: ...
@@ -154,11 +159,18 @@ class RideLinkSettings(Protocol):
     def rendering_public_url(self) -> str: ...
 
 
-class RideLinks(Protocol):
-    """What handing out a RIDE link needs: the invoices and the link settings."""
+class InvoiceReads(Protocol):
+    """What reading invoices needs: the invoices and who holds which line (customers)."""
 
     @property
     def invoices(self) -> InvoiceRepository: ...
+    @property
+    def line_holders(self) -> LineHolderRepository: ...
+
+
+class RideLinks(InvoiceReads, Protocol):
+    """What handing out a RIDE link needs: the invoice reads and the link settings."""
+
     @property
     def settings(self) -> RideLinkSettings: ...
 

@@ -1,5 +1,5 @@
-"""What the operator and billing's loops do: one async function per use case, one module per
-resource.
+"""What the operator, customers, billing's consumers and loops do: one async function per use
+case, one module per resource.
 
 They take the service (its parts typed by ``billing.ports``) and plain values, and refuse with
 the kinds in ``common.errors``; nothing here knows HTTP or MongoDB.
@@ -13,6 +13,7 @@ from billing.use_cases import (
     invoices,
     invoicing,
     issuer,
+    ownership,
     payments,
     plans,
     statements,
@@ -28,6 +29,7 @@ __all__ = [
     "invoices",
     "invoicing",
     "issuer",
+    "ownership",
     "payments",
     "plans",
     "statements",

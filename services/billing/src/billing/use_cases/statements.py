@@ -1,15 +1,17 @@
-"""Account statements (Estado de cuenta): per account, or per line (the account that held the
-number in that period)."""
+"""Account statements (Estado de cuenta): per account (operators), or per line (the account that
+held the number in that period: operators any, customers a line they hold, on its account)."""
 
 from dataclasses import dataclass
 
 from billing.domain import inputs
-from billing.domain.accounts import Account, holding_account, normalize_number
+from billing.domain.accounts import Account, holding_account
+from billing.domain.ownership import Viewer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, Statement, build_statement
-from billing.ports import Accounting
+from billing.ports import Accounting, LineStatements
 from billing.use_cases.accounts import get
-from common.errors import InvalidInput, NotFound
+from billing.use_cases.ownership import holdings, line_number
+from common.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -23,14 +25,18 @@ async def of_account(svc: Accounting, account_id: str, period: str) -> AccountSt
     return await _statement(svc, await get(svc, account_id), label)
 
 
-async def of_line(svc: Accounting, line: str, period: str) -> AccountStatement:
-    try:
-        number = normalize_number(line)
-    except InvalidInput as error:
-        raise error.renamed(rename={"number": "line"}) from None
+async def of_line(svc: LineStatements, line: str, period: str, viewer: Viewer) -> AccountStatement:
+    """The statement of the account ``line`` was on in ``period``, if ``viewer`` may see it.
+
+    A customer who does not hold the line, or whose line is on another account (the number was
+    someone else's then), gets the same 404 as a number without a subscription.
+    """
+    number = line_number(line)
     label = inputs.period_label(period)
     account = holding_account(await svc.accounts.with_number(number), number, label)
-    if account is None:
+    if account is None or not viewer.may_see(
+        await holdings(svc, viewer), account.account_id, [number]
+    ):
         raise NotFound("Esta línea no tuvo una suscripción en ese periodo.")
     return await _statement(svc, account, label)
 

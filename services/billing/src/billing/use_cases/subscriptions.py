@@ -1,7 +1,8 @@
 """Subscriptions: a number on a plan, added to an account and ended.
 
 A number is on one subscription at a time across all accounts: the store claims it (a unique
-insert), the account decides who may hold it (``Account.replayed_or_free``).
+insert), the account decides who may hold it (``Account.replayed_or_free``). The events carry
+the plan's name from the catalog (lines shows it), which the domain does not read.
 """
 
 import uuid
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from billing.domain import inputs
-from billing.domain.accounts import Account, NumberHolding, Subscription
+from billing.domain.accounts import Account, NumberHolding, Plan, Subscription
 from billing.ports import Accounting
 from billing.use_cases.accounts import account_not_found, get
 from common.errors import Conflict, InvalidInput
@@ -28,16 +29,21 @@ class SubscriptionInput:
 async def add(svc: Accounting, account_id: str, request: SubscriptionInput) -> Subscription:
     """Subscribe a number; the same request again for the same account gets the first one."""
     account = await get(svc, account_id)  # 404 before judging the body against the catalog
-    return await subscribe(svc, account, await _subscription(svc, request))
+    plan = await _plan(svc, request)
+    return await subscribe(svc, account, _subscription(plan, request), plan.name)
 
 
-async def _subscription(svc: Accounting, request: SubscriptionInput) -> Subscription:
+async def _plan(svc: Accounting, request: SubscriptionInput) -> Plan:
     plan = await svc.plans.get(request.plan_code)
     if plan is None:
         raise InvalidInput.field("plan_code", "No existe un plan con ese código.")
     if request.service_type != plan.service_type:
         message = f"El plan {plan.code} es de servicio {plan.service_type}."
         raise InvalidInput.field("service_type", message)
+    return plan
+
+
+def _subscription(plan: Plan, request: SubscriptionInput) -> Subscription:
     discount = inputs.not_negative(request.monthly_discount, "monthly_discount")
     if discount > plan.monthly_fee:
         message = "El descuento no puede superar la tarifa del plan."
@@ -49,8 +55,11 @@ async def _subscription(svc: Accounting, request: SubscriptionInput) -> Subscrip
     )
 
 
-async def subscribe(svc: Accounting, account: Account, subscription: Subscription) -> Subscription:
-    """Claim the number, then add the subscription with its SubscriptionActivated."""
+async def subscribe(
+    svc: Accounting, account: Account, subscription: Subscription, plan_name: str | None = None
+) -> Subscription:
+    """Claim the number, then add the subscription with its SubscriptionActivated (the plan's
+    name read from the catalog unless given)."""
 
     def check(holdings: Sequence[NumberHolding]) -> Subscription | None:
         return account.replayed_or_free(subscription, holdings)
@@ -60,7 +69,9 @@ async def subscribe(svc: Accounting, account: Account, subscription: Subscriptio
         return claim  # the same request again: its first answer, no second event
     if claim is None:
         raise Conflict("conflict", "Otra operación cambió este número; intente de nuevo.")
-    changed = account.subscribe(subscription)
+    if plan_name is None:
+        plan_name = await _plan_name(svc, subscription.plan_code)
+    changed = account.subscribe(subscription, plan_name)
     if not await svc.accounts.add_subscription(changed, subscription.subscription_id):
         await svc.accounts.release_claim(claim)  # the account is gone: nothing holds the number
         raise account_not_found()
@@ -74,9 +85,16 @@ async def end(
     end_on = inputs.day(end_date, "end_date")
     account = await get(svc, account_id)
     current = account.subscription(subscription_id)
-    changed = account.end_subscription(subscription_id, end_on)
+    plan_name = await _plan_name(svc, current.plan_code)
+    changed = account.end_subscription(subscription_id, end_on, plan_name)
     if changed.events and not await svc.accounts.save_end(
         changed, subscription_id, current.end_date
     ):
         raise Conflict("conflict", "Otra operación cambió esta suscripción; intente de nuevo.")
     return changed.subscription(subscription_id)
+
+
+async def _plan_name(svc: Accounting, plan_code: str) -> str | None:
+    """The plan's name for the events (None if the plan left the catalog)."""
+    plan = await svc.plans.get(plan_code)
+    return plan.name if plan else None

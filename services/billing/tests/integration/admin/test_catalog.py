@@ -22,7 +22,8 @@ async def test_operators_only(app: FastAPI) -> None:
         )
     assert no_token.status_code == 401 and no_token_post.status_code == 401
     assert customer.status_code == 403 and customer.json()["error"]["code"] == "forbidden"
-    assert statement.status_code == 403
+    # A line's statement is open to customers, for lines they hold: this one they do not.
+    assert statement.status_code == 404 and statement.json()["error"]["code"] == "not_found"
 
 
 # --- issuer -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """billing in MongoDB (FerretDB): the issuer, the plan catalog, accounts with their
 subscriptions and number claims, one-off charges, the ledger of payments and adjustments,
-invoices with their fiscal documents and bill runs. The stores persist only; the rules are the
-domain's. INDEXES and OUTBOX_COLLECTIONS are what billing's SPEC hands the runtime."""
+invoices with their fiscal documents and bill runs, and who holds which line (lines' events).
+The stores persist only; the rules are the domain's. INDEXES and OUTBOX_COLLECTIONS are what
+billing's SPEC hands the runtime."""
 
 from billing.adapters.store.accounts import AccountStore
 from billing.adapters.store.bill_runs import BillRunStore
@@ -13,8 +14,9 @@ from billing.adapters.store.invoices import (
     InvoiceStore,
 )
 from billing.adapters.store.ledger import ChargeStore, LedgerStore
+from billing.adapters.store.line_holders import LINE_HOLDER_INDEXES, LineHolderStore
 
-INDEXES = [*ACCOUNT_INDEXES, *INVOICE_INDEXES]
+INDEXES = [*ACCOUNT_INDEXES, *INVOICE_INDEXES, *LINE_HOLDER_INDEXES]
 OUTBOX_COLLECTIONS = [*ACCOUNT_OUTBOX_COLLECTIONS, *INVOICE_OUTBOX_COLLECTIONS]
 
 __all__ = [
@@ -26,5 +28,6 @@ __all__ = [
     "InvoiceStore",
     "IssuerStore",
     "LedgerStore",
+    "LineHolderStore",
     "PlanStore",
 ]

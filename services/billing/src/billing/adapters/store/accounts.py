@@ -6,7 +6,7 @@ concurrent compare-and-set updates can both "win". Every uniqueness rule here th
 insert that a unique index (or ``_id``) refuses, never on a conditional update alone.
 """
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -51,19 +51,21 @@ class AccountStore:
             return account(first)
         return new
 
-    async def import_accounts(self, accounts: Iterable[Account]) -> int:
+    async def import_accounts(
+        self, accounts: Iterable[Account], plan_names: Mapping[str, str] | None = None
+    ) -> int:
         """Bulk load accounts with their subscriptions (a migration from another billing system).
 
         Two ordered inserts: first the number claims (one per subscription, each the number's
         first claim, so a number that is already claimed stops the import with a duplicate-key
-        error), then the accounts with their SubscriptionActivated events in their outbox. A
-        crash in between leaves claims without subscriptions, which stop blocking after
-        CLAIM_GRACE.
+        error), then the accounts with their SubscriptionActivated events in their outbox (the
+        plan's name from ``plan_names``, by code, when given). A crash in between leaves claims
+        without subscriptions, which stop blocking after CLAIM_GRACE.
         """
         claims: list[dict[str, Any]] = []
         docs: list[dict[str, Any]] = []
         at = now()
-        for imported in map(Account.migrated, accounts):
+        for imported in (Account.migrated(a, plan_names) for a in accounts):
             docs.append(account_document(imported, None, at))
             claims.extend(
                 claim_document(imported.account_id, s, 1, at) for s in imported.subscriptions

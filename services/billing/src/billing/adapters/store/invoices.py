@@ -43,6 +43,8 @@ INVOICE_INDEXES = [
     Index(INVOICES, [("bill_run_id", 1), ("state", 1)]),
     # A bill run reads its cycle's invoice history once (statements) by equality on cycle_day.
     Index(INVOICES, [("cycle_day", 1), ("period", 1)]),
+    # A line's invoices: equality on the array of billed numbers (a multikey index).
+    Index(INVOICES, [("lines_numbers", 1)]),
     *BILL_RUN_INDEXES,
 ]
 INVOICE_OUTBOX_COLLECTIONS = [INVOICES, BILL_RUNS]
@@ -203,6 +205,13 @@ class InvoiceStore:
     async def for_account(self, account_id: str) -> list[IssuedInvoice]:
         """An account's invoices, newest period first."""
         cursor = self._invoices.find({"account_id": account_id}, _SUMMARY)
+        docs = [doc async for doc in cursor]
+        docs.sort(key=lambda d: (d["period"], d["_id"]), reverse=True)
+        return [issued_invoice(doc) for doc in docs]
+
+    async def with_number(self, number: str) -> list[IssuedInvoice]:
+        """Invoices that billed ``number`` (any account), newest period first."""
+        cursor = self._invoices.find({"lines_numbers": number}, _SUMMARY)
         docs = [doc async for doc in cursor]
         docs.sort(key=lambda d: (d["period"], d["_id"]), reverse=True)
         return [issued_invoice(doc) for doc in docs]

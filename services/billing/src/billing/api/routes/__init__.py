@@ -1,6 +1,8 @@
-"""billing's operator API (docs/api.md §billing, /admin): one module per resource, each route
-body → use case → response model. Every route is operator-only (``admin_router``); money travels
-as decimal strings both ways, never as JSON numbers."""
+"""billing's API (docs/api.md §billing): one module per resource, each route body → use case →
+response model. The operator's routes (/admin) are operator-only (``admin_router``, or the
+``Operator`` dependency); the reads customers share (invoices, a line's statement) take the
+caller as a ``Reader`` and leave what they may see to the use cases. Money travels as decimal
+strings both ways, never as JSON numbers."""
 
 from fastapi import APIRouter, Depends
 

@@ -1,5 +1,6 @@
-"""Invoices (docs/api.md §billing): an account's invoices, one invoice, its fiscal XML. Operators
-only for now; customers reach their own invoices once lines (verified numbers) exist."""
+"""Invoices (docs/api.md §billing): an account's invoices (operators), a line's invoices, one
+invoice, its fiscal XML and its RIDE link — for operators any, for customers those of the lines
+they hold (the use cases decide, ``domain/ownership.py``)."""
 
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from billing.api.deps import Ctx, Operator
+from billing.api.deps import Ctx, Operator, Reader
 from billing.domain.invoice import InvoiceLine
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import Message
@@ -159,15 +160,23 @@ async def invoices_of_account(
     return [InvoiceRow.of(invoice) for invoice in await invoices.of_account(svc, account_id)]
 
 
+@router.get("/invoices")
+async def invoices_of_line(
+    line: Annotated[str, Query()], svc: Ctx, caller: Reader
+) -> list[InvoiceRow]:
+    """A line's invoices, newest period first (customers: a line they hold)."""
+    return [InvoiceRow.of(invoice) for invoice in await invoices.of_line(svc, line, caller)]
+
+
 @router.get("/invoices/{invoice_id}")
-async def invoice(invoice_id: str, svc: Ctx, _: Operator) -> InvoiceOut:
-    return InvoiceOut.of(await invoices.get(svc, invoice_id))
+async def invoice(invoice_id: str, svc: Ctx, caller: Reader) -> InvoiceOut:
+    return InvoiceOut.of(await invoices.get(svc, invoice_id, caller))
 
 
 @router.get("/invoices/{invoice_id}/xml", response_class=Response)
-async def invoice_xml(invoice_id: str, svc: Ctx, _: Operator) -> Response:
+async def invoice_xml(invoice_id: str, svc: Ctx, caller: Reader) -> Response:
     """The fiscal record: SRI's ``autorizacion`` with the signed comprobante inside."""
-    invoice, xml = await invoices.authorized_xml(svc, invoice_id)
+    invoice, xml = await invoices.authorized_xml(svc, invoice_id, caller)
     return Response(
         xml,
         media_type="application/xml",
@@ -181,10 +190,7 @@ async def invoice_xml(invoice_id: str, svc: Ctx, _: Operator) -> Response:
     status_code=302,
     responses={409: {"description": "La factura aún no tiene su RIDE."}},
 )
-async def invoice_ride(invoice_id: str, svc: Ctx, _: Operator) -> RedirectResponse:
-    """302 to the RIDE (PDF) at rendering through a link valid for five minutes.
-
-    Operators: any; customers: their own once lines exist.
-    """
-    link = await invoices.ride_link(svc, invoice_id, svc.clock())
+async def invoice_ride(invoice_id: str, svc: Ctx, caller: Reader) -> RedirectResponse:
+    """302 to the RIDE (PDF) at rendering through a link valid for five minutes."""
+    link = await invoices.ride_link(svc, invoice_id, caller, svc.clock())
     return RedirectResponse(link, status_code=302, headers={"Cache-Control": "no-store"})

@@ -1,17 +1,17 @@
-"""Account statements: GET /v1/admin/accounts/{account_id}/statement and GET /v1/statement."""
+"""Account statements: GET /v1/admin/accounts/{account_id}/statement (operators) and
+GET /v1/statement (operators any line, customers a line they hold)."""
 
 from datetime import date
 
-from fastapi import Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from billing import use_cases
-from billing.api.deps import BillingDep
-from billing.api.routes import admin_router
+from billing.api.deps import BillingDep, Reader, operator
 from billing.domain.money import money_text
 from billing.use_cases.statements import AccountStatement
 
-router = admin_router()
+router = APIRouter(prefix="/v1", tags=["billing-statements"])
 
 
 class MovementOut(BaseModel):
@@ -62,7 +62,11 @@ class StatementOut(BaseModel):
         )
 
 
-@router.get("/admin/accounts/{account_id}/statement", response_model=StatementOut)
+@router.get(
+    "/admin/accounts/{account_id}/statement",
+    response_model=StatementOut,
+    dependencies=[Depends(operator)],
+)
 async def account_statement(
     account_id: str, svc: BillingDep, period: str = Query()
 ) -> StatementOut:
@@ -71,7 +75,6 @@ async def account_statement(
 
 @router.get("/statement", response_model=StatementOut)
 async def line_statement(
-    svc: BillingDep, line: str = Query(), period: str = Query()
+    svc: BillingDep, caller: Reader, line: str = Query(), period: str = Query()
 ) -> StatementOut:
-    # Operator-only for now; customers will reach it for lines they verified (docs/api.md).
-    return StatementOut.of(await use_cases.statements.of_line(svc, line, period))
+    return StatementOut.of(await use_cases.statements.of_line(svc, line, period, caller))
