@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import OperationFailure
 
 from common.database import Database
-from lines.adapters.store import DIRECTORY_STATE, INVOICES, SUBSCRIBERS
+from lines.adapters.store import DIRECTORY_STATE, INVOICES, SUBSCRIBERS, is_duplicate
 from lines.domain.directory import InvoiceSummary, Subscription
 
 ATTEMPTS = 10
@@ -56,7 +56,9 @@ class SubscriberStore:
                     await self._subscribers.insert_one(
                         _subscription_document(subscription) | {"version": 1}
                     )
-                except DuplicateKeyError:
+                except OperationFailure as error:
+                    if not is_duplicate(error):
+                        raise
                     continue
                 return
             merged = _subscription(doc).merged(subscription)
@@ -104,8 +106,9 @@ class LatestInvoiceStore:
             await self._invoices.update_one(
                 {"_id": number, "rank": {"$lt": invoice.rank}}, {"$set": doc}, upsert=True
             )
-        except DuplicateKeyError:
-            pass
+        except OperationFailure as error:
+            if not is_duplicate(error):
+                raise
 
     async def latest(self, number: str) -> InvoiceSummary | None:
         doc = await self._invoices.find_one({"_id": number})

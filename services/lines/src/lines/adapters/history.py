@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
@@ -32,6 +33,9 @@ class KafkaSubscriberHistory:
         self._timeout = timeout_seconds
 
     async def subscriptions(self) -> AsyncIterator[Subscription]:
+        partitions = await self._partitions()
+        if not partitions:
+            return
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             group_id=None,
@@ -41,21 +45,29 @@ class KafkaSubscriberHistory:
         await consumer.start()
         try:
             async with asyncio.timeout(self._timeout):
-                async for subscription in _read_to_end(consumer):
+                async for subscription in _read_to_end(consumer, partitions):
                     yield subscription
         finally:
             await consumer.stop()
 
+    async def _partitions(self) -> list[TopicPartition]:
+        """The topics' partitions, from the cluster (a topic not created yet has none)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(list(TOPICS))
+        finally:
+            await admin.close()
+        return [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            for partition in topic["partitions"]
+        ]
 
-async def _read_to_end(consumer: AIOKafkaConsumer) -> AsyncIterator[Subscription]:
-    await consumer.topics()  # fetch the cluster's metadata: partitions_for_topic needs it
-    partitions = [
-        TopicPartition(topic, p)
-        for topic in TOPICS
-        for p in sorted(consumer.partitions_for_topic(topic) or ())
-    ]
-    if not partitions:
-        return
+
+async def _read_to_end(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
+) -> AsyncIterator[Subscription]:
     consumer.assign(partitions)
     await consumer.seek_to_beginning(*partitions)
     ends = await consumer.end_offsets(partitions)

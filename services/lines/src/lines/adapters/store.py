@@ -13,7 +13,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
@@ -71,7 +71,14 @@ def _from_document(doc: dict[str, Any]) -> Line:
     )
 
 
-def _refusal(error: DuplicateKeyError) -> Exception:
+def is_duplicate(error: OperationFailure) -> bool:
+    """A unique index refused the write. MongoDB says so with DuplicateKeyError (11000) on
+    every write; FerretDB 1.24 does on inserts, but an update that collides comes back as an
+    InternalError carrying PostgreSQL's unique-violation text."""
+    return isinstance(error, DuplicateKeyError) or "duplicate key value" in str(error)
+
+
+def _refusal(error: OperationFailure) -> Exception:
     details = error.details or {}
     keys = set(details.get("keyPattern") or details.get("keyValue") or {})
     if "holder" in keys or "holder" in str(error):
@@ -91,7 +98,9 @@ class LineStore:
         doc[OUTBOX_FIELD] = [to_wire(e).to_document() for e in line.events]
         try:
             await self._lines.insert_one(doc)
-        except DuplicateKeyError as error:
+        except OperationFailure as error:
+            if not is_duplicate(error):
+                raise
             raise _refusal(error) from None
         line.version, line.events = 1, []
 
@@ -107,7 +116,9 @@ class LineStore:
             result = await self._lines.update_one(
                 {"_id": line.line_id, "version": line.version}, update
             )
-        except DuplicateKeyError as error:
+        except OperationFailure as error:
+            if not is_duplicate(error):
+                raise
             raise _refusal(error) from None
         if result.matched_count == 0:
             raise ConcurrentUpdate(line.line_id)
