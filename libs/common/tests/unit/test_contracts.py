@@ -99,4 +99,10 @@ def test_topic_type_and_key_come_from_one_declaration() -> None:
     assert schema["const"] == "identity.user_registered"
     with pytest.raises(ValidationError):
         UserRegistered.model_validate({"event_type": "identity.other", "data": {}})
-    assert {e.source for e in ALL_EVENTS} == {"identity", "lines", "billing", "notifier", "rendering"}
+    assert {e.source for e in ALL_EVENTS} == {
+        "identity",
+        "lines",
+        "billing",
+        "notifier",
+        "rendering",
+    }
