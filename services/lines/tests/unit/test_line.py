@@ -44,7 +44,7 @@ def test_a_fixed_service_sends_to_the_contract_contact_mobile(kind: ServiceType)
     assert (event.number, event.destination, event.service_type) == (FIXED, CONTACT, kind.value)
 
 
-@pytest.mark.parametrize("contact", [None, "", "+59322345679"])
+@pytest.mark.parametrize("contact", [None, "", "+59322345679", "0991234567"])
 def test_no_contact_mobile_means_calling_the_operator(contact: str | None) -> None:
     with pytest.raises(ApiError) as refused:
         pending(FIXED, ServiceType.FIJO, contact_mobile=contact)

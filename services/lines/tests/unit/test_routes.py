@@ -175,3 +175,14 @@ async def test_another_users_line_is_404_everywhere(client: TestClient, fakes: F
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
     assert client.get("/v1/lines", headers=LUIS).json() == []
+
+
+def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert sorted(paths) == [
+        "/v1/lines",
+        "/v1/lines/{line_id}",
+        "/v1/lines/{line_id}/verification",
+        "/v1/lines/{line_id}/verification/resend",
+        "/v1/service-types",
+    ]

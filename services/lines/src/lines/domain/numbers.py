@@ -80,7 +80,11 @@ class PhoneNumber:
 
     @property
     def is_mobile(self) -> bool:
-        return phonenumbers.number_type(phonenumbers.parse(self.e164)) in _MOBILE
+        try:
+            parsed = phonenumbers.parse(self.e164)
+        except phonenumbers.NumberParseException:
+            return False  # e.g. a contact number billing stored in some other form
+        return phonenumbers.number_type(parsed) in _MOBILE
 
 
 def parse_number(text: str, service_type: ServiceType) -> PhoneNumber:
