@@ -118,14 +118,18 @@ _TEST_KID = "test-key"
 
 
 def access_token_for(
-    roles: list[str], key: Ed25519PrivateKey | None = None, ttl_seconds: int = 300
+    roles: list[str],
+    key: Ed25519PrivateKey | None = None,
+    ttl_seconds: int = 300,
+    subject: str | None = None,
 ) -> str:
-    """``key``: sign with another key instead (a forged token)."""
+    """``key``: sign with another key instead (a forged token); ``subject``: the user id
+    (random by default)."""
     now = int(time.time())
     claims = {
         "iss": "identity",
         "aud": "selfcare",
-        "sub": uuid.uuid4().hex,
+        "sub": subject or uuid.uuid4().hex,
         "jti": uuid.uuid4().hex,
         "iat": now,
         "exp": now + ttl_seconds,

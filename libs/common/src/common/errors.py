@@ -6,6 +6,8 @@ every API, ``{"error": {"code", "message", "fields"?}}`` with the status of the 
 catch nothing.
 """
 
+from typing import Any
+
 
 class ApiError(Exception):
     """Base of every refusal; ``status`` is the HTTP status the APIs answer it with."""
@@ -21,6 +23,9 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.fields, self.headers = fields, headers
+        # More members of the error object, beside code, message and fields (lines' wrong SMS
+        # code: "attempts_left").
+        self.extra: dict[str, Any] = {}
 
 
 class InvalidInput(ApiError):

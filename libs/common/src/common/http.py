@@ -37,11 +37,16 @@ _STATUS_MESSAGES = {
 }
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
-    return {"error": error}
+    return {"error": error | (extra or {})}
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -55,7 +60,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.fields), exc.status, headers=exc.headers
+            error_body(exc.code, exc.message, exc.fields, exc.extra),
+            exc.status,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

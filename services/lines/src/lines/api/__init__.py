@@ -1,0 +1,1 @@
+"""lines' HTTP API (docs/api.md §lines)."""

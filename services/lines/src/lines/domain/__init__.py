@@ -1,0 +1,1 @@
+"""lines' rules: numbers and service types, SMS codes, the Line aggregate, the directory."""
