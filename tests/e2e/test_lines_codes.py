@@ -20,8 +20,8 @@ from tests.lines_support import (
     code_in,
     customer,
     e164,
-    smsc_control,
     sms_to,
+    smsc_control,
     subscriber,
     wait_for_sms,
 )
