@@ -79,6 +79,9 @@ class SmppGateway:
     def bound(self) -> bool:
         return self._smsc is not None
 
+    async def until_bound(self) -> None:
+        await self._bound_event().wait()
+
     async def send(self, sms: OutgoingSms, deadline: datetime | None) -> str:
         """submit_sm within the window: the SMSC's message id, or a DeliveryError."""
         await self._wait_for_bind()
