@@ -163,17 +163,7 @@ class SmppGateway:
             while True:
                 client = self._new_client()
                 try:
-                    smsc = await client.connect()
-                except smpp34.SmppError as exc:
-                    failures += 1
-                    BINDS.labels("refused").inc()
-                    log.warning("smpp_bind_failed", error=str(exc), failures=failures)
-                else:
-                    failures = 1  # a lost session: bind again after the first pause
-                    self._up(smsc)
-                    await self._read(smsc, on_receipt)
-                    BINDS.labels("lost").inc()
-                    log.warning("smpp_session_lost", session_id=smsc.session_id)
+                    failures = await self._session(client, on_receipt, failures)
                 finally:
                     await self._close(client)
                 await asyncio.sleep(self._policy.delay(failures, self._jitter()).total_seconds())
@@ -181,6 +171,24 @@ class SmppGateway:
             for task in list(self._receipts):
                 task.cancel()
             await asyncio.gather(*self._receipts, return_exceptions=True)
+
+    async def _session(self, client: smpp34.Client, on_receipt: OnReceipt, failures: int) -> int:
+        """One bind and its session; the failures in a row so far (a lost session counts 1)."""
+        try:
+            smsc = await client.connect()
+        except Exception as exc:  # SmppError: refused, unreachable, timed out
+            BINDS.labels("refused").inc()
+            log.warning("smpp_bind_failed", error=str(exc), failures=failures + 1)
+            return failures + 1
+        self._up(smsc)
+        try:
+            await self._read(smsc, on_receipt)
+        except Exception:
+            # Never let the loop die: without it no SMS goes out until a restart.
+            log.exception("smpp_session_error")
+        BINDS.labels("lost").inc()
+        log.warning("smpp_session_lost", session_id=smsc.session_id)
+        return 1
 
     async def _read(self, smsc: smpp34.Smsc, on_receipt: OnReceipt) -> None:
         while True:
