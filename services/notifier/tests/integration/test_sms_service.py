@@ -166,7 +166,7 @@ async def test_a_transferred_line_emails_its_previous_holder(
         number=NUMBER,
         service_type="movil",
         occurred_at=datetime.now(UTC),
-        reason=reason,  # type: ignore[arg-type]
+        reason=reason,
     )
     event = kind(isolated, LineRemoved)(data=removed)
     await send(event)

@@ -3,6 +3,7 @@ broker, replayed), LineRemoved "transferred" one email to the previous holder.""
 
 import uuid
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from faststream.kafka import TestKafkaBroker
@@ -50,7 +51,7 @@ def removed_event(reason: str = "transferred", user_id: str = "u1") -> LineRemov
         number=NUMBER,
         service_type="movil",
         occurred_at=T0,
-        reason=reason,  # type: ignore[arg-type]
+        reason=reason,
     )
     return LineRemoved(data=data)
 
@@ -67,7 +68,7 @@ def sent_sms(svc: Notifier) -> FakeSms:
     return svc.sms
 
 
-def mails(svc: Notifier) -> list[Any]:
+def mails(svc: Notifier) -> list[EmailMessage]:
     assert isinstance(svc.mailer, FakeMailer)
     return svc.mailer.sent
 
