@@ -1,1 +1,1 @@
-"""notifier: emails (and later SMS) with one delivery record per event and channel."""
+"""notifier: emails and SMS with one delivery record per event and channel."""

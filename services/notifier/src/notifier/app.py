@@ -1,4 +1,5 @@
-"""What the runtime reads (SPEC) and the app: consumers, the operator API, the retry loop."""
+"""What the runtime reads (SPEC) and the app: consumers, the operator API, the retry loop, the
+bind to the SMSC."""
 
 from typing import Any
 
@@ -13,17 +14,18 @@ from notifier.consumers import consumers
 from notifier.settings import NotifierSettings
 from notifier.use_cases.deliveries import retry_due
 from notifier.use_cases.invoices import watch_not_emailed
+from notifier.use_cases.sms import keep_bound
 
 SPEC: ServiceSpec[Notifier] = ServiceSpec(
     name="notifier",
     title="notifier",
-    description="Correos (y luego SMS) con un registro de entrega por evento y canal.",
+    description="Correos y SMS con un registro de entrega por evento y canal.",
     indexes=INDEXES,
     outbox_collections=OUTBOX_COLLECTIONS,
     publishes=[NotificationDelivered, NotificationFailed],
     routers=[deliveries.router],
     consumers=consumers,
-    loops=[retry_due, watch_not_emailed],
+    loops=[retry_due, watch_not_emailed, keep_bound],
 )
 
 

@@ -11,6 +11,7 @@ from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
 from notifier.adapters.invoice_store import InvoiceMailStore
 from notifier.adapters.rides import HttpRideSource
+from notifier.adapters.smpp import SmppGateway
 from notifier.adapters.smtp import SmtpMailer
 from notifier.adapters.store import DeliveryStore, RecipientStore
 from notifier.domain.backoff import RetryPolicy
@@ -23,6 +24,7 @@ from notifier.ports import (
     Mailer,
     Recipients,
     RideSource,
+    SmsGateway,
 )
 from notifier.settings import NotifierSettings
 
@@ -43,6 +45,7 @@ class Notifier:
     rides: RideSource
     renderer: EmailRenderer
     mailer: Mailer
+    sms: SmsGateway
     # Checks operators' access tokens (identity's JWKS).
     verifier: TokenVerifier
     clock: Clock = utc_now
@@ -67,6 +70,7 @@ def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Not
         "rides": HttpRideSource(settings, utc_now),
         "renderer": JinjaEmailRenderer(settings),
         "mailer": SmtpMailer(settings),
+        "sms": SmppGateway(settings, utc_now),
         "verifier": jwks_verifier(settings.identity_jwks_url),
     } | overrides
     return Notifier(runtime=runtime, settings=settings, **parts)

@@ -1,4 +1,5 @@
-"""Identity's, billing's and rendering's events → notifier's use cases (group "notifier").
+"""Identity's, billing's, rendering's and lines' events → notifier's use cases (group
+"notifier").
 
 Each handler turns the event into domain values and calls one use case; the runtime's
 ReliableConsumer does idempotency, retries and the DLQ around them.
@@ -13,14 +14,17 @@ from faststream import Depends
 from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
 from common.contracts.billing import InvoiceIssued, InvoiceIssuedData
 from common.contracts.identity import TokenMailData, UserProfile
+from common.contracts.lines import LineRemoved, LineVerificationRequested
 from common.contracts.rendering import RideRendered, RideRenderedData
 from common.messaging import Consumers, PermanentError, service_from_context
 from notifier.bootstrap import Notifier
 from notifier.domain.errors import Undeliverable
 from notifier.domain.invoices import IssuedInvoice, RenderedRide
+from notifier.domain.lines import LineTransferred
 from notifier.domain.messages import LinkMail, LinkRequest
 from notifier.domain.recipients import Recipient
-from notifier.use_cases import deliveries, invoices, recipients
+from notifier.domain.sms import LineCode, LineCodeRequest
+from notifier.use_cases import deliveries, invoices, lines, recipients
 
 # cast=False: the service is handed over as built, not validated as a pydantic model (its parts
 # are Protocols, which pydantic cannot check).
@@ -67,6 +71,20 @@ async def email_invoice(event: RideRendered, svc: NotifierDep) -> None:
     await _undeliverable_is_permanent(
         invoices.remember_ride(svc, ride, svc.clock(), event.correlation_id)
     )
+
+
+@consumers(LineVerificationRequested)
+async def sms_line_code(event: LineVerificationRequested, svc: NotifierDep) -> None:
+    """SMS the code that proves control of the line (never after it expires)."""
+    await _undeliverable_is_permanent(lines.send_line_code(svc, line_code_request(event)))
+
+
+@consumers(LineRemoved)
+async def email_line_transferred(event: LineRemoved, svc: NotifierDep) -> None:
+    """Another account verified the line: tell the user who held it (a plain removal: nothing)."""
+    if event.data.reason != "transferred":
+        return
+    await _undeliverable_is_permanent(lines.email_line_transferred(svc, line_transferred(event)))
 
 
 async def _undeliverable_is_permanent(work: Awaitable[None]) -> None:
@@ -128,4 +146,32 @@ def link_mail(data: TokenMailData, issued_at: datetime) -> LinkMail:
         issued_at=issued_at,
         expires_at=data.expires_at,
         reason=data.reason,
+    )
+
+
+def line_code_request(event: LineVerificationRequested) -> LineCodeRequest:
+    data = event.data
+    return LineCodeRequest(
+        event_id=str(event.event_id),
+        event_type=event.event_type,
+        correlation_id=event.correlation_id,
+        user_id=data.user_id,
+        destination=data.destination,
+        code=LineCode(
+            code=data.code,
+            expires_at=data.expires_at,
+            line_id=data.line_id,
+            send_number=data.send_number,
+        ),
+    )
+
+
+def line_transferred(event: LineRemoved) -> LineTransferred:
+    return LineTransferred(
+        event_id=str(event.event_id),
+        event_type=event.event_type,
+        correlation_id=event.correlation_id,
+        user_id=event.data.user_id,
+        number=event.data.number,
+        removed_at=event.data.occurred_at,
     )

@@ -1,17 +1,19 @@
 """What the use cases need from the outside, as Protocols (adapters/ and tests/unit/fakes.py
-implement them). Channel-specific ports (email today) sit beside each other: an SMS channel
-adds its own renderer and sender here without changing the delivery lifecycle."""
+implement them). Channel-specific ports (email's renderer and mailer, SMS's gateway) sit beside
+each other; the delivery lifecycle does not depend on them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from notifier.domain.backoff import RetryPolicy
 from notifier.domain.deliveries import Delivery
 from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
+from notifier.domain.lines import LineTransfer
 from notifier.domain.messages import LinkMail, RenderedEmail, Template
 from notifier.domain.recipients import Recipient
+from notifier.domain.sms import DeliveryReceipt, OutgoingSms
 
 Clock = Callable[[], datetime]
 # A uniform draw in [0, 1): spreads retries (RetryPolicy's jitter).
@@ -24,6 +26,8 @@ class StoreUnavailable(Exception):
 
 class Recipients(Protocol):
     async def upsert(self, recipient: Recipient, now: datetime) -> None: ...
+
+    async def get(self, user_id: str) -> Recipient | None: ...
 
 
 class Deliveries(Protocol):
@@ -48,6 +52,10 @@ class Deliveries(Protocol):
     async def search(
         self, *, source_event_id: str | None = None, recipient: str | None = None, limit: int = 100
     ) -> list[Delivery]: ...
+
+    async def record_receipt(self, receipt: DeliveryReceipt, now: datetime) -> bool:
+        """Note an SMSC's receipt on the SMS it names; False if no delivery has that id."""
+        ...
 
 
 class InvoiceMails(Protocol):
@@ -83,6 +91,8 @@ class EmailRenderer(Protocol):
         """The invoice email without its attachments."""
         ...
 
+    def render_line_transferred(self, transfer: LineTransfer) -> RenderedEmail: ...
+
 
 class Mailer(Protocol):
     def message_id(self, delivery_id: str) -> str: ...
@@ -96,8 +106,27 @@ class Mailer(Protocol):
         ...
 
 
+# Called by the gateway for every delivery receipt the SMSC sends.
+OnReceipt = Callable[[DeliveryReceipt], Coroutine[Any, Any, None]]
+
+
+class SmsGateway(Protocol):
+    """An SMSC (SMPP): one bind held by :meth:`run`, used by :meth:`send`."""
+
+    async def send(self, sms: OutgoingSms, deadline: datetime | None) -> str:
+        """The SMSC's message id, or a DeliveryError; never submits at or after ``deadline``."""
+        ...
+
+    async def run(self, on_receipt: OnReceipt) -> None:
+        """Bind, stay bound (rebinding with backoff), hand receipts over; until cancelled."""
+        ...
+
+
 class RetryLoopSettings(Protocol):
-    """How the retry loop paces itself (NotifierSettings has these)."""
+    """How the retry loop paces itself, and the brand the messages name (NotifierSettings)."""
+
+    @property
+    def brand_name(self) -> str: ...
 
     @property
     def retry_poll_seconds(self) -> float: ...
@@ -135,6 +164,9 @@ class NotifierPorts(Protocol):
 
     @property
     def mailer(self) -> Mailer: ...
+
+    @property
+    def sms(self) -> SmsGateway: ...
 
     @property
     def settings(self) -> RetryLoopSettings: ...

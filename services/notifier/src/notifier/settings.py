@@ -39,6 +39,30 @@ class NotifierSettings(ServiceSettings):
     # How often the invoices not emailed yet are counted (invoices_not_emailed).
     invoice_scan_seconds: float = 60.0
 
+    # SMS by SMPP 3.4 (smpp34): one transceiver bind per process, held for the service's life.
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: SecretStr = SecretStr("")
+    smpp_system_type: str = ""
+    # The sender the phone shows: alphanumeric (TON 5, NPI 0, at most 11 characters) or a
+    # short code (e.g. TON 3, NPI 0).
+    smpp_source_addr: str = "MiClaro"
+    smpp_source_ton: int = 5
+    smpp_source_npi: int = 0
+    # submit_sm in flight at once on the bind (the SMSC's window); more wait for a slot.
+    smpp_window: int = 10
+    smpp_connect_timeout_seconds: float = 5.0
+    # No submit_sm_resp by then: a transient failure (the SMSC may still have taken it).
+    smpp_submit_timeout_seconds: float = 10.0
+    # How long a send waits for the bind (just after start-up, while rebinding) and for a free
+    # slot in the window before it fails as transient and the retry schedule takes over.
+    smpp_bind_wait_seconds: float = 2.0
+    smpp_window_wait_seconds: float = 5.0
+    # Rebinding after a refused bind or a lost session: 0.5, 1, 2, … capped (±20 % jitter).
+    smpp_reconnect_base_seconds: float = 0.5
+    smpp_reconnect_max_seconds: float = 15.0
+
     # Transient failures (SMTP down, 4xx) are retried from the delivery record with exponential
     # backoff: 1, 2, 4, … capped at 30 s (±20 % jitter); 50 attempts ≈ 23 min of outage
     # before a delivery is given up as failed (NotificationFailed). Never the DLQ early.
@@ -72,6 +96,20 @@ class NotifierSettings(ServiceSettings):
             raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
         return self
 
+    @model_validator(mode="after")
+    def _smpp_in_production(self) -> "NotifierSettings":
+        if self.app_env == "production" and not (self.smpp_system_id and self.smpp_secret):
+            raise ValueError("SMPP_SYSTEM_ID and SMPP_PASSWORD must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _smpp_sender(self) -> "NotifierSettings":
+        if self.smpp_source_ton == 5 and not 1 <= len(self.smpp_source_addr) <= 11:
+            raise ValueError("SMPP_SOURCE_ADDR (alphanumeric, TON 5) must be 1-11 characters")
+        if self.smpp_window < 1:
+            raise ValueError("SMPP_WINDOW must be at least 1")
+        return self
+
     @field_validator("brand_color")
     @classmethod
     def _valid_color(cls, value: str) -> str:
@@ -83,6 +121,18 @@ class NotifierSettings(ServiceSettings):
     @property
     def ride_link_secret(self) -> str:
         return self.ride_link_key.get_secret_value()
+
+    @property
+    def smpp_secret(self) -> str:
+        return self.smpp_password.get_secret_value()
+
+    def reconnect_policy(self) -> RetryPolicy:
+        """Rebinding's backoff: never gives up while the service runs."""
+        return RetryPolicy(
+            base_seconds=self.smpp_reconnect_base_seconds,
+            max_seconds=self.smpp_reconnect_max_seconds,
+            max_attempts=2**31,
+        )
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

@@ -1,9 +1,12 @@
-"""Fixtures for the notifier's tests against real FerretDB / Kafka / Mailpit, and two tiny SMTP
-stand-ins for the failure paths: a server that refuses every recipient with 550, and a TCP
-forwarder that makes the real Mailpit "come back" on a port that refused connections before."""
+"""Fixtures for the notifier's tests against real FerretDB / Kafka / Mailpit: settings on a
+database of their own, the app built or started (lifespan) with its consumers on topics of the
+test run, and two tiny SMTP stand-ins for the failure paths: a server that refuses every
+recipient with 550, and a TCP forwarder that makes the real Mailpit "come back" on a port that
+refused connections before."""
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -12,8 +15,11 @@ import pytest
 from fastapi import FastAPI
 
 from common.database import Database
+from common.messaging import Consumers
+from common.service import ServiceSpec, build_app
 from notifier.adapters.store import INDEXES
-from notifier.app import build
+from notifier.app import SPEC, build
+from notifier.bootstrap import Notifier, bootstrap
 from notifier.settings import NotifierSettings
 from tests.support import KAFKA, MONGODB, free_port
 
@@ -39,6 +45,11 @@ async def make_settings() -> AsyncIterator[Callable[..., NotifierSettings]]:
             "consumer_backoff_seconds": 0.05,
             "outbox_sweep_seconds": 0.5,
             "smtp_timeout_seconds": 5.0,
+            # No SMSC unless a test starts one (never the local stack's simulator).
+            "smpp_port": free_port(),
+            "smpp_bind_wait_seconds": 0.5,
+            "smpp_reconnect_base_seconds": 0.1,
+            "smpp_reconnect_max_seconds": 0.5,
         }
         return NotifierSettings(**(values | overrides))
 
@@ -68,6 +79,39 @@ async def make_app(
     yield make
     for app in apps:
         await app.state.runtime.database.close()
+
+
+@pytest.fixture
+def isolated() -> ServiceSpec[Notifier]:
+    """notifier's spec with its consumers on topics of this test run (same handlers, same
+    schema, same event_type, same group)."""
+    assert SPEC.consumers is not None
+    run = uuid.uuid4().hex[:8]
+    consumers = Consumers(group=SPEC.consumers.group)
+    for declared in SPEC.consumers.declared:
+        contract = declared.event
+        local = type(contract.__name__, (contract,), {"__module__": __name__})
+        local.topic = f"test-{run}.{contract.topic}"
+        consumers(local, declared.description)(declared.handler)
+    return dataclasses.replace(SPEC, consumers=consumers)
+
+
+@pytest.fixture
+async def start(
+    make_settings: Callable[..., NotifierSettings], isolated: ServiceSpec[Notifier]
+) -> AsyncIterator[Callable[..., Any]]:
+    stack = []
+
+    async def run(**overrides: Any) -> FastAPI:
+        app = build_app(isolated, bootstrap(make_settings(**overrides)))
+        lifespan = app.router.lifespan_context(app)
+        await lifespan.__aenter__()
+        stack.append(lifespan)
+        return app
+
+    yield run
+    for lifespan in reversed(stack):
+        await lifespan.__aexit__(None, None, None)
 
 
 class RefusingSmtp:

@@ -3,10 +3,9 @@ against the real Kafka, FerretDB and Mailpit. Topics are suffixed per run so a n
 `make up` started does not take these events (and these tests do not take its events)."""
 
 import asyncio
-import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,29 +16,11 @@ from fastapi import FastAPI
 from common.contracts import ActivationRequested, NotificationDelivered, NotificationFailed
 from common.contracts.base import Event
 from common.contracts.identity import TokenMailData
-from common.messaging import Consumers
-from common.service import ServiceSpec, build_app
+from common.service import ServiceSpec
 from notifier.adapters.store import DELIVERIES
-from notifier.app import SPEC
-from notifier.bootstrap import Notifier, bootstrap
-from notifier.settings import NotifierSettings
+from notifier.bootstrap import Notifier
 from tests.kafka_support import find_record, headers_of, produce
 from tests.support import mails_to, unique_email, wait_for_mail
-
-
-@pytest.fixture
-def isolated() -> ServiceSpec[Notifier]:
-    """notifier's spec with its consumers on topics of this test run (same handlers, same
-    schema, same event_type, same group)."""
-    assert SPEC.consumers is not None
-    run = uuid.uuid4().hex[:8]
-    consumers = Consumers(group=SPEC.consumers.group)
-    for declared in SPEC.consumers.declared:
-        contract = declared.event
-        local = type(contract.__name__, (contract,), {"__module__": __name__})
-        local.topic = f"test-{run}.{contract.topic}"
-        consumers(local, declared.description)(declared.handler)
-    return dataclasses.replace(SPEC, consumers=consumers)
 
 
 @pytest.fixture
@@ -48,24 +29,6 @@ def activation_kind(isolated: ServiceSpec[Notifier]) -> type[ActivationRequested
     assert isolated.consumers is not None
     [kind] = [e for e in isolated.consumers.events if issubclass(e, ActivationRequested)]
     return kind
-
-
-@pytest.fixture
-async def start(
-    make_settings: Callable[..., NotifierSettings], isolated: ServiceSpec[Notifier]
-) -> AsyncIterator[Callable[..., Any]]:
-    stack = []
-
-    async def run(**overrides: Any) -> FastAPI:
-        app = build_app(isolated, bootstrap(make_settings(**overrides)))
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        stack.append(lifespan)
-        return app
-
-    yield run
-    for lifespan in reversed(stack):
-        await lifespan.__aexit__(None, None, None)
 
 
 def activation(kind: type[ActivationRequested], address: str) -> ActivationRequested:

@@ -1,5 +1,6 @@
 """In-memory stand-ins for notifier's ports: the store keeps copies (as a database would), with
-the same claim rules as adapters/store.py; the mailer builds real messages and keeps them."""
+the same claim rules as adapters/store.py; the mailer builds real messages and keeps them; the
+SMS gateway keeps what it was asked to submit."""
 
 import asyncio
 import copy
@@ -15,8 +16,9 @@ from notifier.domain.deliveries import OPEN_STATUSES, Delivery
 from notifier.domain.errors import DeliveryError
 from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
 from notifier.domain.recipients import Recipient
+from notifier.domain.sms import DeliveryReceipt, OutgoingSms
 from notifier.events import to_wire
-from notifier.ports import RideUnavailable, StoreUnavailable
+from notifier.ports import OnReceipt, RideUnavailable, StoreUnavailable
 from notifier.settings import NotifierSettings
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -39,6 +41,10 @@ class FakeRecipients:
 
     async def upsert(self, recipient: Recipient, now: datetime) -> None:
         self.saved[recipient.user_id] = (recipient, now)
+
+    async def get(self, user_id: str) -> Recipient | None:
+        saved = self.saved.get(user_id)
+        return saved[0] if saved else None
 
 
 @dataclass
@@ -121,6 +127,18 @@ class FakeDeliveries:
         found.sort(key=lambda d: d.created_at, reverse=True)
         return found[:limit]
 
+    async def record_receipt(self, receipt: DeliveryReceipt, now: datetime) -> bool:
+        for row in self.rows.values():
+            d = row.delivery
+            if (
+                d.channel == "sms"
+                and receipt.message_id
+                and d.provider_message_id == receipt.message_id
+            ):
+                d.dlr_status, d.dlr_error, d.dlr_at = receipt.status, receipt.error, now
+                return True
+        return False
+
     def get(self, delivery_id: str) -> Delivery:
         return self.rows[delivery_id].delivery
 
@@ -144,6 +162,39 @@ class FakeMailer(SmtpMailer):
         self.sent.append(message)
         self.delivered.set()
         return "250 2.0.0 Ok: queued"
+
+    def fail_with(self, *errors: DeliveryError | Exception) -> None:
+        self.failures.extend(errors)
+
+
+@dataclass
+class SentSms:
+    sms: OutgoingSms
+    deadline: datetime | None
+    message_id: str
+
+
+class FakeSms:
+    """The SMSC: ``send`` keeps each SMS (its message id "sms-<n>"), or raises what ``failures``
+    holds next; ``run`` hands over the receipts put in ``receipts`` until cancelled."""
+
+    def __init__(self) -> None:
+        self.sent: list[SentSms] = []
+        self.failures: list[Exception] = []
+        self.receipts: asyncio.Queue[DeliveryReceipt] = asyncio.Queue()
+        self.running = asyncio.Event()
+
+    async def send(self, sms: OutgoingSms, deadline: datetime | None) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        message_id = f"sms-{len(self.sent) + 1}"
+        self.sent.append(SentSms(sms, deadline, message_id))
+        return message_id
+
+    async def run(self, on_receipt: OnReceipt) -> None:
+        self.running.set()
+        while True:
+            await on_receipt(await self.receipts.get())
 
     def fail_with(self, *errors: DeliveryError | Exception) -> None:
         self.failures.extend(errors)
@@ -203,6 +254,7 @@ def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:
         "invoice_mails": FakeInvoiceMails(),
         "rides": FakeRides(),
         "mailer": FakeMailer(settings),
+        "sms": FakeSms(),
         "clock": FakeClock(),
         "jitter": lambda: 0.5,
     } | changes

@@ -17,6 +17,7 @@ from common.contracts import (
     UserRegistered,
 )
 from common.contracts.identity import TokenMailData, UserProfile
+from common.contracts.lines import LineRemoved, LineVerificationRequested
 from common.messaging import PermanentError
 from common.testing import InMemoryRuntime
 from notifier.app import build
@@ -67,6 +68,8 @@ def test_the_group_and_topics_stay() -> None:
         PasswordResetRequested,
         InvoiceIssued,
         RideRendered,
+        LineVerificationRequested,
+        LineRemoved,
     ]
 
 

@@ -55,6 +55,7 @@ async def test_operator_lists_deliveries_by_event_and_by_recipient() -> None:
     [row] = by_event.json()
     assert row["delivery_id"] == "d-2" and row["status"] == "failed" and row["attempts"] == 1
     assert row["last_error"] == "550 no" and row["recipient"] == "otro@correo.ec"
+    assert row["failure_reason"] == "refused" and row["dlr_status"] is None
     assert [r["source_event_id"] for r in by_recipient.json()] == ["e-2", "e-1"]  # newest first
     assert nothing.json() == []
     for body in (by_event.text, by_recipient.text):

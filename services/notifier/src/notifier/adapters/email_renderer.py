@@ -3,6 +3,7 @@
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notifier.domain.invoices import IssuedInvoice, invoice_subject, period_text
+from notifier.domain.lines import LineTransfer
 from notifier.domain.messages import LinkMail, RenderedEmail, Template, subject
 from notifier.settings import NotifierSettings
 
@@ -60,4 +61,23 @@ class JinjaEmailRenderer:
         }
         html = self._env.get_template("invoice.html").render(values)
         text = self._env.get_template("invoice.txt").render(values)
+        return RenderedEmail(subject=title, html=html, text=text)
+
+    def render_line_transferred(self, transfer: LineTransfer) -> RenderedEmail:
+        settings = self._settings
+        title = subject(Template.LINE_TRANSFERRED, settings.brand_name)
+        values = {
+            "subject": title,
+            "brand_name": settings.brand_name,
+            "brand_color": settings.brand_color,
+            "support_text": settings.support_text,
+            "portal_base_url": settings.portal_base_url,
+            "link": settings.portal_base_url.rstrip("/") + "/",
+            "given_names": transfer.given_names,
+            "email": transfer.email,
+            "number_masked": transfer.number_masked,
+            "removed_text": transfer.removed_text(),
+        }
+        html = self._env.get_template("line_transferred.html").render(values)
+        text = self._env.get_template("line_transferred.txt").render(values)
         return RenderedEmail(subject=title, html=html, text=text)

@@ -11,8 +11,9 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
 from notifier.adapters.invoice_store import INVOICE_INDEXES
-from notifier.domain.deliveries import OPEN_STATUSES, Delivery, DeliveryStatus
+from notifier.domain.deliveries import OPEN_STATUSES, Delivery, DeliveryStatus, FailureReason
 from notifier.domain.recipients import Recipient
+from notifier.domain.sms import DeliveryReceipt
 from notifier.events import to_wire
 from notifier.ports import StoreUnavailable
 
@@ -24,6 +25,9 @@ INDEXES = [
     # The retry loop's query: open deliveries that are due.
     Index(DELIVERIES, [("status", 1), ("next_attempt_at", 1)]),
     Index(DELIVERIES, [("recipient_key", 1), ("created_at", -1)]),
+    # An SMSC's delivery receipt names the message id it gave: equality, so FerretDB serves it
+    # from the index. Not unique: email and SMS ids come from different providers.
+    Index(DELIVERIES, [("provider_message_id", 1)]),
     Index(RECIPIENTS, [("email_key", 1)]),
     *INVOICE_INDEXES,
 ]
@@ -63,9 +67,16 @@ class RecipientStore:
             upsert=True,
         )
 
-    async def by_user(self, user_id: str) -> dict[str, Any] | None:
-        doc: dict[str, Any] | None = await self._recipients.find_one({"_id": user_id})
-        return doc
+    async def get(self, user_id: str) -> Recipient | None:
+        doc = await self._recipients.find_one({"_id": user_id})
+        if doc is None:
+            return None
+        return Recipient(
+            user_id=doc["_id"],
+            email=doc["email"],
+            given_names=doc["given_names"],
+            surnames=doc["surnames"],
+        )
 
 
 def _to_document(delivery: Delivery) -> dict[str, Any]:
@@ -79,6 +90,8 @@ def _to_document(delivery: Delivery) -> dict[str, Any]:
 def _from_document(doc: dict[str, Any]) -> Delivery:
     data = {k: v for k, v in doc.items() if k not in _BOOKKEEPING}
     data["status"] = DeliveryStatus(data["status"])
+    if data.get("failure_reason"):
+        data["failure_reason"] = FailureReason(data["failure_reason"])
     known = {f.name for f in fields(Delivery)}
     return Delivery(delivery_id=doc["_id"], **{k: v for k, v in data.items() if k in known})
 
@@ -155,6 +168,7 @@ class DeliveryStore:
             "provider_message_id": delivery.provider_message_id,
             "sent_at": delivery.sent_at,
             "failed_at": delivery.failed_at,
+            "failure_reason": delivery.failure_reason,
             "updated_at": delivery.updated_at,
             "claim_id": None,
             "claimed_until": now,
@@ -174,6 +188,27 @@ class DeliveryStore:
             return False
         delivery.events = []
         return True
+
+    async def record_receipt(self, receipt: DeliveryReceipt, now: datetime) -> bool:
+        """Note the receipt on the SMS with its message id (an overwrite: a repeated receipt is
+        harmless). Only the receipt's fields: the delivery's state is the sender's to write."""
+        if not receipt.message_id:
+            return False
+        try:
+            result = await self._deliveries.update_one(
+                {"provider_message_id": receipt.message_id, "channel": "sms"},
+                {
+                    "$set": {
+                        "dlr_status": receipt.status,
+                        "dlr_error": receipt.error,
+                        "dlr_at": now,
+                    }
+                },
+            )
+        except PyMongoError as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        matched: int = result.matched_count
+        return matched > 0
 
     async def search(
         self, *, source_event_id: str | None = None, recipient: str | None = None, limit: int = 100

@@ -66,3 +66,29 @@ def classify_smtp_reply(stage: SmtpStage, code: int, message: str) -> DeliveryEr
 def connection_problem(reason: str) -> TransientDeliveryError:
     """Refused, reset or timed-out connections: the server may be back in a moment."""
     return TransientDeliveryError(reason)
+
+
+# SMPP 3.4 command_status values (§5.1.3) that say something about one submit_sm.
+ESME_ROK = 0x00
+ESME_RINVMSGLEN = 0x01
+ESME_RSYSERR = 0x08
+ESME_RINVDSTADR = 0x0B
+ESME_RMSGQFUL = 0x14
+ESME_RINVDSTTON = 0x50
+ESME_RINVDSTNPI = 0x51
+ESME_RTHROTTLED = 0x58
+ESME_RX_R_APPN = 0x66
+
+# Refusals of this message or its destination; anything else (throttled, queue full, system
+# error, a source address or bind the operator must fix) may pass later: transient.
+_SMPP_PERMANENT = frozenset(
+    {ESME_RINVMSGLEN, ESME_RINVDSTADR, ESME_RINVDSTTON, ESME_RINVDSTNPI, ESME_RX_R_APPN}
+)
+
+
+def classify_submit_status(status: int) -> DeliveryError:
+    """A submit_sm_resp that did not accept the message."""
+    reason = f"submit_sm refused (command_status 0x{status:08X})"
+    if status in _SMPP_PERMANENT:
+        return PermanentDeliveryError(reason, status)
+    return TransientDeliveryError(reason, status)

@@ -19,12 +19,15 @@ class Template(StrEnum):
     ACTIVATION = "activation"  # a new activation link asked for from the portal
     PASSWORD_RESET = "password_reset"
     INVOICE = "invoice"  # an authorized invoice: its RIDE (PDF) and XML attached
+    LINE_TRANSFERRED = "line_transferred"  # another account verified the user's line
+    LINE_CODE = "line_code"  # SMS: the code that proves control of a line
 
 
 SUBJECTS: dict[Template, str] = {
     Template.WELCOME: "Bienvenido a {brand}: activa tu cuenta",
     Template.ACTIVATION: "Activa tu cuenta de {brand}",
     Template.PASSWORD_RESET: "Restablece tu contraseña de {brand}",
+    Template.LINE_TRANSFERRED: "Tu línea fue registrada en otra cuenta de {brand}",
 }
 
 
@@ -71,8 +74,8 @@ class LinkMail:
                 surnames=str(payload["surnames"]),
                 email=str(payload["email"]),
                 link=str(payload["link"]),
-                issued_at=_aware(payload["issued_at"]),
-                expires_at=_aware(payload["expires_at"]),
+                issued_at=aware(payload["issued_at"]),
+                expires_at=aware(payload["expires_at"]),
                 reason=str(payload["reason"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -133,7 +136,8 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _aware(value: Any) -> datetime:
+def aware(value: Any) -> datetime:
+    """A stored or sent datetime (ISO text, or naive UTC from BSON), timezone-aware."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):

@@ -8,9 +8,11 @@ Flow for a link email (activation, password reset):
    the durable retry state); a permanent failure → ``failed`` + NotificationFailed, and
    :class:`Undeliverable` so that the source message goes to ``<topic>.dlq``;
 3. the retry loop sends due ``retrying`` deliveries (and ``pending`` ones whose consumer died
-   mid-send) after claiming them, until sent or out of attempts.
+   mid-send) after claiming them, until sent or out of attempts;
+4. a delivery with ``expires_at`` (an SMS code) is not sent from then on: it fails as expired
+   (NotificationFailed, no dead letter: nothing is wrong with the event, it is just too late).
 
-The lifecycle knows no channel: ``SENDERS`` says how each channel sends (emails.py).
+The lifecycle knows no channel: ``SENDERS`` says how each channel sends (emails.py, sms.py).
 """
 
 import asyncio
@@ -21,11 +23,11 @@ from prometheus_client import Counter
 
 from common import context
 from common.logging import get_logger, mask
-from notifier.domain.deliveries import Delivery, DeliveryStatus
+from notifier.domain.deliveries import Delivery, DeliveryStatus, FailureReason
 from notifier.domain.errors import DeliveryError, TransientDeliveryError, Undeliverable
 from notifier.domain.messages import LinkRequest
 from notifier.ports import NotifierPorts, StoreUnavailable
-from notifier.use_cases import emails
+from notifier.use_cases import emails, sms
 
 log = get_logger(__name__)
 
@@ -37,7 +39,7 @@ NOTIFICATIONS = Counter(
 
 # How each channel sends one delivery: the provider's message id, or a DeliveryError.
 Send = Callable[[NotifierPorts, Delivery], Awaitable[str]]
-SENDERS: dict[str, Send] = {emails.EMAIL: emails.send_email}
+SENDERS: dict[str, Send] = {emails.EMAIL: emails.send_email, sms.SMS: sms.send_sms}
 
 
 async def email_link(svc: NotifierPorts, request: LinkRequest) -> None:
@@ -60,7 +62,10 @@ async def deliver(svc: NotifierPorts, delivery: Delivery) -> None:
         )
         return
     await attempt(svc, delivery, claim_id)
-    if delivery.status is DeliveryStatus.FAILED:
+    if (
+        delivery.status is DeliveryStatus.FAILED
+        and delivery.failure_reason != FailureReason.EXPIRED
+    ):
         raise Undeliverable(
             f"{delivery.channel} delivery {delivery.delivery_id} failed: "
             f"{mask(delivery.last_error or '')}"
@@ -68,10 +73,14 @@ async def deliver(svc: NotifierPorts, delivery: Delivery) -> None:
 
 
 async def attempt(svc: NotifierPorts, delivery: Delivery, claim_id: str) -> None:
-    """Send a claimed delivery once and record the outcome (with its event) in one update."""
+    """Send a claimed delivery once and record the outcome (with its event) in one update;
+    one that expired is failed without sending."""
     try:
-        message_id = await SENDERS[delivery.channel](svc, delivery)
-        delivery.mark_sent(message_id, svc.clock())
+        if delivery.expired(svc.clock()):
+            delivery.expire(svc.clock())
+        else:
+            message_id = await SENDERS[delivery.channel](svc, delivery)
+            delivery.mark_sent(message_id, svc.clock())
     except DeliveryError as error:
         delivery.attempt_failed(error, svc.clock(), svc.policy, svc.jitter())
     except Exception as exc:

@@ -1,7 +1,7 @@
 """The email channel: which delivery a request becomes, and how one email is sent.
 
-An SMS channel gets a module like this one (its delivery, its send) and a line in
-``deliveries.SENDERS``; the delivery lifecycle stays as it is. Within email, ``RENDERERS`` says
+The SMS channel is a module like this one (sms.py: its delivery, its send) with a line in
+``deliveries.SENDERS``; the delivery lifecycle is the same. Within email, ``RENDERERS`` says
 how each template is rendered (with its attachments) from what the delivery keeps.
 """
 
@@ -15,6 +15,7 @@ from common.logging import get_logger
 from notifier.domain.deliveries import Delivery
 from notifier.domain.errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.domain.invoices import InvoiceMail, pdf_name, xml_name
+from notifier.domain.lines import LineTransfer, LineTransferred
 from notifier.domain.messages import (
     Attachment,
     LinkMail,
@@ -67,6 +68,24 @@ def invoice_delivery(mail: InvoiceMail, now: datetime, correlation_id: str | Non
     )
 
 
+def line_transferred_delivery(
+    notice: LineTransferred, transfer: LineTransfer, now: datetime
+) -> Delivery:
+    """The delivery of the "your line went to another account" email, one per LineRemoved."""
+    return Delivery.create(
+        delivery_id=uuid.uuid4().hex,
+        source_event_id=notice.event_id,
+        source_event_type=notice.event_type,
+        channel=EMAIL,
+        template=Template.LINE_TRANSFERRED.value,
+        recipient=transfer.email,
+        user_id=notice.user_id,
+        payload=transfer.to_payload(),
+        now=now,
+        correlation_id=notice.correlation_id,
+    )
+
+
 async def send_email(svc: NotifierPorts, delivery: Delivery) -> str:
     """Render and send one email: its Message-ID, or a DeliveryError."""
     render = RENDERERS.get(delivery.template, _render_link)
@@ -106,6 +125,10 @@ async def _render_invoice(svc: NotifierPorts, delivery: Delivery) -> RenderedEma
     return RenderedEmail(rendered.subject, rendered.html, rendered.text, attachments)
 
 
+async def _render_line_transferred(svc: NotifierPorts, delivery: Delivery) -> RenderedEmail:
+    return svc.renderer.render_line_transferred(LineTransfer.from_payload(delivery.payload or {}))
+
+
 async def _mark_emailed(svc: NotifierPorts, delivery: Delivery) -> None:
     """Only the metric depends on it: a failure here must not make the email go out again."""
     invoice_id = str((delivery.payload or {}).get("invoice_id", ""))
@@ -117,4 +140,5 @@ async def _mark_emailed(svc: NotifierPorts, delivery: Delivery) -> None:
 
 RENDERERS: dict[str, Callable[[NotifierPorts, Delivery], Awaitable[RenderedEmail]]] = {
     Template.INVOICE.value: _render_invoice,
+    Template.LINE_TRANSFERRED.value: _render_line_transferred,
 }

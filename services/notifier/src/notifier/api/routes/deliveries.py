@@ -30,10 +30,15 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
     sent_at: datetime | None
     failed_at: datetime | None
+    failure_reason: str | None  # refused, gave_up, expired
+    expires_at: datetime | None  # SMS codes: never sent from then on
+    dlr_status: str | None  # SMS: the SMSC's delivery receipt (DELIVRD, UNDELIV, …)
+    dlr_error: str | None
+    dlr_at: datetime | None
 
     @classmethod
     def of(cls, delivery: Delivery) -> "DeliveryOut":
-        # Never the payload: it holds the single-use link while the delivery is open.
+        # Never the payload: it holds the single-use link or the SMS code while it is open.
         return cls(
             delivery_id=delivery.delivery_id,
             source_event_id=delivery.source_event_id,
@@ -51,6 +56,11 @@ class DeliveryOut(BaseModel):
             updated_at=delivery.updated_at,
             sent_at=delivery.sent_at,
             failed_at=delivery.failed_at,
+            failure_reason=delivery.failure_reason,
+            expires_at=delivery.expires_at,
+            dlr_status=delivery.dlr_status,
+            dlr_error=delivery.dlr_error,
+            dlr_at=delivery.dlr_at,
         )
 
 
