@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.billing_support import operator_headers
-from tests.e2e.test_lines_flow import add_line, verify
+from tests.e2e.test_lines_flow import add_subscribed_line, verify
 from tests.lines_support import (
     LinesProcess,
     auth,
@@ -57,8 +57,7 @@ async def test_an_expired_code_is_refused_with_410(
     sub = await subscriber(operator, random.Random(), "movil")
     lines = await own_lines(CODE_TTL_SECONDS="4")
     try:
-        created = await post(client, f"{lines.url}/lines", user,
-                             service_type="movil", number=sub["number"])  # fmt: skip
+        created = await add_subscribed_line(client, user, "movil", sub["number"], lines.url)
         assert created.status_code == 201, created.text
         [sms] = await wait_for_sms(client, e164(sub["number"]))
         await asyncio.sleep(4.5)
@@ -78,8 +77,7 @@ async def test_the_daily_cap_refuses_before_sending(
     number = e164(sub["number"])
     lines = await own_lines(SMS_DAILY_CAP_PER_NUMBER="2", CODE_RESEND_SECONDS="1")
     try:
-        created = await post(client, f"{lines.url}/lines", user,
-                             service_type="movil", number=sub["number"])  # fmt: skip
+        created = await add_subscribed_line(client, user, "movil", sub["number"], lines.url)
         resend = f"{lines.url}/lines/{created.json()['line_id']}/verification/resend"
         await asyncio.sleep(1.2)
         assert (await post(client, resend, user)).status_code == 202
@@ -106,10 +104,9 @@ async def test_an_smsc_refusing_binds_delays_the_code_and_never_sends_an_expired
     try:
         await smsc_control(client, "refuse_binds", 20)
         started = asyncio.get_running_loop().time()
-        patient_line = await add_line(client, user, "movil", patient["number"])
+        patient_line = await add_subscribed_line(client, user, "movil", patient["number"])
         assert patient_line.status_code == 201, patient_line.text
-        hasty_line = await post(client, f"{lines.url}/lines", user,
-                                service_type="movil", number=hasty["number"])  # fmt: skip
+        hasty_line = await add_subscribed_line(client, user, "movil", hasty["number"], lines.url)
         assert hasty_line.status_code == 201, hasty_line.text
         [sms] = await wait_for_sms(client, e164(patient["number"]), timeout=90)
         assert asyncio.get_running_loop().time() - started >= 19

@@ -49,7 +49,7 @@ def test_no_contact_mobile_means_calling_the_operator(contact: str | None) -> No
     with pytest.raises(ApiError) as refused:
         pending(FIXED, ServiceType.FIJO, contact_mobile=contact)
     assert (refused.value.status, refused.value.code) == (422, "no_contact_mobile")
-    assert "Comunícate con Claro" in (refused.value.fields or {})["number"]
+    assert "Comunícate con atención al cliente" in (refused.value.fields or {})["number"]
 
 
 def test_a_new_code_voids_the_previous_one() -> None:

@@ -53,7 +53,7 @@ def not_a_subscriber(number: PhoneNumber, service_type: ServiceType) -> ApiError
 def no_contact_mobile() -> ApiError:
     message = (
         "Tu contrato no tiene un celular de contacto para enviarte el código. Comunícate con "
-        "Claro para registrarlo y vuelve a intentarlo."
+        "atención al cliente para registrarlo y vuelve a intentarlo."
     )
     return ApiError(422, "no_contact_mobile", message, {"number": message})
 
