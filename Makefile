@@ -14,7 +14,7 @@ REGISTRY := python3 scripts/registry.py
 MYPY_PATHS = libs/common/src $(sort $(shell $(REGISTRY) mypy-paths)) \
 	deploy/local/sri-sandbox/src deploy/local/smsc-simulator/src scripts
 
-.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing bench-rendering
+.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing bench-rendering bench-sms
 
 up:
 	$(STACK) up
@@ -67,3 +67,9 @@ bench-billing:
 # RIDEs/s the naive way against the service's warm worker pool, p50/p95, worker RSS (no stack).
 bench-rendering:
 	PYTHONPATH=. $(UV) run --frozen python bench/rides.py
+
+# SMS: "GENERAR" → the SMS at the simulator (p50/p95 at 10 requests/s), and SMS/s through one bind.
+bench-sms:
+	$(TEST_ENV) $(STACK) up
+	PYTHONPATH=. $(UV) run --frozen python bench/sms_codes.py
+	PYTHONPATH=. $(UV) run --frozen python bench/sms_bind.py
