@@ -99,7 +99,6 @@ class BillingProcess(ServiceProcess):
         password = (SECRETS / "billing-signing.password").read_text().strip()
         super().__init__(
             "billing",
-            MONGODB_MAX_POOL_SIZE="4",  # as deploy/local/stack.sh runs billing
             SIGNING_P12_PATH=str(SECRETS / "billing-signing.p12"),
             SIGNING_P12_PASSWORD=password,
             SRI_ENDPOINTS="sandbox",

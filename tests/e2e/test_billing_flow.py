@@ -297,3 +297,28 @@ async def test_unknown_plan_negative_amount_and_future_period_are_422(
     assert bad_issuer.status_code == 422 and "ruc" in bad_issuer.json()["error"]["fields"]
     customer = await client.get(f"{BILLING}/admin/plans", headers={"Authorization": ""})
     assert customer.status_code == 401
+
+
+async def test_a_corporate_account_keeps_every_line_added_in_a_row(
+    operator: httpx.AsyncClient,
+) -> None:
+    """200 subscriptions added one after the other to one account, while the outbox relay pulls
+    each one's SubscriptionActivated from the same document: none is lost (on FerretDB, two
+    connections writing one document lost some)."""
+    rng = random.Random()
+    created = await operator.post(
+        f"{BILLING}/admin/accounts",
+        json={"holder": holder(rng), "cycle_day": 3, "payment_method": "20"},
+    )
+    account_id = created.json()["account_id"]
+    numbers = set()
+    while len(numbers) < 200:
+        numbers.add(mobile_number(rng))
+    for number in numbers:
+        body = {"number": number, "service_type": "movil", "plan_code": PLAN["code"],
+                "start_date": "2026-01-01"}  # fmt: skip
+        sub = await operator.post(f"{BILLING}/admin/accounts/{account_id}/subscriptions", json=body)
+        assert sub.status_code == 201, sub.text
+    account = (await operator.get(f"{BILLING}/admin/accounts/{account_id}")).json()
+    kept = {s["number"] for s in account["subscriptions"]}
+    assert kept == {"+593" + n[1:] for n in numbers}
