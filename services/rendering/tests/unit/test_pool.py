@@ -27,21 +27,34 @@ async def test_workers_render_and_are_recycled() -> None:
         renderer.close()
 
 
-async def test_a_killed_worker_breaks_one_render_and_the_pool_is_rebuilt() -> None:
-    """SIGKILL mid-render: that document fails (the consumer retries it), the next one renders
-    in a new pool."""
-    renderer = ProcessPoolRenderer(workers=1, tasks_per_worker=10)
+async def _kill_workers_mid_render(renderer: ProcessPoolRenderer) -> "asyncio.Future[bytes]":
+    rendering = asyncio.ensure_future(renderer.render(authorized(many_lines(60))))
+    pool = renderer._executor()
+    for _ in range(100):
+        if pool._processes:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # the worker is busy with the document
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    return rendering
+
+
+async def test_a_killed_worker_costs_a_render_again_in_a_new_pool() -> None:
+    """SIGKILL mid-render: the pool is rebuilt and the document rendered again."""
+    renderer = ProcessPoolRenderer(workers=1, tasks_per_worker=10, broken_pool_retries=1)
     try:
-        xml = authorized(many_lines(60))
-        rendering = asyncio.ensure_future(renderer.render(xml))
-        pool = renderer._executor()
-        for _ in range(100):
-            if pool._processes:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # the worker is busy with the document
-        for pid in list(pool._processes):
-            os.kill(pid, signal.SIGKILL)
+        rendering = await _kill_workers_mid_render(renderer)
+        assert (await rendering).startswith(b"%PDF")
+    finally:
+        renderer.close()
+
+
+async def test_a_pool_broken_more_often_than_retried_hands_the_error_back() -> None:
+    """Past its retries the document fails (the consumer retries it); the next one renders."""
+    renderer = ProcessPoolRenderer(workers=1, tasks_per_worker=10, broken_pool_retries=0)
+    try:
+        rendering = await _kill_workers_mid_render(renderer)
         with pytest.raises(BrokenProcessPool):
             await rendering
         assert (await renderer.render(authorized(one_rate()))).startswith(b"%PDF")
