@@ -150,3 +150,48 @@ async def test_dlq_replay_puts_messages_back_once() -> None:
     [record] = await all_records(topic)
     assert record.value == b"payload" and record.key == b"k1"
     assert headers_of(record) == {"ce_id": "e1"}
+
+
+async def test_a_message_given_up_is_told_to_its_hook_then_dead_lettered(
+    database: Database, settings: ServiceSettings
+) -> None:
+    """on_give_up on the real Kafka and FerretDB: the hook's record is written before the
+    message reaches the DLQ, and the message is not marked processed (a replay runs again)."""
+    topic = f"tests.give-up-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(KAFKA, [topic])
+    ping = ping_event_class(topic)
+    consumers = Consumers(group=f"tests-{uuid.uuid4().hex[:8]}")
+
+    async def record_failure(event: Ping, error: Exception, service: SimpleNamespace) -> None:
+        await service.database["failures"].insert_one(
+            {"_id": event.data.ping_id, "error": f"{type(error).__name__}: {error}"}
+        )
+
+    @consumers(Ping, on_give_up=record_failure)
+    async def handle(event: Ping) -> None:
+        raise ConnectionError(f"{event.data.ping_id} cannot be handled now")
+
+    doomed = ping(data=PingData(ping_id=uuid.uuid4().hex))
+    await produce(
+        topic,
+        doomed.model_dump_json().encode(),
+        doomed.key().encode(),
+        doomed.cloudevents_headers(),
+    )
+    broker = create_broker(settings)
+    broker.context.set_global("runtime", SimpleNamespace(database=database))
+    broker.context.set_global("service", SimpleNamespace(database=database))
+    broker.include_router(consumers.router(settings))
+    await broker.start()
+    try:
+        dead = await find_record(f"{topic}.dlq", doomed.key().encode())
+    finally:
+        await broker.stop()
+
+    failure = await database["failures"].find_one({"_id": doomed.data.ping_id})
+    assert failure is not None
+    assert failure["error"] == f"ConnectionError: {doomed.data.ping_id} cannot be handled now"
+    headers = headers_of(dead)
+    assert headers["dlq_error_type"] == "ConnectionError"
+    assert "dlq_on_give_up_error" not in headers
+    assert await database["processed_events"].count_documents({}) == 0

@@ -9,6 +9,8 @@ importable and testable by calling it. Around every handler, in one middleware
 - transient failures are retried with exponential backoff;
 - a malformed payload, a :class:`PermanentError`, or a message still failing after the retries
   goes to ``<topic>.dlq`` with the error in its headers, and the consumer moves on;
+- before that, a handler declared with ``on_give_up`` hears of it (the decoded event, the error
+  and the service): its chance to record the failure and announce it;
 - the offset is committed only after all of that (manual acknowledgement).
 """
 
@@ -90,11 +92,19 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+def _error_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+
+
 async def _dead_letter(
-    broker: KafkaBroker, msg: Any, headers: dict[str, str], group: str, exc: Exception
+    broker: KafkaBroker,
+    msg: Any,
+    headers: dict[str, str],
+    group: str,
+    exc: Exception,
+    notes: dict[str, str],
 ) -> None:
     raw = msg.raw_message
-    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
     dlq_headers = {
         **headers,
         "dlq_original_topic": raw.topic,
@@ -102,8 +112,9 @@ async def _dead_letter(
         "dlq_original_offset": str(raw.offset),
         "dlq_consumer_group": group,
         "dlq_error_type": type(exc).__name__,
-        "dlq_error": error,
+        "dlq_error": _error_text(exc),
         "dlq_failed_at": datetime.now(UTC).isoformat(),
+        **notes,
     }
     # If this publish fails the exception propagates: the message is not acknowledged and
     # comes back, so nothing is lost while Kafka itself is unavailable.
@@ -131,6 +142,8 @@ async def retry(
 # --- consumers declared on a router (the service template) ---------------------------------------
 
 Handler = Callable[..., Awaitable[None]]
+# on_give_up(event, error, service): the message is about to go to the DLQ.
+GiveUp = Callable[[Any, Exception, Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,7 @@ class _Declared:
     event: type[Event]
     handler: Handler
     description: str
+    on_give_up: GiveUp | None = None
 
 
 class Consumers:
@@ -145,16 +159,30 @@ class Consumers:
 
     ``@consumers(UserRegistered)`` declares a handler and returns it unchanged; the runtime
     includes :meth:`router` in the broker when the app is built (settings decide the workers).
+
+    ``@consumers(InvoiceIssued, on_give_up=hook)``: when the runtime gives a message of that
+    topic up (a :class:`PermanentError`, or the last attempt failed), it first awaits
+    ``hook(event, error, service)`` with the decoded event, the handler's last error and the
+    service object, then sends the message to the DLQ. Not for a message that does not decode
+    (there is no event to speak of). Like a handler it must be idempotent (a message whose DLQ
+    publish failed comes back and may be given up again), and it is retried like one; if it
+    still fails, the message goes to the DLQ all the same, with ``dlq_on_give_up_error``: a
+    hook must not keep a partition from moving on.
     """
 
     def __init__(self, group: str) -> None:
         self.group = group
         self.declared: list[_Declared] = []
 
-    def __call__(self, event: type[E], description: str = "") -> Callable[[Handler], Handler]:
+    def __call__(
+        self,
+        event: type[E],
+        description: str = "",
+        on_give_up: Callable[[E, Exception, Any], Awaitable[None]] | None = None,
+    ) -> Callable[[Handler], Handler]:
         def declare(handler: Handler) -> Handler:
             text = description or (handler.__doc__ or "").strip()
-            self.declared.append(_Declared(event, handler, text))
+            self.declared.append(_Declared(event, handler, text, on_give_up))
             return handler
 
         return declare
@@ -165,7 +193,11 @@ class Consumers:
 
     def router(self, settings: ServiceSettings) -> KafkaRouter:
         group = settings.consumer_group or self.group
-        middleware = functools.partial(ReliableConsumer, group=group, settings=settings)
+        # One subscriber per topic: the topic a message came from names its hook.
+        hooks = {d.event.topic: d for d in self.declared if d.on_give_up is not None}
+        middleware = functools.partial(
+            ReliableConsumer, group=group, settings=settings, give_up_hooks=hooks
+        )
         router = KafkaRouter(middlewares=[middleware])
         for item in self.declared:
             router.subscriber(
@@ -188,9 +220,19 @@ def service_from_context(service: Annotated[Any, Context("service")]) -> Any:
 class ReliableConsumer(BaseMiddleware):
     """Idempotency, retries and the DLQ around every handler of one consumer group."""
 
-    def __init__(self, msg: Any, /, *, context: Any, group: str, settings: ServiceSettings) -> None:
+    def __init__(
+        self,
+        msg: Any,
+        /,
+        *,
+        context: Any,
+        group: str,
+        settings: ServiceSettings,
+        give_up_hooks: dict[str, _Declared] | None = None,
+    ) -> None:
         super().__init__(msg, context=context)
         self.group, self.settings = group, settings
+        self.give_up_hooks = give_up_hooks or {}
 
     async def consume_scope(self, call_next: Callable[..., Awaitable[Any]], msg: Any) -> Any:
         headers = {k: _text(v) for k, v in (msg.headers or {}).items()}
@@ -201,7 +243,8 @@ class ReliableConsumer(BaseMiddleware):
         try:
             await self._once(call_next, msg, raw.topic, event_id)
         except Exception as exc:
-            await _dead_letter(self.context.get("broker"), msg, headers, self.group, exc)
+            notes = await self._give_up(msg, raw.topic, exc)
+            await _dead_letter(self.context.get("broker"), msg, headers, self.group, exc, notes)
             CONSUMED.labels(raw.topic, self.group, "dead_lettered").inc()
             DEAD_LETTERED.labels(raw.topic, self.group).inc()
             log.error("message_dead_lettered", topic=raw.topic, offset=raw.offset, error=str(exc))
@@ -231,6 +274,23 @@ class ReliableConsumer(BaseMiddleware):
             except DuplicateKeyError:
                 pass  # a concurrent replay got here first; the handler is idempotent anyway
         CONSUMED.labels(topic, self.group, "processed").inc()
+
+    async def _give_up(self, msg: Any, topic: str, exc: Exception) -> dict[str, str]:
+        """Run the handler's ``on_give_up``, if any; what became of it, for the DLQ headers."""
+        declared = self.give_up_hooks.get(topic)
+        if declared is None or declared.on_give_up is None:
+            return {}
+        try:
+            event = declared.event.model_validate_json(msg.body)
+        except ValidationError:
+            return {}  # malformed: no event to tell the hook about
+        hook, service = declared.on_give_up, self.context.get("service")
+        try:
+            await retry(lambda: hook(event, exc, service), self.settings, topic, self.group)
+        except Exception as failure:
+            log.exception("give_up_hook_failed", topic=topic, error=str(failure))
+            return {"dlq_on_give_up_error": _error_text(failure)}
+        return {}
 
 
 def _event_id(body: bytes) -> str | None:

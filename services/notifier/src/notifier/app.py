@@ -13,7 +13,7 @@ from notifier.bootstrap import Notifier, bootstrap
 from notifier.consumers import consumers
 from notifier.settings import NotifierSettings
 from notifier.use_cases.deliveries import retry_due
-from notifier.use_cases.invoices import watch_not_emailed
+from notifier.use_cases.invoices import record_first_start, watch_not_emailed
 from notifier.use_cases.sms import keep_bound
 
 SPEC: ServiceSpec[Notifier] = ServiceSpec(
@@ -25,6 +25,7 @@ SPEC: ServiceSpec[Notifier] = ServiceSpec(
     publishes=[NotificationDelivered, NotificationFailed],
     routers=[deliveries.router],
     consumers=consumers,
+    startup=[record_first_start],
     loops=[retry_due, watch_not_emailed, keep_bound],
 )
 

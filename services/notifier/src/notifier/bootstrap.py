@@ -9,6 +9,7 @@ from typing import Any
 from common.auth import TokenVerifier, jwks_verifier
 from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
+from notifier.adapters.first_start import FirstStartStore
 from notifier.adapters.invoice_store import InvoiceMailStore
 from notifier.adapters.rides import HttpRideSource
 from notifier.adapters.smpp import SmppGateway
@@ -19,6 +20,7 @@ from notifier.ports import (
     Clock,
     Deliveries,
     EmailRenderer,
+    FirstStart,
     InvoiceMails,
     Jitter,
     Mailer,
@@ -42,6 +44,7 @@ class Notifier:
     recipients: Recipients
     deliveries: Deliveries
     invoice_mails: InvoiceMails
+    first_start: FirstStart
     rides: RideSource
     renderer: EmailRenderer
     mailer: Mailer
@@ -67,6 +70,7 @@ def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Not
         "recipients": RecipientStore(runtime.database),
         "deliveries": DeliveryStore(runtime.database),
         "invoice_mails": InvoiceMailStore(runtime.database),
+        "first_start": FirstStartStore(runtime.database),
         "rides": HttpRideSource(settings, utc_now),
         "renderer": JinjaEmailRenderer(settings),
         "mailer": SmtpMailer(settings),

@@ -61,7 +61,11 @@ class Deliveries(Protocol):
 class InvoiceMails(Protocol):
     """What each invoice's email needs, kept by invoice id (upserts: replays are harmless)."""
 
-    async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None: ...
+    async def remember_issued(
+        self, invoice: IssuedInvoice, now: datetime, not_emailed_reason: str | None
+    ) -> None:
+        """Keep InvoiceIssued's half, and why the invoice is not to be emailed (None: it is)."""
+        ...
 
     async def remember_ride(self, ride: RenderedRide, now: datetime) -> None: ...
 
@@ -70,7 +74,16 @@ class InvoiceMails(Protocol):
     async def mark_emailed(self, invoice_id: str, now: datetime) -> None: ...
 
     async def not_emailed(self) -> list[datetime]:
-        """When each invoice with an address but no email yet was authorized."""
+        """When each invoice still to be emailed (an address, no reason not to) but not emailed
+        yet was authorized."""
+        ...
+
+
+class FirstStart(Protocol):
+    """When notifier first started on its database."""
+
+    async def get_or_record(self, now: datetime) -> datetime:
+        """``now`` the first time ever (recorded), the recorded instant from then on."""
         ...
 
 
@@ -123,7 +136,8 @@ class SmsGateway(Protocol):
 
 
 class RetryLoopSettings(Protocol):
-    """How the retry loop paces itself, and the brand the messages name (NotifierSettings)."""
+    """How the retry loop paces itself, the brand the messages name, the invoice email's cut-off
+    (NotifierSettings)."""
 
     @property
     def brand_name(self) -> str: ...
@@ -143,6 +157,9 @@ class RetryLoopSettings(Protocol):
     @property
     def invoice_scan_seconds(self) -> float: ...
 
+    @property
+    def invoice_email_since(self) -> datetime | None: ...
+
 
 class NotifierPorts(Protocol):
     """The service object as the use cases see it (bootstrap.Notifier implements it)."""
@@ -155,6 +172,9 @@ class NotifierPorts(Protocol):
 
     @property
     def invoice_mails(self) -> InvoiceMails: ...
+
+    @property
+    def first_start(self) -> FirstStart: ...
 
     @property
     def rides(self) -> RideSource: ...

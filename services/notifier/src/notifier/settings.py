@@ -1,5 +1,6 @@
 """notifier's configuration, from the environment."""
 
+from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
 
@@ -38,6 +39,11 @@ class NotifierSettings(ServiceSettings):
     ride_fetch_timeout_seconds: float = 30.0
     # How often the invoices not emailed yet are counted (invoices_not_emailed).
     invoice_scan_seconds: float = 60.0
+    # Invoices authorized before this are remembered and not emailed: the consumer group starts
+    # at the earliest offset, and a first deployment must not email every invoice still on the
+    # topic. ISO 8601 with an offset; unset: when notifier first started on its database
+    # (recorded once there, adapters/first_start.py).
+    invoice_email_since: datetime | None = None
 
     # SMS by SMPP 3.4 (smpp34): one transceiver bind per process, held for the service's life.
     smpp_host: str = "127.0.0.1"
@@ -81,6 +87,13 @@ class NotifierSettings(ServiceSettings):
         _, address = parseaddr(value)
         if "@" not in address:
             raise ValueError("MAIL_FROM must contain an address, e.g. 'Name <user@domain>'")
+        return value
+
+    @field_validator("invoice_email_since")
+    @classmethod
+    def _since_has_offset(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("INVOICE_EMAIL_SINCE needs an offset, e.g. 2026-12-01T00:00:00-05:00")
         return value
 
     @model_validator(mode="after")

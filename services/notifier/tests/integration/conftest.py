@@ -66,14 +66,18 @@ async def make_settings() -> AsyncIterator[Callable[..., NotifierSettings]]:
 async def make_app(
     make_settings: Callable[..., NotifierSettings],
 ) -> AsyncIterator[Callable[..., Awaitable[FastAPI]]]:
-    """The real app (not started): indexes created, so handlers can run under TestKafkaBroker.
+    """The real app (not started): indexes created and start-up steps run (the first start
+    recorded), so handlers can run under TestKafkaBroker.
     Keywords are settings; ``parts`` replaces parts of the service (see bootstrap)."""
     apps: list[FastAPI] = []
 
     async def make(parts: dict[str, Any] | None = None, **overrides: Any) -> FastAPI:
         app = build(make_settings(**overrides), **(parts or {}))
         apps.append(app)
-        await app.state.runtime.database.ensure_indexes(INDEXES)
+        runtime = app.state.runtime
+        await runtime.database.ensure_indexes(INDEXES)
+        for step in runtime.startup:  # as the lifespan does before consuming
+            await step(runtime)
         return app
 
     yield make

@@ -36,7 +36,8 @@ class Rides:
         return self.pdfs[access_key]
 
 
-def events(email: str) -> tuple[InvoiceIssued, RideRendered]:
+def events(email: str, authorized_at: datetime | None = None) -> tuple[InvoiceIssued, RideRendered]:
+    """An invoice authorized now (after the notifier's first start: it is emailed)."""
     invoice_id, key = uuid.uuid4().hex, f"{uuid.uuid4().int:049d}"
     number = f"001-001-{uuid.uuid4().int % 10**9:09d}"
     issued = InvoiceIssued(
@@ -48,7 +49,7 @@ def events(email: str) -> tuple[InvoiceIssued, RideRendered]:
             access_key=key,
             issue_date=date(2026, 12, 1),
             authorization_number=key,
-            authorized_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+            authorized_at=authorized_at or datetime.now(UTC),
             environment="pruebas",
             holder=Holder(
                 name="Ana Peñafiel", email=email, id_type="cedula", id_number="1714307103"

@@ -207,9 +207,13 @@ class FakeInvoiceMails:
     def _mail(self, invoice_id: str) -> InvoiceMail:
         return self.mails.get(invoice_id, InvoiceMail(invoice_id))
 
-    async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None:
+    async def remember_issued(
+        self, invoice: IssuedInvoice, now: datetime, not_emailed_reason: str | None
+    ) -> None:
         mail = self._mail(invoice.invoice_id)
-        self.mails[invoice.invoice_id] = replace(mail, issued=invoice)
+        self.mails[invoice.invoice_id] = replace(
+            mail, issued=invoice, not_emailed_reason=not_emailed_reason
+        )
 
     async def remember_ride(self, ride: RenderedRide, now: datetime) -> None:
         mail = self._mail(ride.invoice_id)
@@ -225,8 +229,24 @@ class FakeInvoiceMails:
         return [
             m.issued.authorized_at
             for m in self.mails.values()
-            if m.emailed_at is None and m.issued is not None and m.issued.email
+            if m.emailed_at is None
+            and m.not_emailed_reason is None
+            and m.issued is not None
+            and m.issued.email
         ]
+
+
+class FakeFirstStart:
+    """service_state's first start: the first ``now`` it is given, kept (shared by "restarts"
+    of a service, as a database would be)."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at
+
+    async def get_or_record(self, now: datetime) -> datetime:
+        if self.at is None:
+            self.at = now
+        return self.at
 
 
 class FakeRides:
@@ -252,6 +272,7 @@ def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:
         "recipients": FakeRecipients(),
         "deliveries": FakeDeliveries(),
         "invoice_mails": FakeInvoiceMails(),
+        "first_start": FakeFirstStart(),
         "rides": FakeRides(),
         "mailer": FakeMailer(settings),
         "sms": FakeSms(),

@@ -192,6 +192,7 @@ async def test_an_invoice_without_email_is_remembered_and_not_sent() -> None:
 async def test_the_gauges_count_invoices_not_emailed_and_the_oldest_age() -> None:
     svc = service()
     assert isinstance(svc.clock, FakeClock) and isinstance(svc.invoice_mails, FakeInvoiceMails)
+    await invoices.record_first_start(svc)  # started at T0, before the authorization
     svc.clock.now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 24 h after the authorization
     await remember_invoice(issued(), svc)
     await remember_invoice(issued(invoice_id="inv-2", number="001-001-000000124"), svc)

@@ -1,7 +1,8 @@
 """billing's events → rendering's use cases (consumer group "rendering").
 
 The runtime's ReliableConsumer does idempotency, retries and the DLQ around the handler; the
-use case is idempotent by clave de acceso on top of that (a replay with a new event id).
+use case is idempotent by clave de acceso on top of that (a replay with a new event id). When
+the runtime gives a message up after its last attempt, ``ride_failed`` records the failure.
 """
 
 from typing import Annotated
@@ -21,7 +22,12 @@ RenderingDep = Annotated[Rendering, Depends(service_from_context, cast=False)]
 consumers = Consumers(group="rendering")
 
 
-@consumers(InvoiceIssued)
+async def ride_failed(event: InvoiceIssued, error: Exception, svc: Rendering) -> None:
+    """The runtime gives the message up: record the RIDE as failed and announce it."""
+    await rides.give_up(svc, ride_request(event.data), f"{type(error).__name__}: {error}"[:2000])
+
+
+@consumers(InvoiceIssued, on_give_up=ride_failed)
 async def render_ride(event: InvoiceIssued, svc: RenderingDep) -> None:
     """Render, store and announce the RIDE of an authorized invoice."""
     try:

@@ -17,6 +17,7 @@ def to_wire(event: DomainEvent) -> Event:
             number=event.number,
             period=event.period,
             error=event.error,
+            retryable=event.retryable,
             failed_at=event.occurred_at,
         )
         return wire.RideFailed(data=failed, occurred_at=event.occurred_at)

@@ -31,6 +31,11 @@ class Rides(Protocol):
         """Insert the record with its events; False if one exists for that clave already."""
         ...
 
+    async def replace_retryable(self, ride: Ride) -> bool:
+        """Replace the record of a retryable failure with ``ride``, its events added to the
+        outbox (those not yet published stay); False if the record is no longer one."""
+        ...
+
 
 class Renderer(Protocol):
     async def render(self, xml: bytes) -> bytes:

@@ -53,3 +53,27 @@ async def test_a_ride_is_recorded_once_with_its_event(database: Database) -> Non
     assert doc is not None
     (entry,) = doc["outbox"]
     assert entry["topic"] == "rendering.ride-rendered"
+
+
+async def test_only_a_retryable_failure_is_replaced_and_its_outbox_kept(database: Database) -> None:
+    store = RideStore(database)
+    request = RideRequest("inv-1", "acc-1", KEY, "001-001-000000123", "2026-11", b"<x/>")
+    assert await store.add(Ride.failed(request, "BrokenProcessPool: died", NOW, retryable=True))
+    again = Ride.failed(request, "TimeoutError: late", NOW, retryable=True)
+    assert await store.replace_retryable(again) and again.events == []
+    assert await store.replace_retryable(Ride.rendered(request, b"%PDF", NOW))
+    assert not await store.replace_retryable(Ride.rendered(request, b"%PDF other", NOW))
+    found = await store.by_key(KEY)
+    assert found is not None and found.settled
+    assert (found.status, found.size, found.error, found.retryable) == ("rendered", 4, None, False)
+    doc = await database.db["rides"].find_one({"_id": KEY})
+    assert doc is not None
+    assert [(e["topic"], '"retryable":true' in e["payload"]) for e in doc["outbox"]] == [
+        ("rendering.ride-failed", True),
+        ("rendering.ride-failed", True),
+        ("rendering.ride-rendered", False),
+    ]
+
+    refused = RideRequest("inv-2", "acc-1", "9" * 49, "001-001-000000124", "2026-11", b"<x/>")
+    assert await store.add(Ride.failed(refused, "no es una factura", NOW))
+    assert not await store.replace_retryable(Ride.rendered(refused, b"%PDF", NOW))

@@ -2,6 +2,7 @@
 
 import copy
 import uuid
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -57,15 +58,27 @@ class FakeRides:
         self.rows[ride.access_key] = copy.deepcopy(ride)
         return True
 
+    async def replace_retryable(self, ride: Ride) -> bool:
+        current = self.rows.get(ride.access_key)
+        if current is None or current.settled:
+            return False
+        del self.rows[ride.access_key]  # its outcome is replaced; the outbox keeps its events
+        return await self.add(ride)
+
 
 @dataclass
 class FakeRenderer:
-    """A "PDF" that names its input; refuses what the real one refuses in these tests."""
+    """A "PDF" that names its input; refuses what the real one refuses in these tests. The
+    first ``breakdowns`` calls fail as a pool whose worker died does."""
 
     calls: int = 0
+    breakdowns: int = 0
 
     async def render(self, xml: bytes) -> bytes:
         self.calls += 1
+        if self.breakdowns:
+            self.breakdowns -= 1
+            raise BrokenProcessPool("A child process terminated abruptly")
         if xml == NOT_A_FACTURA:
             raise NotAFactura("El documento no es una factura del SRI.")
         return b"%PDF-1.7 " + xml

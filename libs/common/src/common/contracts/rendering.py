@@ -35,11 +35,16 @@ class RideFailedData(BaseModel):
     number: str
     period: str
     error: str
+    # False: the XML is no printable factura (final). True: every attempt failed for another
+    # cause (workers, storage); replaying the InvoiceIssued from the DLQ renders it, and
+    # RideRendered follows.
+    retryable: bool = False
     failed_at: datetime
 
 
 class RideFailed(RenderingEvent, key="invoice_id"):
-    """An invoice's XML cannot be rendered as a RIDE (not a factura, not authorized); the
-    InvoiceIssued message is in the DLQ for an operator."""
+    """An invoice's RIDE could not be rendered: its XML is no printable factura (not a factura,
+    not authorized), or every attempt failed (``retryable``); the InvoiceIssued message is in
+    the DLQ for an operator."""
 
     data: RideFailedData

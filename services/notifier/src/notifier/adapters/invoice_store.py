@@ -27,11 +27,17 @@ class InvoiceMailStore:
         self._mails = database[INVOICE_MAILS]
         self._rides = database[INVOICE_RIDES]
 
-    async def remember_issued(self, invoice: IssuedInvoice, now: datetime) -> None:
+    async def remember_issued(
+        self, invoice: IssuedInvoice, now: datetime, not_emailed_reason: str | None
+    ) -> None:
         await self._mails.update_one(
             {"_id": invoice.invoice_id},
             {
-                "$set": {"issued": asdict(invoice), "updated_at": now},
+                "$set": {
+                    "issued": asdict(invoice),
+                    "not_emailed_reason": not_emailed_reason,
+                    "updated_at": now,
+                },
                 "$setOnInsert": {"created_at": now, "emailed_at": None},
             },
             upsert=True,
@@ -61,14 +67,18 @@ class InvoiceMailStore:
             issued=issued or None,
             ride=RenderedRide(**ride) if ride else None,
             emailed_at=_aware(emailed_at) if emailed_at else None,
+            not_emailed_reason=doc.get("not_emailed_reason"),
         )
 
     async def mark_emailed(self, invoice_id: str, now: datetime) -> None:
         await self._mails.update_one({"_id": invoice_id}, {"$set": {"emailed_at": now}})
 
     async def not_emailed(self) -> list[datetime]:
+        # Equality on null also matches a missing field (records older than the reason). An
+        # invoice not to be emailed drops out here, so the scan does not grow with them.
         cursor = self._mails.find(
-            {"emailed_at": None}, {"issued.authorized_at": 1, "issued.email": 1}
+            {"emailed_at": None, "not_emailed_reason": None},
+            {"issued.authorized_at": 1, "issued.email": 1},
         )
         found: list[datetime] = []
         async for doc in cursor:

@@ -1,5 +1,6 @@
 """The invoice email: what it needs from billing's InvoiceIssued and rendering's RideRendered,
-kept by invoice (either event may come first), and what it says (subject, attachments)."""
+kept by invoice (either event may come first), whether it is sent at all, and what it says
+(subject, attachments)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,22 @@ class RenderedRide:
     sha256: str
 
 
+# Why an invoice is remembered and not emailed (``invoice_mails.not_emailed_reason``).
+NO_EMAIL = "no_email"
+AUTHORIZED_BEFORE_CUTOFF = "authorized_before_cutoff"
+
+
+def not_emailed_reason(invoice: IssuedInvoice, email_since: datetime) -> str | None:
+    """Why ``invoice`` is not to be emailed, or None: authorized before the invoice email began
+    (``email_since``: a first deployment, or a new database, reads invoices of every month still
+    on the topic, and must not flood their holders), or its holder has no address."""
+    if invoice.authorized_at < email_since:
+        return AUTHORIZED_BEFORE_CUTOFF
+    if not invoice.email:
+        return NO_EMAIL
+    return None
+
+
 @dataclass(frozen=True)
 class InvoiceMail:
     """One invoice's email, as far as its two events have told it."""
@@ -54,11 +71,17 @@ class InvoiceMail:
     issued: IssuedInvoice | None = None
     ride: RenderedRide | None = None
     emailed_at: datetime | None = None
+    not_emailed_reason: str | None = None
 
     @property
     def ready(self) -> bool:
-        """Both events are in and there is an address to write to."""
-        return self.issued is not None and self.ride is not None and bool(self.issued.email)
+        """Both events are in, the invoice is to be emailed, and there is an address."""
+        return (
+            self.issued is not None
+            and self.ride is not None
+            and self.not_emailed_reason is None
+            and bool(self.issued.email)
+        )
 
 
 def period_text(period: str) -> str:

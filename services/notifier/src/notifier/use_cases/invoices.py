@@ -3,7 +3,8 @@ in whichever order they come, and email the invoice once both are in.
 
 Each consumer upserts its half and then looks at the whole: the one that completes it creates
 the delivery (one per invoice: a replay, or both consumers at once, find the existing one).
-No event waits or retries for the other.
+No event waits or retries for the other. An invoice authorized before the cut-off
+(:func:`email_since`) or without an address is remembered, with the reason, and not emailed.
 """
 
 import asyncio
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from prometheus_client import Gauge
 
 from common.logging import get_logger
-from notifier.domain.invoices import IssuedInvoice, RenderedRide
+from notifier.domain.invoices import NO_EMAIL, IssuedInvoice, RenderedRide, not_emailed_reason
 from notifier.ports import NotifierPorts
 from notifier.use_cases import deliveries, emails
 
@@ -20,7 +21,8 @@ log = get_logger(__name__)
 
 NOT_EMAILED = Gauge(
     "invoices_not_emailed",
-    "Authorized invoices with a billing email that have not been emailed yet (last scan).",
+    "Authorized invoices to be emailed (a billing email, after the cut-off) that have not been "
+    "emailed yet (last scan).",
 )
 OLDEST_NOT_EMAILED = Gauge(
     "invoices_not_emailed_oldest_age_seconds",
@@ -28,12 +30,30 @@ OLDEST_NOT_EMAILED = Gauge(
 )
 
 
+async def record_first_start(svc: NotifierPorts) -> None:
+    """Start-up step: note when notifier first started on this database (once, kept across
+    restarts), the invoice email's cut-off unless INVOICE_EMAIL_SINCE says otherwise."""
+    since = await email_since(svc)
+    configured = svc.settings.invoice_email_since is not None
+    log.info("invoice_email_since", since=since.isoformat(), configured=configured)
+
+
+async def email_since(svc: NotifierPorts) -> datetime:
+    """Invoices authorized before this are not emailed: INVOICE_EMAIL_SINCE, or the first start.
+    The first start is recorded whichever applies, so dropping the setting later falls back to
+    the true first start, not to that day."""
+    first_start = await svc.first_start.get_or_record(svc.clock())
+    return svc.settings.invoice_email_since or first_start
+
+
 async def remember_issued(
     svc: NotifierPorts, invoice: IssuedInvoice, now: datetime, correlation_id: str | None
 ) -> None:
-    await svc.invoice_mails.remember_issued(invoice, now)
-    if not invoice.email:
-        log.warning("invoice_without_email", invoice_id=invoice.invoice_id)
+    reason = not_emailed_reason(invoice, await email_since(svc))
+    await svc.invoice_mails.remember_issued(invoice, now, reason)
+    if reason is not None:
+        level = log.warning if reason == NO_EMAIL else log.info
+        level("invoice_not_emailed", invoice_id=invoice.invoice_id, reason=reason)
         return
     await email_when_complete(svc, invoice.invoice_id, correlation_id)
 
@@ -50,6 +70,8 @@ async def email_when_complete(
 ) -> None:
     """Create (and try once) the invoice's delivery if both events are in."""
     mail = await svc.invoice_mails.get(invoice_id)
+    if mail is not None and mail.not_emailed_reason is not None:
+        return  # remembered, not to be emailed (logged when InvoiceIssued came)
     if mail is None or not mail.ready:
         log.info("invoice_mail_waiting", invoice_id=invoice_id)
         return

@@ -1,5 +1,6 @@
 """A RIDE to make for an authorized invoice, and its outcome: rendered (stored, with the PDF's
-size and digest) or failed (the XML is no factura that can be printed). Pure."""
+size and digest) or failed — for good (the XML is no factura that can be printed) or for now
+(every attempt failed for a cause outside the XML: ``retryable``, a replay renders again). Pure."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class RideFailed:
     number: str
     period: str
     error: str
+    retryable: bool
     occurred_at: datetime
 
 
@@ -57,8 +59,15 @@ class Ride:
     size: int | None = None
     sha256: str | None = None
     error: str | None = None
+    # A failure whose cause was not the XML (workers, storage): a replay may still render it.
+    retryable: bool = False
     at: datetime | None = None
     events: list[DomainEvent] = field(default_factory=list)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more to do for this clave: rendered, or refused for what its XML is."""
+        return self.status == "rendered" or not self.retryable
 
     @classmethod
     def rendered(cls, request: RideRequest, pdf: bytes, now: datetime) -> "Ride":
@@ -89,7 +98,9 @@ class Ride:
         return ride
 
     @classmethod
-    def failed(cls, request: RideRequest, error: str, now: datetime) -> "Ride":
+    def failed(
+        cls, request: RideRequest, error: str, now: datetime, *, retryable: bool = False
+    ) -> "Ride":
         ride = cls(
             access_key=request.access_key,
             invoice_id=request.invoice_id,
@@ -98,6 +109,7 @@ class Ride:
             period=request.period,
             status="failed",
             error=error,
+            retryable=retryable,
             at=now,
         )
         ride.events.append(
@@ -108,6 +120,7 @@ class Ride:
                 number=request.number,
                 period=request.period,
                 error=error,
+                retryable=retryable,
                 occurred_at=now,
             )
         )

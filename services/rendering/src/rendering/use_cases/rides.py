@@ -19,12 +19,14 @@ class RenderingRefused(Exception):
 async def render(svc: RenderingService, request: RideRequest) -> Ride:
     """The RIDE of ``request``, made at most once per clave de acceso.
 
-    A replay finds the record and does nothing. A crash between storing the PDF and writing the
-    record leaves the PDF: the next attempt announces that one instead of rendering again, so
-    there is never a second PDF nor a second RideRendered.
+    A replay finds the record and does nothing, unless the record is a failure whose cause was
+    not the XML (:func:`give_up`): then it renders again and the new outcome replaces it. A
+    crash between storing the PDF and writing the record leaves the PDF: the next attempt
+    announces that one instead of rendering again, so there is never a second PDF nor a second
+    RideRendered.
     """
     existing = await svc.rides.by_key(request.access_key)
-    if existing is not None:
+    if existing is not None and existing.settled:
         log.info("ride_already_done", access_key=request.access_key, status=existing.status)
         return existing
     stored = await svc.storage.get(request.access_key)
@@ -34,13 +36,37 @@ async def render(svc: RenderingService, request: RideRequest) -> Ride:
         try:
             pdf = await svc.renderer.render(request.authorized_xml)
         except RideError as error:
-            await svc.rides.add(Ride.failed(request, str(error), svc.clock()))
+            await _record(svc, Ride.failed(request, str(error), svc.clock()), existing)
             raise RenderingRefused(str(error)) from error
         await svc.storage.put(request.access_key, request.number, pdf)
     ride = Ride.rendered(request, pdf, svc.clock())
-    if not await svc.rides.add(ride):
+    if not await _record(svc, ride, existing):
         log.info("ride_recorded_meanwhile", access_key=request.access_key)
     return ride
+
+
+async def give_up(svc: RenderingService, request: RideRequest, error: str) -> Ride:
+    """Every attempt to render ``request`` failed (the runtime is giving its message up):
+    record the RIDE as failed — retryable, the cause was not the XML — and announce RideFailed.
+
+    A clave already settled (rendered, or refused by :func:`render`, which recorded it) is left
+    as it is. A replay that fails again replaces the earlier failure and announces it again.
+    """
+    existing = await svc.rides.by_key(request.access_key)
+    if existing is not None and existing.settled:
+        return existing
+    ride = Ride.failed(request, error, svc.clock(), retryable=True)
+    if await _record(svc, ride, existing):
+        log.warning("ride_failed", access_key=request.access_key, error=error)
+    return ride
+
+
+async def _record(svc: RenderingService, ride: Ride, replacing: Ride | None) -> bool:
+    """The first record of a clave, or the new outcome of one that failed retryably; False if
+    another attempt recorded it meanwhile."""
+    if replacing is None:
+        return await svc.rides.add(ride)
+    return await svc.rides.replace_retryable(ride)
 
 
 async def download(
