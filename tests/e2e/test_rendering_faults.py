@@ -33,7 +33,7 @@ def _workers() -> list[int]:
 async def _killer(stop: asyncio.Event, kills: list[int]) -> None:
     rng = random.Random()
     while not stop.is_set():
-        await asyncio.sleep(rng.uniform(0.3, 2.5))
+        await asyncio.sleep(rng.uniform(0.5, 4.0))
         workers = _workers()
         if workers:
             victim = rng.choice(workers)
