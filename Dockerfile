@@ -6,6 +6,7 @@
 #   docker build --build-arg SERVICE=notifier -t selfcare/notifier .
 #   docker build --build-arg SERVICE=billing -t selfcare/billing .
 #   docker build --build-arg SERVICE=rendering -t selfcare/rendering .
+#   docker build --build-arg SERVICE=lines -t selfcare/lines .
 #
 # The image runs `python -m $SERVICE` as a non-root user on 0.0.0.0:8000 and reads all of its
 # configuration from the environment (see common/settings.py and <service>/settings.py).
@@ -15,6 +16,7 @@
 # settings SRI_SANDBOX_*, port 8106, used by docker-compose.yml only) is one:
 #
 #   docker build --build-arg SERVICE=sri-sandbox --build-arg MODULE=sri_sandbox -t selfcare/sri-sandbox .
+#   docker build --build-arg SERVICE=smsc-simulator --build-arg MODULE=smsc_simulator -t selfcare/smsc-simulator .
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
