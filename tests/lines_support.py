@@ -126,7 +126,9 @@ async def smsc_control(client: httpx.AsyncClient, mode: str, seconds: int | None
 
 class LinesProcess(ServiceProcess):
     """``python -m lines`` with settings of the test's own, on the stack's Kafka and FerretDB;
-    it shares the consumer group "lines" with the stack's instance unless told otherwise."""
+    it shares the consumer group "lines" with the stack's instance unless told otherwise. Its
+    new database backfills the subscriber directory from billing's topics before it is ready:
+    every subscription the stack has seen (thousands after a few test runs)."""
 
     def __init__(self, **env: str) -> None:
         super().__init__(
@@ -134,3 +136,6 @@ class LinesProcess(ServiceProcess):
             IDENTITY_JWKS_URL="http://127.0.0.1:8101/.well-known/jwks.json",
             **env,
         )
+
+    async def start(self, timeout: float = 180.0) -> None:
+        await super().start(timeout)

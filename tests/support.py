@@ -171,12 +171,12 @@ class ServiceProcess:
                 [sys.executable, "-m", self.service], env=self.env, stdout=out, stderr=out, cwd=ROOT
             )
 
-    async def start(self) -> None:
+    async def start(self, timeout: float = 30.0) -> None:
         self.spawn()
         assert self.process is not None
         ready = f"http://127.0.0.1:{self.port}/readyz"
         async with httpx.AsyncClient() as client:
-            for _ in range(300):
+            for _ in range(int(timeout * 10)):
                 try:
                     if (await client.get(ready)).status_code == 200:
                         return
