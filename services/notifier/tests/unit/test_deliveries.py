@@ -4,45 +4,22 @@ the record, giving up, the claim that keeps two senders apart. Milliseconds, no 
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from common.contracts import NotificationDelivered, NotificationFailed
-from notifier.bootstrap import Notifier, bootstrap
 from notifier.domain.deliveries import DeliveryStatus
 from notifier.domain.errors import PermanentDeliveryError, TransientDeliveryError, Undeliverable
 from notifier.domain.messages import LinkMail, LinkRequest
 from notifier.ports import StoreUnavailable
-from notifier.settings import NotifierSettings
 from notifier.use_cases import deliveries
 from notifier.use_cases.deliveries import email_link, retry_once
 from notifier.use_cases.emails import link_delivery
 
-from .fakes import T0, FakeClock, FakeDeliveries, FakeMailer, parts
+from .fakes import T0
+from .services import SETTINGS, clock, mailer, service, store
 
-SETTINGS = NotifierSettings(retry_base_seconds=1.0, retry_max_seconds=30.0, claim_seconds=60.0)
 LINK = "http://127.0.0.1:8080/activar?token=abcDEF123_-xyz"
-
-
-def service(**changes: Any) -> Notifier:
-    settings = changes.pop("settings", SETTINGS)
-    return bootstrap(settings, **parts(settings, **changes))
-
-
-def store(svc: Notifier) -> FakeDeliveries:
-    assert isinstance(svc.deliveries, FakeDeliveries)
-    return svc.deliveries
-
-
-def mailer(svc: Notifier) -> FakeMailer:
-    assert isinstance(svc.mailer, FakeMailer)
-    return svc.mailer
-
-
-def clock(svc: Notifier) -> FakeClock:
-    assert isinstance(svc.clock, FakeClock)
-    return svc.clock
 
 
 def request(

@@ -9,41 +9,19 @@ from typing import Any
 import pytest
 
 from common.contracts import NotificationDelivered, NotificationFailed
-from notifier.bootstrap import Notifier, bootstrap
 from notifier.domain.deliveries import DeliveryStatus, FailureReason
 from notifier.domain.errors import PermanentDeliveryError, TransientDeliveryError, Undeliverable
 from notifier.domain.sms import UCS2, DeliveryReceipt, LineCode, LineCodeRequest
-from notifier.settings import NotifierSettings
 from notifier.use_cases import deliveries
 from notifier.use_cases import sms as sms_channel
 from notifier.use_cases.deliveries import retry_once
 from notifier.use_cases.lines import send_line_code
 
-from .fakes import T0, FakeClock, FakeDeliveries, FakeSms, parts
+from .fakes import T0
+from .services import clock, service, smsc, store
 
-SETTINGS = NotifierSettings(retry_base_seconds=1.0, retry_max_seconds=30.0, claim_seconds=60.0)
 NUMBER = "+593991234567"
 CODE = "482913"
-
-
-def service(**changes: Any) -> Notifier:
-    settings = changes.pop("settings", SETTINGS)
-    return bootstrap(settings, **parts(settings, **changes))
-
-
-def store(svc: Notifier) -> FakeDeliveries:
-    assert isinstance(svc.deliveries, FakeDeliveries)
-    return svc.deliveries
-
-
-def smsc(svc: Notifier) -> FakeSms:
-    assert isinstance(svc.sms, FakeSms)
-    return svc.sms
-
-
-def clock(svc: Notifier) -> FakeClock:
-    assert isinstance(svc.clock, FakeClock)
-    return svc.clock
 
 
 def request(expires_at: datetime = T0 + timedelta(minutes=10), **changes: Any) -> LineCodeRequest:
