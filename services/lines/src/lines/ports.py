@@ -62,6 +62,9 @@ class SubscriberDirectory(Protocol):
 
     async def of_number(self, number: str) -> list[Subscription]: ...
 
+    async def record_many(self, subscriptions: list[Subscription]) -> None:
+        """``record`` for many distinct subscriptions at once (the start-up backfill)."""
+
     async def backfilled(self) -> bool:
         """Whether a backfill from billing's topics has completed on this database."""
 

@@ -134,6 +134,20 @@ async def test_the_directory_merges_events_in_any_order(database: Database) -> N
     assert await store.backfilled()
 
 
+async def test_a_bulk_record_inserts_the_new_and_merges_the_known(database: Database) -> None:
+    """The backfill's bulk write: one insert for what is new; a subscription already there
+    (the consumer got to it first) is merged as ``record`` would, not lost nor duplicated."""
+    store, known, new = SubscriberStore(database), unique_number(), unique_number()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    await store.record(subscription(known, as_of=t0, end_date=date(2026, 6, 30)))
+    ended_earlier = subscription(known, as_of=t0 + timedelta(days=1), end_date=date(2026, 5, 31))
+    fresh = subscription(new, as_of=t0)
+    await store.record_many([ended_earlier, fresh])
+    await store.record_many([])
+    ((merged,), (inserted,)) = (await store.of_number(known), await store.of_number(new))
+    assert merged.end_date == date(2026, 5, 31) and inserted == fresh
+
+
 async def test_each_number_keeps_its_newest_invoice(database: Database) -> None:
     store, number = LatestInvoiceStore(database), unique_number()
     assert await store.latest(number) is None

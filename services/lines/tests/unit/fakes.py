@@ -117,6 +117,10 @@ class FakeSubscribers:
     async def of_number(self, number: str) -> list[Subscription]:
         return [s for s in self.rows.values() if s.number == number]
 
+    async def record_many(self, subscriptions: list[Subscription]) -> None:
+        for subscription in subscriptions:
+            await self.record(subscription)
+
     async def backfilled(self) -> bool:
         return self.backfill is not None
 

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from common.database import Database
 from lines.adapters.store import DIRECTORY_STATE, INVOICES, SUBSCRIBERS, is_duplicate
 from lines.domain.directory import InvoiceSummary, Subscription
 
 ATTEMPTS = 10
+DUPLICATE_KEY = 11000
 _BACKFILL = "backfill"
 
 
@@ -73,6 +74,21 @@ class SubscriberStore:
             if result.matched_count:
                 return
         raise RuntimeError(f"subscription {subscription.subscription_id}: too many races")
+
+    async def record_many(self, subscriptions: list[Subscription]) -> None:
+        """One bulk insert for the subscriptions not known yet (a fresh database: all of them);
+        those already there (a duplicate key) are merged one by one like ``record``."""
+        if not subscriptions:
+            return
+        docs = [_subscription_document(s) | {"version": 1} for s in subscriptions]
+        try:
+            await self._subscribers.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            failed = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in failed):
+                raise
+            for e in failed:
+                await self.record(subscriptions[e["index"]])
 
     async def of_number(self, number: str) -> list[Subscription]:
         return [_subscription(d) async for d in self._subscribers.find({"number": number})]

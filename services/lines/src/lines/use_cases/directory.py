@@ -23,15 +23,25 @@ async def record_invoice(
         await svc.invoices.record(number, summary)
 
 
+# Subscriptions merged in memory before they are written: bounded memory on a long history.
+BACKFILL_BATCH = 1000
+
+
 async def backfill_directory(svc: LinesService, now: datetime) -> int:
     """At start-up, until one has completed on this database: every subscription event billing
     published so far, applied like the consumer applies them. Returns how many."""
     if await svc.subscribers.backfilled():
         return 0
-    count = 0
+    count, batch = 0, dict[str, Subscription]()
     async for subscription in svc.history.subscriptions():
-        await svc.subscribers.record(subscription)
+        # Merged here first: a batch costs one write per subscription, not one per event.
+        known = batch.get(subscription.subscription_id)
+        batch[subscription.subscription_id] = known.merged(subscription) if known else subscription
         count += 1
+        if len(batch) >= BACKFILL_BATCH:
+            await svc.subscribers.record_many(list(batch.values()))
+            batch.clear()
+    await svc.subscribers.record_many(list(batch.values()))
     await svc.subscribers.mark_backfilled(now, count)
     log.info("directory_backfilled", events=count)
     return count
