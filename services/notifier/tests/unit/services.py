@@ -1,6 +1,9 @@
 """A notifier on fakes, and typed access to its fake parts (the use-case tests share these)."""
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from notifier.bootstrap import Notifier, bootstrap
 from notifier.settings import NotifierSettings
@@ -33,3 +36,20 @@ def smsc(svc: Notifier) -> FakeSms:
 def clock(svc: Notifier) -> FakeClock:
     assert isinstance(svc.clock, FakeClock)
     return svc.clock
+
+
+async def instant_pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """``asyncio.sleep`` answers at once for this test's tasks and keeps the pauses they asked
+    for. Tasks already running when the test began (another test's leftovers on the shared
+    event loop) keep the real sleep: an instant one would let their loops spin forever."""
+    asked: list[float] = []
+    real_sleep, others = asyncio.sleep, asyncio.all_tasks()
+
+    async def instant(delay: float, result: Any = None) -> Any:
+        if asyncio.current_task() in others:
+            return await real_sleep(delay, result)
+        asked.append(delay)
+        return result
+
+    monkeypatch.setattr(asyncio, "sleep", instant)
+    return asked

@@ -17,7 +17,7 @@ from notifier.use_cases.deliveries import email_link, retry_once
 from notifier.use_cases.emails import link_delivery
 
 from .fakes import T0
-from .services import SETTINGS, clock, mailer, service, store
+from .services import SETTINGS, clock, instant_pauses, mailer, service, store
 
 LINK = "http://127.0.0.1:8080/activar?token=abcDEF123_-xyz"
 
@@ -181,15 +181,8 @@ async def test_a_lost_claim_is_not_recorded_over_the_new_holder() -> None:
 
 
 @pytest.fixture
-def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """asyncio.sleep answers at once; the pauses asked for are kept."""
-    asked: list[float] = []
-
-    async def instant(delay: float) -> None:
-        asked.append(delay)
-
-    monkeypatch.setattr(asyncio, "sleep", instant)
-    return asked
+async def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    return await instant_pauses(monkeypatch)
 
 
 async def test_recording_is_retried_while_the_store_blinks(pauses: list[float]) -> None:

@@ -78,11 +78,15 @@ class FakeClient:
 
 
 @pytest.fixture
-def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The backoff pauses asked for (the settle pause left out); the 8th one cancels the loop."""
+async def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The backoff pauses asked for (the settle pause left out); the 8th one cancels the loop.
+    Tasks already running before the test (leftovers on the shared loop) sleep for real."""
     asked: list[float] = []
+    others = asyncio.all_tasks()
 
     async def instant(delay: float) -> None:
+        if asyncio.current_task() in others:
+            return await real_sleep(delay)
         if delay != SETTLE_SECONDS:
             asked.append(delay)
         if len(asked) >= 8:

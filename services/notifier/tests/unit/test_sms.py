@@ -18,7 +18,7 @@ from notifier.use_cases.deliveries import retry_once
 from notifier.use_cases.lines import send_line_code
 
 from .fakes import T0
-from .services import clock, service, smsc, store
+from .services import clock, instant_pauses, service, smsc, store
 
 NUMBER = "+593991234567"
 CODE = "482913"
@@ -152,14 +152,8 @@ async def test_a_receipt_is_noted_on_its_sms() -> None:
 
 
 @pytest.fixture
-def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    asked: list[float] = []
-
-    async def instant(delay: float) -> None:
-        asked.append(delay)
-
-    monkeypatch.setattr(asyncio, "sleep", instant)
-    return asked
+async def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    return await instant_pauses(monkeypatch)
 
 
 async def test_a_receipt_for_no_known_sms_is_looked_for_again_then_dropped(
