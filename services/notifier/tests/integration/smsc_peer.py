@@ -76,6 +76,12 @@ class SmscPeer:
 
         await asyncio.wait_for(until(), timeout)
 
+    async def session(self, number: int = 1) -> smpp34.Esme:
+        """The n-th bind as this peer saw it. The library answers bind_resp before it hands the
+        session over, so a client can be bound before the peer has listed it."""
+        await self.wait_until(lambda: len(self.binds) >= number)
+        return self.binds[number - 1]
+
 
 @contextlib.asynccontextmanager
 async def smsc_peer(port: int) -> AsyncIterator[SmscPeer]:

@@ -122,7 +122,7 @@ async def test_a_receipt_is_handed_over() -> None:
     port = free_port()
     async with smsc_peer(port) as peer, running_gateway(settings(port), clock) as running:
         await running.bound()
-        [esme] = peer.binds
+        esme = await peer.session()
         text = b"id:abc-123 sub:001 dlvrd:001 submit date:2611271200 done date:2611271201"
         response = await esme.deliver_sm(
             "593991234567",
@@ -139,7 +139,7 @@ async def test_a_lost_session_is_bound_again() -> None:
     port = free_port()
     async with smsc_peer(port) as peer, running_gateway(settings(port), clock) as running:
         await running.bound()
-        await peer.binds[0].unbind()
+        await (await peer.session()).unbind()
         await peer.wait_until(lambda: len(peer.binds) == 2)
         await running.bound()
         assert await running.gateway.send(code_sms(), None) == "m-1"
