@@ -14,7 +14,7 @@ REGISTRY := python3 scripts/registry.py
 MYPY_PATHS = libs/common/src $(sort $(shell $(REGISTRY) mypy-paths)) \
 	deploy/local/sri-sandbox/src deploy/local/smsc-simulator/src scripts
 
-.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing bench-rendering bench-sms
+.PHONY: up down status logs test lint docs compose k8s generate bench bench-billing bench-rendering bench-delivery bench-sms
 
 up:
 	$(STACK) up
@@ -67,6 +67,12 @@ bench-billing:
 # RIDEs/s the naive way against the service's warm worker pool, p50/p95, worker RSS (no stack).
 bench-rendering:
 	PYTHONPATH=. $(UV) run --frozen python bench/rides.py
+
+# A bill run of 2,000 invoices from "authorized" to "email in Mailpit": emails/s, latency, none
+# missing or twice.
+bench-delivery:
+	$(TEST_ENV) $(STACK) up
+	PYTHONPATH=. $(UV) run --frozen python bench/invoice_delivery.py
 
 # SMS: "GENERAR" → the SMS at the simulator (p50/p95 at 10 requests/s), and SMS/s through one bind.
 bench-sms:
