@@ -28,6 +28,8 @@ PG_DB=ferretdb
 KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
 
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
+# Per-client limits at the gateway (deploy/gateway/); make test's stack turns them off.
+GATEWAY_RATE_LIMITS=${GATEWAY_RATE_LIMITS:-on}
 # SRI sandbox (deploy/local/sri-sandbox): SRI's offline SOAP services for billing, on loopback.
 SRI_PORT=8106
 # SMSC simulator (deploy/local/smsc-simulator): SMPP 3.4 for notifier's SMS, and an HTTP API with
@@ -687,11 +689,12 @@ smsc_password() {
 # Renders both templates into .local/gateway/ (only our variables: nginx's own $vars stay).
 render_gateway() {
     # shellcheck disable=SC2016 # envsubst wants the literal variable list
-    local vars='${GATEWAY_PORT} ${PORTAL_ROOT}' var
+    local vars='${GATEWAY_LISTEN} ${GATEWAY_RATE_LIMITS} ${PORTAL_ROOT}' var
     for var in "${!GATEWAY_UPSTREAM[@]}"; do vars+=" \${$var}"; done
     mkdir -p "$LOCAL/gateway/tmp"
     (
-        export GATEWAY_PORT PORTAL_ROOT=$ROOT/portal
+        # Loopback only: the local stack is for this machine (tokens and codes pass through it).
+        export GATEWAY_LISTEN=127.0.0.1:$GATEWAY_PORT GATEWAY_RATE_LIMITS PORTAL_ROOT=$ROOT/portal
         # Every upstream of the template (the registry's services; planned ones get a closed port).
         for var in "${!GATEWAY_UPSTREAM[@]}"; do export "$var=${GATEWAY_UPSTREAM[$var]}"; done
         envsubst "$vars" <"$ROOT/deploy/gateway/gateway.conf.template" >"$LOCAL/gateway/gateway.conf"
