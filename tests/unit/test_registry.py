@@ -231,10 +231,52 @@ def test_k8s_ingress_routes_every_service() -> None:
         for path in rule["http"]["paths"]
     }
     for s in SERVICES:
-        backend = routes.get(rf"/api/{s.name}/(v1/.*|healthz|readyz|openapi\.json)$")
+        # The general route; identity's and lines' exclude their limited paths first.
+        [backend] = [
+            backend
+            for path, backend in routes.items()
+            if re.fullmatch(
+                rf"/api/{s.name}/(\(\?!.*\))?\(v1/\.\*\|healthz\|readyz\|openapi\\\.json\)\$", path
+            )
+        ] or [None]
         assert backend == {"name": s.name, "port": {"name": "http"}}, (
             f"deploy/k8s/ingress.yaml: no route /api/{s.name}/... to Service {s.name}"
         )
+
+
+def _gateway_zones() -> dict[str, tuple[int, list[str]]]:
+    """zone → (requests per minute, the regex locations that use it) in the gateway template."""
+    text = (ROOT / "deploy/gateway/gateway.conf.template").read_text()
+    rates = {z: int(r) for z, r in re.findall(r"zone=(\w+):\w+ rate=(\d+)r/m;", text)}
+    used: dict[str, list[str]] = {}
+    for location, zone in re.findall(r"location [~=] (\S+) \{\s*limit_req zone=(\w+)", text):
+        used.setdefault(zone, []).append(location)
+    return {zone: (rate, used.get(zone, [])) for zone, rate in rates.items()}
+
+
+def test_the_ingress_limits_the_gateways_routes_at_the_same_rates() -> None:
+    ingresses = list(yaml.safe_load_all((K8S / "ingress-limits.yaml").read_text()))
+    by_zone = {i["metadata"]["name"].removeprefix("selfcare-limit-"): i for i in ingresses}
+    general = [
+        path["path"]
+        for rule in _yaml(K8S / "ingress.yaml")["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    for zone, (rate, locations) in _gateway_zones().items():
+        ingress = by_zone.get(zone.replace("_", "-"))
+        assert ingress is not None and locations, f"zone {zone}: no Ingress or no location"
+        notes = ingress["metadata"]["annotations"]
+        assert notes["nginx.ingress.kubernetes.io/limit-rpm"] == str(rate), zone
+        [path] = [p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+        # A request on a limited path reaches this Ingress and no general route.
+        sample = path.replace("(?:/refresh)?", "").replace("(?:/.*)?", "/x")
+        sample = sample.replace(
+            "(?:activations/resend|password-resets(?:/confirm)?)", "password-resets"
+        )
+        sample = sample.replace("[^/]+", "abc").replace("(?:/resend)?", "")
+        sample = sample.replace("(", "").replace(")", "").rstrip("$")
+        assert re.fullmatch(path, sample), (zone, sample)
+        assert not [g for g in general if re.fullmatch(g, sample)], (zone, sample)
 
 
 # A setting each need's component gives the container (deploy/k8s/base/needs/; sri: egress only).
