@@ -122,11 +122,13 @@ def access_token_for(
     key: Ed25519PrivateKey | None = None,
     ttl_seconds: int = 300,
     subject: str | None = None,
+    session_id: str | None = None,
+    issued_at: int | None = None,
 ) -> str:
     """``key``: sign with another key instead (a forged token); ``subject``: the user id
-    (random by default)."""
-    now = int(time.time())
-    claims = {
+    (random by default); ``session_id``: the ``sid`` claim; ``issued_at``: epoch seconds."""
+    now = issued_at or int(time.time())
+    claims: dict[str, Any] = {
         "iss": "identity",
         "aud": "selfcare",
         "sub": subject or uuid.uuid4().hex,
@@ -135,6 +137,8 @@ def access_token_for(
         "exp": now + ttl_seconds,
         "roles": roles,
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     return jwt.encode(claims, key or _TEST_KEY, algorithm="EdDSA", headers={"kid": _TEST_KID})
 
 

@@ -37,6 +37,7 @@ from billing.ports import (
 )
 from billing.settings import BillingSettings
 from common.auth import TokenVerifier, jwks_verifier
+from common.revocations import RevocationList
 from common.service import Runtime
 
 
@@ -83,7 +84,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
     runtime = Runtime.create(settings)
     database = runtime.database
     parts: dict[str, Any] = {
-        "verifier": jwks_verifier(settings.identity_jwks_url),
+        "verifier": jwks_verifier(settings.identity_jwks_url, RevocationList()),
         "issuer": IssuerStore(database),
         "plans": PlanStore(database),
         "accounts": AccountStore(database),
