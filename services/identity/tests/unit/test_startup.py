@@ -10,6 +10,7 @@ from identity.adapters.signing import KeyRing, SigningKey
 from identity.bootstrap import Identity, bootstrap
 from identity.domain.sessions import RefreshToken
 from identity.domain.users import Status
+from identity.use_cases import operator as operator_use_case
 from identity.use_cases.housekeeping import clean_up_expired
 from identity.use_cases.operator import bootstrap_operator
 from identity.use_cases.sessions import login
@@ -68,9 +69,22 @@ async def test_operator_is_created_active(fakes: Fakes) -> None:
     assert operator.id_number is None and fakes.users.outbox == []  # no welcome email
 
 
+class RecordingLog:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, event: str, **fields: object) -> None:
+        self.errors.append(event)
+
+    def info(self, event: str, **fields: object) -> None:
+        pass
+
+
 async def test_a_customer_account_with_the_operator_email_is_not_promoted(
-    fakes: Fakes, capsys: pytest.CaptureFixture[str]
+    fakes: Fakes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    log = RecordingLog()
+    monkeypatch.setattr(operator_use_case, "log", log)
     svc = fakes.service(OPERATOR)
     user = await active_user(svc, "operador@demo.ec")
     tokens = await login(svc, "operador@demo.ec", PASSWORD, fakes.clock())
@@ -78,7 +92,7 @@ async def test_a_customer_account_with_the_operator_email_is_not_promoted(
     stored = fakes.users.rows[user.user_id]
     assert stored.roles == ["customer"] and stored.password_hash == "v2$" + PASSWORD
     assert len(fakes.users.rows) == 1
-    assert "operator_email_belongs_to_a_customer" in capsys.readouterr().out
+    assert log.errors == ["operator_email_belongs_to_a_customer"]
     await login(svc, "operador@demo.ec", PASSWORD, fakes.clock())  # still the customer's password
     [family, _] = fakes.sessions.families.values()
     assert family.revoked_at is None and tokens.refresh_token
