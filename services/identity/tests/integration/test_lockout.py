@@ -36,7 +36,9 @@ class CountingPasswords(Argon2Passwords):
 
 @pytest.fixture
 async def svc(settings: IdentitySettings) -> AsyncIterator[Identity]:
-    service = bootstrap(settings, passwords=CountingPasswords())
+    # A lock longer than the burst takes (200 Argon2 checks, two at a time, on a busy machine).
+    locking = settings.model_copy(update={"lockout_base_seconds": 900})
+    service = bootstrap(locking, passwords=CountingPasswords())
     try:
         yield service
     finally:
