@@ -72,6 +72,13 @@ async def new_captcha(client: httpx.AsyncClient) -> str:
     return str(response.json()["captcha_id"])
 
 
+async def with_captcha(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    """The body of a request that emails a link (resend, reset): the email and a solved captcha
+    (test mode)."""
+    captcha = await new_captcha(client)
+    return {"email": email, "captcha_id": captcha, "captcha_answer": CAPTCHA_TEST_ANSWER}
+
+
 async def register(
     client: httpx.AsyncClient, body: dict[str, Any], **headers: str
 ) -> httpx.Response:

@@ -100,6 +100,8 @@ install_tools() {
     compgen -G '/usr/lib/*/libharfbuzz-subset.so.0' >/dev/null || pkgs+=(libharfbuzz-subset0)
     command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
     command -v zbarimg >/dev/null || pkgs+=(zbar-tools)
+    # identity's audio captcha speaks Spanish digits with Debian's espeak-ng (es-419 voice).
+    command -v espeak-ng >/dev/null || pkgs+=(espeak-ng)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
     if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi

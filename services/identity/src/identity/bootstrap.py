@@ -17,6 +17,7 @@ from identity.adapters.store import (
     SessionStore,
     UserStore,
 )
+from identity.adapters.voice import EspeakVoice
 from identity.domain.policy import Policy
 from identity.settings import IdentitySettings
 
@@ -36,6 +37,7 @@ class Identity:
     sessions: ports.SessionRepository
     captchas: ports.CaptchaRepository
     challenges: ports.CaptchaGenerator
+    voice: ports.CaptchaVoice
     passwords: ports.PasswordHasher
     keys: ports.KeyRing
     # Access tokens verified against our own key ring (no JWKS round trip).
@@ -54,7 +56,12 @@ def bootstrap(settings: IdentitySettings | None = None, **overrides: Any) -> Ide
         "sessions": SessionStore(database),
         "captchas": CaptchaStore(database),
         "challenges": CaptchaImages(),
-        "passwords": Argon2Passwords(),
+        "voice": EspeakVoice(
+            settings.captcha_voice,
+            settings.captcha_audio_timeout_seconds,
+            settings.captcha_audio_concurrency,
+        ),
+        "passwords": Argon2Passwords(settings.password_hash_concurrency),
         "keys": KeyRing(KeyStore(database).current),
         "clock": utc_now,
     } | overrides

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from common.settings import ServiceSettings
 from identity.domain.policy import Policy
@@ -14,6 +14,12 @@ class IdentitySettings(ServiceSettings):
     # Test mode (docs/api.md): every captcha also accepts this answer. Refused in production.
     captcha_test_answer: str | None = None
     captcha_ttl_seconds: int = 300
+    # The audio alternative (espeak-ng): its voice, how long one may take, how many run at once,
+    # and how many audios one captcha may have (each draws a new answer).
+    captcha_voice: str = "es-419"
+    captcha_audio_timeout_seconds: float = Field(default=5.0, gt=0)
+    captcha_audio_concurrency: int = Field(default=2, ge=1)
+    captcha_audios_per_captcha: int = Field(default=3, ge=1)
     operator_email: str | None = None
     operator_password: str | None = None
     access_token_ttl_seconds: int = 900
@@ -25,6 +31,8 @@ class IdentitySettings(ServiceSettings):
     lockout_threshold: int = 5
     lockout_base_seconds: int = 30
     lockout_max_seconds: int = 900
+    # Argon2 hashes and checks running at once (19 MiB each); the rest wait their turn.
+    password_hash_concurrency: int = Field(default=2, ge=1)
     terms_version: str = "2026-01"
 
     @model_validator(mode="after")
