@@ -27,7 +27,7 @@ SECURITY_HEADERS = (
 # so only the gateway's count matters. Bursts are deploy/gateway/gateway.conf.template's.
 ROUTES = [
     ("login", "POST", "/api/identity/v1/sessions", {}, 20),
-    ("captcha", "GET", "/api/identity/v1/captchas/no-such-captcha/audio", None, 20),
+    ("captcha", "POST", "/api/identity/v1/captchas/no-such-captcha/audio", None, 20),
     ("signup", "POST", "/api/identity/v1/registrations", {}, 10),
     ("email", "POST", "/api/identity/v1/password-resets", {}, 5),
     ("line_codes", "POST", "/api/lines/v1/lines", {}, 10),

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from common.contracts import (
     ActivationRequested,
     PasswordResetRequested,
+    SessionsRevoked,
     UserActivated,
     UserLockedOut,
     UserRegistered,
@@ -56,6 +57,7 @@ SPEC: ServiceSpec[Identity] = ServiceSpec(
         ActivationRequested,
         PasswordResetRequested,
         UserLockedOut,
+        SessionsRevoked,
     ],
     routers=ROUTERS,
     startup=[load_signing_key, bootstrap_operator],

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from identity.domain.captchas import Challenge
+from identity.domain.events import RevocationReason
 from identity.domain.lockout import AttemptPlan
 from identity.domain.policy import Policy
 from identity.domain.sessions import RefreshToken, SessionFamily
@@ -74,9 +75,11 @@ class SessionRepository(Protocol):
     async def use_token(self, token_hash: str, now: datetime) -> bool:
         """Mark the token used; False if another request used it first (that is a reuse)."""
 
-    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None: ...
+    async def revoke_family(
+        self, family_id: str, user_id: str, now: datetime, reason: RevocationReason
+    ) -> None: ...
 
-    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> None: ...
+    async def revoke_all(self, user_id: str, now: datetime, reason: RevocationReason) -> None: ...
 
     async def delete_expired(self, now: datetime, created_before: datetime) -> None:
         """Expired refresh tokens and the families none of whose tokens is still valid."""

@@ -166,14 +166,27 @@ async def test_refresh_tokens_are_single_use_and_sessions_revoke(database: Datab
     assert not await sessions.use_token(tokens[0].token_hash, NOW)  # a reuse
     used = await sessions.token(tokens[0].token_hash)
     assert used is not None and used.used_at == NOW
-    await sessions.revoke_family(families[0].family_id, NOW, "logout")
-    await sessions.revoke_family(families[0].family_id, NOW + timedelta(hours=1), "again")
+    await sessions.revoke_family(families[0].family_id, "someone-else", NOW, "logout")
+    assert (await sessions.family(families[0].family_id)) == families[0]  # not their session
+    await sessions.revoke_family(families[0].family_id, user_id, NOW, "logout")
+    await sessions.revoke_family(
+        families[0].family_id, user_id, NOW + timedelta(hours=1), "operator"
+    )
     revoked = await sessions.family(families[0].family_id)
     assert revoked is not None and (revoked.revoked_at, revoked.revoked_reason) == (NOW, "logout")
     await sessions.revoke_all(user_id, NOW, "password_reset")
     other = await sessions.family(families[1].family_id)
     assert other is not None and other.revoked_reason == "password_reset"
     assert (await sessions.family(families[0].family_id)) == revoked  # first reason kept
+    # Each revoking write carried its SessionsRevoked into the session's outbox.
+    outboxes = {
+        doc["_id"]: [entry["topic"] for entry in doc.get("outbox", [])]
+        async for doc in database["sessions"].find({"user_id": user_id})
+    }
+    assert outboxes == {
+        families[0].family_id: ["identity.sessions-revoked"],
+        families[1].family_id: ["identity.sessions-revoked"],
+    }
 
 
 async def test_expired_refresh_tokens_and_dead_sessions_are_cleaned_up(

@@ -16,7 +16,7 @@ from identity.adapters.signing import KeyRing, SigningKey
 from identity.app import build
 from identity.bootstrap import Identity, bootstrap
 from identity.domain.captchas import Challenge
-from identity.domain.events import DomainEvent
+from identity.domain.events import DomainEvent, RevocationReason, SessionsRevoked
 from identity.domain.lockout import AttemptPlan
 from identity.domain.sessions import RefreshToken, SessionFamily
 from identity.domain.users import User
@@ -121,6 +121,7 @@ class FakeSessions:
     def __init__(self) -> None:
         self.families: dict[str, SessionFamily] = {}
         self.tokens: dict[str, RefreshToken] = {}
+        self.published: list[SessionsRevoked] = []
         # Another request uses the next presented token first (the race use_token guards).
         self.lose_next_race = False
 
@@ -145,15 +146,20 @@ class FakeSessions:
         self.tokens[token_hash] = replace(token, used_at=now)
         return True
 
-    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None:
+    async def revoke_family(
+        self, family_id: str, user_id: str, now: datetime, reason: RevocationReason
+    ) -> None:
         family = self.families.get(family_id)
-        if family is not None and family.revoked_at is None:
+        if family is not None and family.user_id == user_id and family.revoked_at is None:
             self.families[family_id] = replace(family, revoked_at=now, revoked_reason=reason)
+            self.published.append(SessionsRevoked(user_id, (family_id,), None, reason))
 
-    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> None:
-        for family in list(self.families.values()):
-            if family.user_id == user_id:
-                await self.revoke_family(family.family_id, now, reason)
+    async def revoke_all(self, user_id: str, now: datetime, reason: RevocationReason) -> None:
+        alive = [f for f in self.families.values() if f.user_id == user_id and f.revoked_at is None]
+        for family in alive:
+            self.families[family.family_id] = replace(family, revoked_at=now, revoked_reason=reason)
+        if alive:
+            self.published.append(SessionsRevoked(user_id, (), now, reason))
 
     async def delete_expired(self, now: datetime, created_before: datetime) -> None:
         self.tokens = {h: t for h, t in self.tokens.items() if t.expires_at >= now}

@@ -4,7 +4,12 @@ import pytest
 
 from common.errors import ApiError, Conflict
 from identity.bootstrap import Identity
-from identity.domain.events import ActivationRequested, PasswordResetRequested, UserActivated
+from identity.domain.events import (
+    ActivationRequested,
+    PasswordResetRequested,
+    SessionsRevoked,
+    UserActivated,
+)
 from identity.domain.users import Status
 from identity.use_cases._retry import ATTEMPTS, change_user
 from identity.use_cases.activation import activate, resend_activation
@@ -114,6 +119,8 @@ async def test_password_reset_changes_the_password_and_ends_every_session(
     families = fakes.sessions.families.values()
     assert len(families) == 2
     assert all((f.revoked_at, f.revoked_reason) == (now, "password_reset") for f in families)
+    # Announced once for the user: every session started before now.
+    assert fakes.sessions.published == [SessionsRevoked(user.user_id, (), now, "password_reset")]
     again = await refusal(confirm_password_reset(svc, token, NEW_PASSWORD, NEW_PASSWORD, now))
     assert answer(again) == USED
 

@@ -5,6 +5,7 @@ from typing import Any
 import jwt
 from fastapi.testclient import TestClient
 
+from identity.domain.events import SessionsRevoked
 from services.identity.tests.unit.fakes import PASSWORD, Fakes, active_user, sign_up
 
 EMAIL = "ana@correo.com"
@@ -117,6 +118,10 @@ async def test_logout_ends_the_session(client: TestClient, fakes: Fakes) -> None
     tokens = login(client).json()
     logout = client.delete(f"{SESSIONS}/current", headers=bearer(tokens))
     assert logout.status_code == 204 and logout.content == b""
+    [family] = fakes.sessions.families.values()
+    assert fakes.sessions.published == [
+        SessionsRevoked(family.user_id, (family.family_id,), None, "logout")
+    ]
     me = client.get("/v1/me", headers=bearer(tokens))
     assert me.status_code == 401 and me.json() == INVALID_SESSION
     refreshed = client.post(f"{SESSIONS}/refresh", json={"refresh_token": tokens["refresh_token"]})

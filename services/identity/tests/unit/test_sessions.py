@@ -166,7 +166,8 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(svc: Identity, fakes
     reuse = await refusal(refresh(svc, first.refresh_token, fakes.clock()))
     assert (reuse.status, reuse.code, reuse.message, reuse.headers) == SESSION
     [family] = fakes.sessions.families.values()
-    assert family.revoked_reason == "refresh_token_reuse"
+    assert family.revoked_reason == "refresh_reuse"
+    assert [e.session_ids for e in fakes.sessions.published] == [(family.family_id,)]
     dead = await refusal(refresh(svc, second.refresh_token, fakes.clock()))
     assert dead.status == 401
     await refusal(check_session(svc, family.family_id))
@@ -183,7 +184,7 @@ async def test_a_token_used_by_a_concurrent_request_counts_as_reuse(
     fakes.sessions.lose_next_race = True
     assert (await refusal(refresh(svc, tokens.refresh_token, fakes.clock()))).status == 401
     [family] = fakes.sessions.families.values()
-    assert family.revoked_reason == "refresh_token_reuse"
+    assert family.revoked_reason == "refresh_reuse"
 
 
 @pytest.mark.parametrize("days", [30, 31])
@@ -205,7 +206,10 @@ async def test_logout_ends_the_session(svc: Identity, fakes: Fakes) -> None:
     tokens = await login(svc, EMAIL, PASSWORD, fakes.clock())
     sid = str(claims(tokens)["sid"])
     await check_session(svc, sid)
-    await logout(svc, sid, fakes.clock())
+    user_id = str(claims(tokens)["sub"])
+    await logout(svc, "another-user", sid, fakes.clock())  # only the session's own user
+    assert fakes.sessions.families[sid].revoked_at is None
+    await logout(svc, user_id, sid, fakes.clock())
     assert fakes.sessions.families[sid].revoked_reason == "logout"
     refused = await refusal(check_session(svc, sid))
     assert (refused.status, refused.code, refused.message, refused.headers) == SESSION

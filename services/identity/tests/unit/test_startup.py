@@ -25,7 +25,7 @@ def test_bootstrap_connects_to_nothing_and_takes_overrides(fakes: Fakes) -> None
     svc = bootstrap(SETTINGS)
     assert type(svc.users).__name__ == "UserStore"
     assert svc.runtime.outbox_collections == []  # the spec names them when the app is built
-    assert app.build(SETTINGS).state.runtime.outbox_collections == ["users"]
+    assert app.build(SETTINGS).state.runtime.outbox_collections == ["users", "sessions"]
     with pytest.raises(RuntimeError, match="start-up"):
         svc.keys.jwks()  # the key ring fills at start-up, not at bootstrap
     faked = bootstrap(SETTINGS, users=fakes.users)
@@ -112,7 +112,7 @@ async def test_a_new_operator_password_ends_every_session_of_the_operator(fakes:
     [operator] = fakes.users.rows.values()
     assert operator.password_hash == "v2$Otra-Clave-Operador-2027"
     [family] = fakes.sessions.families.values()
-    assert (family.revoked_at, family.revoked_reason) == (now, "operator_password_changed")
+    assert (family.revoked_at, family.revoked_reason) == (now, "operator")
 
 
 async def test_no_operator_without_settings(svc: Identity, fakes: Fakes) -> None:

@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
 from identity.adapters.signing import SigningKey
+from identity.domain.events import RevocationReason, SessionsRevoked
 from identity.domain.lockout import AttemptPlan
 from identity.domain.sessions import RefreshToken, SessionFamily
 from identity.domain.tokens import IssuedToken
@@ -36,7 +37,8 @@ INDEXES = [
     Index(REFRESH_TOKENS, [("family_id", 1)]),
     Index(CAPTCHAS, [("expires_at", 1)]),
 ]
-OUTBOX_COLLECTIONS = [USERS]
+# Users carry their events; sessions carry SessionsRevoked.
+OUTBOX_COLLECTIONS = [USERS, SESSIONS]
 
 
 _TOKEN_LISTS = ("activation_tokens", "reset_tokens")
@@ -174,7 +176,7 @@ class SessionStore:
         return RefreshToken(token_hash=doc.pop("_id"), **doc) if doc else None
 
     async def family(self, family_id: str) -> SessionFamily | None:
-        doc = await self._sessions.find_one({"_id": family_id}, {"expires_at": 0})
+        doc = await self._sessions.find_one({"_id": family_id}, {"expires_at": 0, OUTBOX_FIELD: 0})
         return SessionFamily(family_id=doc.pop("_id"), **doc) if doc else None
 
     async def use_token(self, token_hash: str, now: datetime) -> bool:
@@ -186,16 +188,23 @@ class SessionStore:
         )
         return doc is not None
 
-    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None:
+    async def revoke_family(
+        self, family_id: str, user_id: str, now: datetime, reason: RevocationReason
+    ) -> None:
+        """End one session of the user; SessionsRevoked leaves with the same write."""
+        event = SessionsRevoked(user_id, (family_id,), None, reason)
         await self._sessions.update_one(
-            {"_id": family_id, "revoked_at": None},
-            {"$set": {"revoked_at": now, "revoked_reason": reason}},
+            {"_id": family_id, "user_id": user_id, "revoked_at": None},
+            {"$set": {"revoked_at": now, "revoked_reason": reason}} | outbox_push(to_wire(event)),
         )
 
-    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> None:
+    async def revoke_all(self, user_id: str, now: datetime, reason: RevocationReason) -> None:
+        """End every session of the user. Each session's document carries the same event (one
+        update for all of them): followers apply it once or several times alike."""
+        event = SessionsRevoked(user_id, (), now, reason)
         await self._sessions.update_many(
             {"user_id": user_id, "revoked_at": None},
-            {"$set": {"revoked_at": now, "revoked_reason": reason}},
+            {"$set": {"revoked_at": now, "revoked_reason": reason}} | outbox_push(to_wire(event)),
         )
 
     async def delete_expired(self, now: datetime, created_before: datetime) -> None:

@@ -38,7 +38,7 @@ async def bootstrap_operator(svc: IdentityService, now: datetime) -> None:
     await change_user(
         svc.users, lambda: svc.users.by_id(existing.user_id), lambda u: _set_hash(u, new_hash)
     )
-    await password_changed(svc, existing.user_id, now, "operator_password_changed")
+    await password_changed(svc, existing.user_id, now, "operator")
     log.info("operator_password_changed", user_id=existing.user_id)
 
 

@@ -134,7 +134,7 @@ async def refresh(svc: IdentityService, refresh_token: str, now: datetime) -> To
     if verdict is RefreshVerdict.ROTATE and not await svc.sessions.use_token(token_hash, now):
         verdict = RefreshVerdict.REUSED  # a concurrent request used it a moment ago
     if verdict is RefreshVerdict.REUSED and family is not None:
-        await svc.sessions.revoke_family(family.family_id, now, "refresh_token_reuse")
+        await svc.sessions.revoke_family(family.family_id, family.user_id, now, "refresh_reuse")
         log.warning("refresh_token_reuse", user_id=family.user_id, family_id=family.family_id)
     if verdict is not RefreshVerdict.ROTATE or family is None:
         raise session_refused()
@@ -153,5 +153,5 @@ async def check_session(svc: IdentityService, session_id: str | None) -> None:
         raise session_refused()
 
 
-async def logout(svc: IdentityService, session_id: str | None, now: datetime) -> None:
-    await svc.sessions.revoke_family(session_id or "", now, "logout")
+async def logout(svc: IdentityService, user_id: str, session_id: str | None, now: datetime) -> None:
+    await svc.sessions.revoke_family(session_id or "", user_id, now, "logout")
