@@ -36,7 +36,7 @@ def test_spec_declares_the_start_up_steps_and_the_loop() -> None:
     assert [s.__name__ for s in app.SPEC.startup] == ["load_signing_key", "bootstrap_operator"]
     assert [s.__name__ for s in app.SPEC.loops] == ["clean_up_expired"]
     topics = {e.topic for e in app.SPEC.publishes}
-    assert "identity.user-registered" in topics and len(topics) == 5
+    assert {"identity.user-registered", "identity.sessions-revoked"} <= topics and len(topics) == 6
 
 
 async def test_the_signing_key_is_loaded_by_a_start_up_step(fakes: Fakes) -> None:
