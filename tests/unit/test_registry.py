@@ -335,3 +335,16 @@ def test_k8s_build_matches_the_registry(built: dict[tuple[str, str], Any]) -> No
             assert hpa is None and keda is not None, f"{s.name}: a ScaledObject and no HPA"
             bounds = keda["spec"]["minReplicaCount"], keda["spec"]["maxReplicaCount"]
         assert bounds == (s.k8s.min_replicas, s.k8s.max_replicas), f"{s.name}: replicas"
+
+
+def test_the_ingress_adds_the_gateways_security_headers() -> None:
+    text = (ROOT / "deploy/gateway/gateway.conf.template").read_text()
+    gateway = {
+        name: value.strip('"')
+        for name, value in re.findall(r"add_header ([\w-]+) (.+?) always;", text)
+        if not value.startswith("$")  # per-request values (ids, Retry-After)
+    }
+    k8s = _yaml(K8S / "security-headers.yaml")["data"]
+    assert gateway and all(k8s.get(name) == value for name, value in gateway.items()), (
+        "deploy/k8s/security-headers.yaml differs from the gateway's headers"
+    )
