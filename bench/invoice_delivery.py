@@ -94,9 +94,10 @@ async def wait_for_emails(tag: str, expected: int, quiet_seconds: float) -> list
             found = await emails_of_run(client, tag)
             if len(found) != seen:
                 seen, last_change = len(found), time.monotonic()
+                print(f"  emails so far: {seen} of {expected}", flush=True)
             if seen >= expected or time.monotonic() - last_change > quiet_seconds:
                 return found
-            await asyncio.sleep(3.0)
+            await asyncio.sleep(15.0)
 
 
 def _seconds(values: list[float], q: int) -> float:
@@ -146,7 +147,8 @@ async def main(count: int, quiet_seconds: float) -> None:
         state = await bill_run(billing)
         print(
             f"bill run: {state['status']}, invoices {state['invoices']}, "
-            f"authorized {state['authorized']}, rejected {state['rejected']}"
+            f"authorized {state['authorized']}, rejected {state['rejected']}",
+            flush=True,
         )
         emails = await wait_for_emails(tag, state["authorized"], quiet_seconds)
         report(await authorized_at(billing), emails)
