@@ -11,7 +11,8 @@ HTTP_LATENCY = Histogram(
 CONSUMED = Counter(
     "consumer_messages_total",
     "Messages consumed, by topic, consumer group and outcome "
-    "(processed, duplicate, retried, dead_lettered).",
+    "(processed, duplicate, retried: a failed attempt, waiting: a retry while the database or "
+    "Kafka is unreachable, dead_lettered).",
     ["topic", "group", "outcome"],
 )
 CONSUME_LATENCY = Histogram(
