@@ -113,7 +113,8 @@ async def test_processed_events_older_than_the_retention_are_forgotten(
     processed = database[PROCESSED_EVENTS]
     ages = {"old": timedelta(days=40), "older": timedelta(days=400), "recent": timedelta(days=2)}
     for event_id, age in ages.items():
-        await processed.insert_one({"consumer": "c", "event_id": event_id, "processed_at": now - age})
+        record = {"consumer": "c", "event_id": event_id, "processed_at": now - age}
+        await processed.insert_one(record)
     assert await database.forget_processed(now - timedelta(days=30)) == 2
     left = [doc["event_id"] async for doc in processed.find({})]
     assert left == ["recent"]
