@@ -192,9 +192,11 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], Any]:
             await step(runtime)
         if runtime.relay is None:  # a runtime assembled by hand (tests)
             runtime.relay = _relay(runtime)
-        # Kafka is not needed to serve: connecting (topics, consumers, then the relay) goes on in
-        # the background until it succeeds; the outbox keeps the events meanwhile.
-        kafka = asyncio.create_task(_connect_kafka(runtime, topics), name="kafka")
+        # Consuming and publishing start now when Kafka answers. When it does not, the service
+        # serves anyway: connecting goes on in the background until it succeeds, and the outbox
+        # keeps the events meanwhile.
+        connected = topics and await _start_broker(runtime)
+        kafka = asyncio.create_task(_connect_kafka(runtime, connected), name="kafka")
         tasks = [asyncio.create_task(loop(runtime), name=loop.__name__) for loop in runtime.loops]
         tasks.append(asyncio.create_task(_clean_up_processed(runtime), name="processed-events"))
         log.info("service_started", port=settings.http_port)
@@ -241,26 +243,29 @@ async def _ensure_topics(runtime: Runtime) -> bool:
     return True
 
 
+async def _start_broker(runtime: Runtime) -> bool:
+    try:
+        await runtime.broker.start()
+    except Exception as exc:
+        KAFKA_REACHABLE.set(0)
+        log.warning("kafka_unreachable", step="broker", error=f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(Exception):
+            await runtime.broker.stop()  # a half-started broker starts afresh next time
+        return False
+    return True
+
+
 async def _connect_kafka(
-    runtime: Runtime, topics: bool, first_delay: float = 1.0, max_delay: float = 10.0
+    runtime: Runtime, connected: bool, first_delay: float = 1.0, max_delay: float = 10.0
 ) -> None:
-    """Create the topics (unless done) and start the broker (producer and consumers), retrying
-    until Kafka answers; then run the outbox relay, which publishes what was written meanwhile."""
+    """Unless connected at start-up: create the topics and start the broker (producer and
+    consumers), retrying until Kafka answers. Then run the outbox relay, which publishes what
+    was written meanwhile."""
     delay = first_delay
-    while True:
-        topics = topics or await _ensure_topics(runtime)
-        if topics:
-            try:
-                await runtime.broker.start()
-                break
-            except Exception as exc:
-                KAFKA_REACHABLE.set(0)
-                error = f"{type(exc).__name__}: {exc}"
-                log.warning("kafka_unreachable", step="broker", error=error)
-                with contextlib.suppress(Exception):
-                    await runtime.broker.stop()  # a half-started broker starts afresh next time
+    while not connected:
         await asyncio.sleep(delay)
         delay = min(delay * 2, max_delay)
+        connected = await _ensure_topics(runtime) and await _start_broker(runtime)
     runtime.kafka_connected = True
     KAFKA_REACHABLE.set(1)
     log.info("kafka_connected")
