@@ -10,6 +10,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import BaseModel
 
+from common import parked as parked_entries
 from common.contracts.base import Event
 from common.database import PROCESSED_EVENTS, Database
 from common.messaging import create_broker, ensure_topics, publish_entry
@@ -99,6 +100,11 @@ async def test_an_oversized_entry_is_parked_and_the_good_ones_are_published(
     assert len(parked["entry"]["payload"]) > size  # kept whole: nothing is lost
     pending = await aggregates.count_documents({f"{OUTBOX_FIELD}.0": {"$exists": True}})
     assert pending == 0
+    # The operator's way back (python -m common.parked requeue): into its document's outbox.
+    assert await parked_entries.requeue(database, [str(big.event_id)]) == 1
+    doc = await aggregates.find_one({"_id": "two"})
+    assert doc is not None and [e["event_id"] for e in doc[OUTBOX_FIELD]] == [str(big.event_id)]
+    assert await database.raw(PARKED).count_documents({}) == 0
     print(
         f"\noutbox parking ({refused_by}): {len(good)} good entries published, 1 entry of "
         f"{len(parked['entry']['payload'])} bytes parked after {ATTEMPTS} attempts: "
