@@ -1,6 +1,7 @@
 """Helpers for tests that talk to the running local stack (``make up`` / ``make test``)."""
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def forward(port: int, target: tuple[str, int]) -> AsyncIterator[None]:
+    """Listen on ``port`` and pipe every connection to ``target``: a dependency that was
+    refusing connections on ``port`` "comes back"."""
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        finally:
+            sink.close()
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*target)
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(session, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 def make_cedula(rng: random.Random | None = None) -> str:
