@@ -43,6 +43,8 @@ SECRETS=$LOCAL/secrets
 SRI_CA=$SECRETS/sri-dev-ca.pem
 SIGNING_P12=$SECRETS/billing-signing.p12
 SIGNING_PASSWORD_FILE=$SECRETS/billing-signing.password
+# identity's access-token signing key (Ed25519, PEM PKCS#8), generated once. See make_token_signing_key.
+TOKEN_SIGNING_KEY=$SECRETS/identity-signing.pem
 # The demo issuer of deploy/local/demo_data.py: its certificate names it like an Ecuadorian one.
 DEMO_ISSUER_RUC=1790011674001
 DEMO_ISSUER_NAME="TELECOMUNICACIONES DEMO DEL ECUADOR S.A."
@@ -281,9 +283,26 @@ load_pkcs12(Path(sys.argv[1]).read_bytes(), Path(sys.argv[2]).read_bytes())
     rm -rf "$tmp" # the CA key and the loose signing key
 }
 
+# identity's access-token signing key (SIGNING_KEY_PATH): generated once with openssl, 0600 in
+# the 0700 secrets directory. identity reads it at start-up; a new key
+# (delete the file, `stack.sh restart identity`) refuses the access tokens of the old one, which
+# the portal replaces by refreshing its session. Rotation without that: services/identity/README.md.
+make_token_signing_key() {
+    if [[ -s $TOKEN_SIGNING_KEY ]]; then return; fi
+    command -v openssl >/dev/null || die "openssl is required (stack.sh install brings it)"
+    log "generating identity's token signing key in $(relpath "$SECRETS")"
+    mkdir -p "$SECRETS" "$LOCAL/logs"
+    chmod 700 "$SECRETS"
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$TOKEN_SIGNING_KEY.new") \
+        >>"$LOCAL/logs/certs.log" 2>&1 9>&- ||
+        die "openssl failed; see $(relpath "$LOCAL/logs/certs.log")"
+    mv "$TOKEN_SIGNING_KEY.new" "$TOKEN_SIGNING_KEY"
+}
+
 cmd_certs() {
     install_venv
     make_certs
+    make_token_signing_key
 }
 
 # ---------------------------------------------------------------- process helpers
@@ -753,6 +772,7 @@ need_env() {
     identity-jwks) echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json" ;;
     operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
     signing-certificate) printf '%s\n' "SIGNING_P12_PATH=$SIGNING_P12" "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")" ;;
+    token-signing-key) make_token_signing_key && echo "SIGNING_KEY_PATH=$TOKEN_SIGNING_KEY" ;;
     ride-link-key) echo "RIDE_LINK_KEY=$(ride_link_key)" ;;
     rendering-api) echo "RENDERING_URL=http://127.0.0.1:${SERVICE_PORT[rendering]}" ;;
     *) die "services.toml: no meaning in the local stack for the need '$1'" ;;
@@ -871,6 +891,7 @@ cmd_up() {
     local t0=$SECONDS p
     cmd_install
     make_certs # before the SRI sandbox and the services, which read them
+    make_token_signing_key
     for p in $(all_parts); do start_part "$p"; done
     load_demo_data
     echo

@@ -114,11 +114,14 @@ async def test_sign_up_activate_login_me(client: httpx.AsyncClient) -> None:
 async def assert_access_token_verifies(
     client: httpx.AsyncClient, tokens: dict[str, Any], user_id: str
 ) -> None:
-    """The access token verifies against the published JWKS, as other services will do it."""
+    """The access token verifies against the published JWKS, as other services will do it: by
+    the key its ``kid`` names (the JWKS may hold a next and a previous key too)."""
     jwks = (await client.get(f"{IDENTITY}/.well-known/jwks.json")).json()
+    kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
+    [key] = [k for k in jwks["keys"] if k["kid"] == kid]
     claims = jwt.decode(
         tokens["access_token"],
-        jwt.PyJWK(jwks["keys"][0]).key,
+        jwt.PyJWK(key).key,
         algorithms=["EdDSA"],
         audience="selfcare",
         issuer="identity",

@@ -285,6 +285,7 @@ NEED_ENV = {
     "identity-jwks": "IDENTITY_JWKS_URL",
     "operator-account": "OPERATOR_PASSWORD",
     "signing-certificate": "SIGNING_P12_PASSWORD",
+    "token-signing-key": "SIGNING_KEY_PATH",
     "ride-link-key": "RIDE_LINK_KEY",
     "rendering-api": "RENDERING_URL",
 }

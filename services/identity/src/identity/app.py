@@ -28,7 +28,9 @@ CLEAN_UP_EVERY_SECONDS = 300.0
 
 
 async def load_signing_key(svc: Identity) -> None:
-    """The key ring is empty until now: the key lives in the database (created on first start)."""
+    """The key ring is empty until now: the keys are read from their files (SIGNING_KEY_PATH,
+    SIGNING_NEXT_KEY_PATH, SIGNING_PREVIOUS_KEY_PATH); a missing or unreadable current key
+    stops the start."""
     await svc.keys.load()
 
 

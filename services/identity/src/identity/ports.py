@@ -121,15 +121,17 @@ class PasswordHasher(Protocol):
 
 class KeyRing(Protocol):
     async def load(self) -> None:
-        """Load (or create) the signing key: a start-up step, before any token is signed."""
+        """Load the signing keys: a start-up step, before any token is signed."""
 
     def access_token(
         self, user_id: str, roles: list[str], session_id: str, ttl: timedelta, now: datetime
     ) -> str: ...
 
-    def jwks(self) -> list[dict[str, Any]]: ...
+    def jwks(self) -> list[dict[str, Any]]:
+        """Every published key (current, next, previous) as a JWK."""
 
-    async def public_key(self, kid: str) -> Any: ...
+    async def public_key(self, kid: str) -> Any:
+        """The public key of a published key with this id, or None."""
 
 
 class Clock(Protocol):

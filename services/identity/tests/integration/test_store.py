@@ -1,5 +1,5 @@
 """The stores on the real FerretDB: uniqueness, the version check, the outbox in the same write,
-token lookups, single-use refresh tokens and captchas, session revocation, the signing key."""
+token lookups, single-use refresh tokens and captchas, session revocation."""
 
 import json
 import uuid
@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.database import Database
-from identity.adapters.signing import KeyRing
 from identity.adapters.store import (
     USERS,
     CaptchaStore,
-    KeyStore,
     SessionStore,
     UserStore,
 )
@@ -229,13 +227,3 @@ async def test_a_captcha_is_consumed_once_and_expires(database: Database) -> Non
     await captchas.delete_expired(NOW)
     assert await database.raw("captchas").find_one({"_id": expired}) is None
     assert await database.raw("captchas").find_one({"_id": live}) is not None
-
-
-async def test_the_signing_key_is_created_once_and_shared(database: Database) -> None:
-    keys = KeyStore(database)
-    first, second = await keys.current(), await keys.current()
-    assert first.kid == second.kid and first.private_pem() == second.private_pem()
-    ring = KeyRing(keys.current)
-    await ring.load()
-    assert ring.jwks() == [first.jwk()]
-    assert await ring.public_key(first.kid) is not None and await ring.public_key("x") is None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from identity import app
-from identity.adapters.signing import KeyRing, SigningKey
+from identity.adapters.signing import KeyRing, KeySet, SigningKey
 from identity.bootstrap import Identity, bootstrap
 from identity.domain.sessions import RefreshToken
 from identity.domain.users import Status
@@ -43,11 +43,11 @@ async def test_the_signing_key_is_loaded_by_a_start_up_step(fakes: Fakes) -> Non
     key = SigningKey.generate()
     loads: list[SigningKey] = []
 
-    async def from_database() -> SigningKey:
+    async def from_files() -> KeySet:
         loads.append(key)
-        return key
+        return KeySet(key)
 
-    svc = bootstrap(SETTINGS, **(fakes.parts() | {"keys": KeyRing(from_database)}))
+    svc = bootstrap(SETTINGS, **(fakes.parts() | {"keys": KeyRing(from_files)}))
     assert loads == []
     await app.load_signing_key(svc)
     assert svc.keys.jwks() == [key.jwk()] and loads == [key]

@@ -1,4 +1,4 @@
-"""identity's persistence (MongoDB API): users with their outbox, sessions, captchas, keys."""
+"""identity's persistence (MongoDB API): users with their outbox, sessions, captchas."""
 
 from dataclasses import asdict, fields
 from datetime import datetime
@@ -9,7 +9,6 @@ from pymongo.errors import DuplicateKeyError
 
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD, outbox_push
-from identity.adapters.signing import SigningKey
 from identity.domain.events import RevocationReason, SessionsRevoked
 from identity.domain.lockout import AttemptPlan
 from identity.domain.sessions import RefreshToken, SessionFamily
@@ -18,13 +17,7 @@ from identity.domain.users import Status, User
 from identity.events import to_wire
 from identity.ports import ConcurrentUpdate, DuplicateUser, TokenList
 
-USERS, SESSIONS, REFRESH_TOKENS, CAPTCHAS, KEYS = (
-    "users",
-    "sessions",
-    "refresh_tokens",
-    "captchas",
-    "signing_keys",
-)
+USERS, SESSIONS, REFRESH_TOKENS, CAPTCHAS = ("users", "sessions", "refresh_tokens", "captchas")
 
 INDEXES = [
     Index(USERS, [("email_key", 1)], unique=True),
@@ -255,22 +248,6 @@ class CaptchaStore:
 
     async def delete_expired(self, now: datetime) -> None:
         await self._captchas.delete_many({"expires_at": {"$lt": now}})
-
-
-class KeyStore:
-    def __init__(self, database: Database) -> None:
-        self._keys = database[KEYS]
-
-    async def current(self) -> SigningKey:
-        """The active key, created on first start; replicas racing here all get the same one."""
-        candidate = SigningKey.generate()
-        doc = await self._keys.find_one_and_update(
-            {"_id": "active"},
-            {"$setOnInsert": {"kid": candidate.kid, "private_pem": candidate.private_pem()}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return SigningKey.from_pem(doc["kid"], doc["private_pem"])
 
 
 def _token_document(token: RefreshToken) -> dict[str, Any]:
