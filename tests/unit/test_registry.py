@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from common.settings import ServiceSettings
 from scripts import compose_file, k8s_overlays, registry
 from scripts.registry import ROOT, RegistryError, Service
 
@@ -349,3 +350,21 @@ def test_the_ingress_adds_the_gateways_security_headers() -> None:
     assert gateway and all(k8s.get(name) == value for name, value in gateway.items()), (
         "deploy/k8s/security-headers.yaml differs from the gateway's headers"
     )
+
+
+def test_the_shutdown_budget_fits_the_pods_grace_period() -> None:
+    deployment = _yaml(K8S / "base/service/deployment.yaml")["spec"]["template"]["spec"]
+    [container] = deployment["containers"]
+    pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    env = dict(
+        line.split("=", 1)
+        for line in (K8S / "platform.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    settings = ServiceSettings(
+        service_name="any", shutdown_grace_seconds=float(env["SHUTDOWN_GRACE_SECONDS"])
+    )
+    # HTTP drains first, then consumers: the two phases run one after the other.
+    total = settings.http_drain_seconds + settings.consumer_drain_seconds
+    assert total <= settings.shutdown_grace_seconds
+    assert pre_stop + total + 3 <= deployment["terminationGracePeriodSeconds"]

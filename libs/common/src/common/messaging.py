@@ -53,7 +53,7 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         enable_idempotence=True,
         client_id=settings.service_name,
-        graceful_timeout=settings.shutdown_grace_seconds,
+        graceful_timeout=settings.consumer_drain_seconds,
     )
 
 

@@ -45,7 +45,18 @@ class ServiceSettings(BaseSettings):
     # An outbox entry that fails this many times while Kafka answers (too big, a topic that does
     # not exist or may not be written) is parked in outbox_parked with its error.
     outbox_max_attempts: int = 5
-    shutdown_grace_seconds: float = 15.0
+    # The whole shutdown after SIGTERM: HTTP requests drain in the first half (consumers keep
+    # working meanwhile), in-flight messages finish in the second; the pod's grace period covers
+    # it plus the preStop pause (deploy/k8s/base/service/deployment.yaml).
+    shutdown_grace_seconds: float = 20.0
+
+    @property
+    def http_drain_seconds(self) -> int:
+        return max(1, int(self.shutdown_grace_seconds / 2))
+
+    @property
+    def consumer_drain_seconds(self) -> float:
+        return max(1.0, self.shutdown_grace_seconds - self.http_drain_seconds)
 
     @property
     def database_name(self) -> str:
