@@ -952,7 +952,14 @@ main() {
         is_service "$p" || die "STACK_SERVICES names '$p', which services.toml does not list ($REGISTRY_SERVICES)"
     done
     if [[ $sub == services ]]; then cmd_services; return; fi
+    # Kafka's log, Mailpit's database and the logs hold reset links, SMS codes and personal data:
+    # nothing under .local is readable by other users. .local, data/ and run/ stay traversable
+    # (711) because PostgreSQL runs as its own user below them.
+    umask 077
     mkdir -p "$LOCAL"/{bin,run,logs,gateway,kafka} "$LOCAL"/data/{kafka,mailpit}
+    chmod 711 "$LOCAL" "$LOCAL/data" "$LOCAL/run"
+    chmod -R go-rwx "$LOCAL"/{logs,gateway,kafka} "$LOCAL"/data/{kafka,mailpit}
+    if [[ -d $LOCAL/data/sri-sandbox ]]; then chmod -R go-rwx "$LOCAL/data/sri-sandbox"; fi
     case $sub in
     status) cmd_status; return ;;
     logs) cmd_logs "$@"; return ;;
