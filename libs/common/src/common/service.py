@@ -25,6 +25,7 @@ from common import context
 from common.contracts.base import Event
 from common.database import Database, Index
 from common.http import install_error_handlers
+from common.kafka_security import client_kwargs
 from common.logging import configure_logging, get_logger
 from common.messaging import Consumers, create_broker, ensure_topics, publish_entry
 from common.metrics import HTTP_LATENCY, KAFKA_REACHABLE, OUTBOX_SWEEP_INTERVAL
@@ -235,6 +236,7 @@ async def _ensure_topics(runtime: Runtime) -> bool:
             runtime.topics(),
             settings.kafka_topic_partitions,
             settings.kafka_topic_replication,
+            **client_kwargs(settings),
         )
     except Exception as exc:
         KAFKA_REACHABLE.set(0)
