@@ -94,11 +94,12 @@ def ssl_context(settings: KafkaSecurity) -> ssl.SSLContext | None:
     """Verifies the brokers (hostname included); None without TLS."""
     if not settings.kafka_uses_tls:
         return None
-    return create_ssl_context(
+    context: ssl.SSLContext = create_ssl_context(
         cafile=settings.kafka_ssl_cafile or None,
         certfile=settings.kafka_ssl_certfile or None,
         keyfile=settings.kafka_ssl_keyfile or None,
     )
+    return context
 
 
 def client_kwargs(settings: KafkaSecurity) -> dict[str, Any]:
