@@ -46,8 +46,9 @@ def overlays(services: list[Service]) -> dict[Path, str]:
 
 def _kafka_auth(s: Service) -> str:
     return (
-        f"{HEADER}#\n# KEDA reads {s.name}'s consumer lag as {s.name}'s own Kafka principal (its ACLs\n"
-        "# cover its group and topics): the credentials of <service>-secrets, the brokers' CA.\n"
+        f"{HEADER}#\n# KEDA reads {s.name}'s consumer lag as {s.name}'s own Kafka principal"
+        " (its ACLs\n# cover its group and topics): the credentials of <service>-secrets, the"
+        " brokers' CA.\n"
         "apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\n"
         f"metadata:\n  name: {s.name}-kafka\nspec:\n  secretTargetRef:\n"
         f"    - {{parameter: username, name: {s.name}-secrets, key: KAFKA_SASL_USERNAME}}\n"
