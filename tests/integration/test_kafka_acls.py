@@ -42,15 +42,13 @@ async def kafka(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Priva
         admin_password=secrets.token_hex(16),
         users={k: v for k, v in passwords.items() if k != LATE},
     )
+    # The services' code is imported while the broker starts (both take seconds).
+    accesses = asyncio.create_task(asyncio.to_thread(kafka_acls.service_access, SERVICES))
     await broker.start()
     broker.users |= passwords  # what the test's principals log in with
     try:
         summary = await kafka_acls.apply(
-            broker.bootstrap,
-            broker.admin_password,
-            passwords,
-            kafka_acls.service_access(SERVICES),
-            broker.classpath,
+            broker.bootstrap, broker.admin_password, passwords, await accesses, broker.classpath
         )
         assert summary.startswith(f"credentials written: {LATE};"), summary
         yield broker
