@@ -501,6 +501,7 @@ start_kafka() {
     local conf=$LOCAL/kafka/server.properties
     kafka_java
     (umask 077 && kafka_config >"$conf")
+    chmod 600 "$conf" # an older one was world-readable
     kafka_format "$conf"
     sha256sum <"$conf" >"$LOCAL/run/kafka.conf.sha"
     launch kafka "${JAVA[@]}" kafka.Kafka "$conf"
