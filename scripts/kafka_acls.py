@@ -32,8 +32,10 @@ from aiokafka.errors import KafkaConnectionError
 from aiokafka.protocol.admin import CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest
 from pydantic import SecretStr
 
+from common.contracts import SessionsRevoked
 from common.contracts.base import dead_letter_topic
 from common.kafka_security import KafkaSecurity, client_kwargs
+from common.revocations import follow_session_revocations
 
 if __package__ in (None, ""):  # run as a file (stack.sh): the repository root holds scripts/
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,6 +52,9 @@ PATTERN_NAME = {code: name for name, code in PATTERN.items()}
 OPERATION = {"READ": 3, "WRITE": 4, "CREATE": 5, "DESCRIBE": 8}
 OPERATION_NAME = {code: name for name, code in OPERATION.items()}
 ANY, ALLOW, ANY_HOST = 1, 3, "*"
+# Loops of the runtime that read topics without a consumer group (every instance reads all):
+# a service whose SPEC runs one reads those topics too.
+GROUPLESS_READERS = {follow_session_revocations: (SessionsRevoked.topic,)}
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Access:
     group: str | None
     publishes: tuple[str, ...]
     consumes: tuple[str, ...]
+    # Read without a group (GROUPLESS_READERS); lines' backfill reads topics it consumes anyway.
+    follows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -80,6 +87,7 @@ def access_of(service: str, spec: Any) -> Access:
         group=consumers.group if consumers is not None else None,
         publishes=tuple(sorted({event.topic for event in spec.publishes})),
         consumes=tuple(sorted({e.topic for e in consumers.events} if consumers else ())),
+        follows=tuple(sorted({t for loop in spec.loops for t in GROUPLESS_READERS.get(loop, ())})),
     )
 
 
@@ -95,7 +103,8 @@ def acls(access: Access) -> list[Acl]:
       (DESCRIBE to list them, CREATE);
     - publishes its events (WRITE; an idempotent producer needs no more since Kafka 3.0);
     - consumes in its group (READ on the topic and the group; the group ``<group>-*`` too, what
-      a CONSUMER_GROUP override is named like) and dead-letters to ``<consumed>.dlq`` (WRITE).
+      a CONSUMER_GROUP override is named like) and dead-letters to ``<consumed>.dlq`` (WRITE);
+    - follows topics without a group (READ: its partitions, offsets and records).
     """
     principal = f"User:{access.service}"
     used = {*access.publishes, *access.consumes}
@@ -105,6 +114,7 @@ def acls(access: Access) -> list[Acl]:
     grants |= {("TOPIC", t, "LITERAL", "WRITE") for t in access.publishes}
     grants |= {("TOPIC", t, "LITERAL", "READ") for t in access.consumes}
     grants |= {("TOPIC", dead_letter_topic(t), "LITERAL", "WRITE") for t in access.consumes}
+    grants |= {("TOPIC", t, "LITERAL", "READ") for t in access.follows}
     if access.group:
         grants |= {("GROUP", access.group, "LITERAL", "READ")}
         grants |= {("GROUP", f"{access.group}-", "PREFIXED", "READ")}
@@ -290,6 +300,7 @@ def show(accesses: Sequence[Access]) -> str:
         lines.append(f"{access.service} (principal User:{access.service}, group {access.group})")
         lines += [f"  publishes {topic}" for topic in access.publishes]
         lines += [f"  consumes  {topic}" for topic in access.consumes]
+        lines += [f"  follows   {topic} (no group)" for topic in access.follows]
     return "\n".join(lines)
 
 

@@ -21,7 +21,13 @@ from aiokafka.errors import (
 )
 from pydantic import SecretStr
 
-from common.contracts import InvoiceIssued, LineRegistered, PasswordResetRequested, UserRegistered
+from common.contracts import (
+    InvoiceIssued,
+    LineRegistered,
+    PasswordResetRequested,
+    SessionsRevoked,
+    UserRegistered,
+)
 from common.kafka_security import client_kwargs
 from common.messaging import create_broker, ensure_topics
 from common.settings import ServiceSettings
@@ -145,6 +151,12 @@ async def test_a_service_publishes_and_consumes_what_its_code_declares(
     # A consumer dead-letters what it consumes; the principal added after the format works.
     await publish(kafka, "lines", InvoiceIssued.topic + ".dlq", b"dead")
     await publish(kafka, "rendering", "rendering.ride-rendered", b"ride")
+    # Services that verify tokens follow identity's revocations without a group.
+    await ensure_topics(
+        kafka.bootstrap, [SessionsRevoked.topic], **client_kwargs(as_service(kafka, "identity"))
+    )
+    await publish(kafka, "identity", SessionsRevoked.topic, b"revoked")
+    assert (await read_one(kafka, "billing", SessionsRevoked.topic, None)).value == b"revoked"
 
 
 async def test_a_service_cannot_read_a_topic_it_does_not_consume(kafka: PrivateKafka) -> None:

@@ -10,6 +10,7 @@ from common.contracts import (
     InvoiceIssued,
     LineVerificationRequested,
     PasswordResetRequested,
+    SessionsRevoked,
 )
 from common.contracts.base import Event
 from scripts import registry
@@ -38,10 +39,16 @@ def test_a_service_writes_only_the_topics_it_publishes() -> None:
         assert all(topic.startswith(f"{name}.") for topic in access.publishes), name
 
 
-def test_a_service_reads_only_the_topics_it_consumes() -> None:
+def test_a_service_reads_only_the_topics_it_consumes_or_follows() -> None:
     for name, access in accesses().items():
         read = {a.name for a in acls(access) if a.resource == "TOPIC" and a.operation == "READ"}
-        assert read == set(access.consumes), name
+        assert read == set(access.consumes) | set(access.follows), name
+
+
+def test_services_that_verify_tokens_follow_revocations() -> None:
+    followers = {name for name, access in accesses().items() if access.follows}
+    assert followers == {"billing", "lines", "notifier"}
+    assert all(accesses()[n].follows == (SessionsRevoked.topic,) for n in followers)
 
 
 def test_secrets_reach_only_the_service_that_sends_them() -> None:
@@ -82,4 +89,4 @@ def test_the_runtime_can_create_every_topic_it_uses_and_its_dlq() -> None:
 def test_every_consumed_topic_has_a_publisher() -> None:
     published = {t for access in accesses().values() for t in access.publishes}
     for name, access in accesses().items():
-        assert set(access.consumes) <= published, name
+        assert {*access.consumes, *access.follows} <= published, name

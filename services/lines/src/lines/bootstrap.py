@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.auth import TokenVerifier, jwks_verifier
-from common.revocations import RevocationList
 from common.kafka_security import client_kwargs
+from common.revocations import RevocationList
 from common.service import Runtime
 from lines import ports
 from lines.adapters.directory import LatestInvoiceStore, SubscriberStore
