@@ -112,6 +112,26 @@ async def test_devuelta_is_rejected_with_an_event(app: FastAPI) -> None:
     assert event["topic"] == "billing.invoice-rejected" and '"35"' in event["payload"]
 
 
+async def test_an_invoice_whose_xml_was_lost_is_signed_again_from_the_stored_document(
+    app: FastAPI,
+) -> None:
+    """The process died between the invoice's insert and its XML's (issue 11, item 0): the
+    sweep reads it without its items (``due``), so re-signing must read the factura in full."""
+    doc = record(7, bill_run_id="run")
+    await store(app).insert_batch([doc])  # no save_signed: the XML never reached the database
+    [due] = await store(app).due(datetime.now(UTC) + timedelta(seconds=1), 10)
+    assert due.factura is None
+    sri = ScriptedSri([Reception("RECIBIDA", ())], [["AUTORIZADO"]])
+    signer = FakeSigner()
+    submitter = Submitter(app.state.service, sri, lambda: signer)
+    for _ in range(10):
+        if not await submitter.run_once():
+            break
+    assert (await final(app, doc["_id"]))["state"] == "authorized"
+    assert signer.signed == [doc["access_key"]] and sri.calls == ["recepcion", "autorizacion"]
+    assert await store(app).signed_xml(doc["_id"]) == sri.sent[0]
+
+
 async def test_unanswered_submission_is_queried_before_any_resend(app: FastAPI) -> None:
     doc = await stored_invoice(app)
     sri = ScriptedSri(

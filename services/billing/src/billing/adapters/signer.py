@@ -19,7 +19,7 @@ from billing.adapters.clock import ECUADOR
 from billing.adapters.signing import SigningCredentials, load_pkcs12, sign_factura
 from billing.adapters.store.invoice_documents import invoice_document
 from billing.domain.bill import build_invoice, lines_total, statement_info
-from billing.domain.bill_run import SignJob
+from billing.domain.bill_run import AccountFailure, Draft, SignJob
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
 from billing.domain.statement import Movement, build_statement
@@ -135,37 +135,51 @@ def sign_page(job: SignJob, signer: FacturaSigner) -> SignedPage:
     """CPU only: number, build and sign every draft of the page (the stored invoices + XML).
 
     The invoices are built here in the store's format too, so the event loop only writes them.
+    A draft whose invoice cannot be built or signed (text no XML can hold, a value the factura
+    refuses) is left out with its reason; the next draft takes its number.
     """
     now = datetime.now(UTC)
-    period, issue_date = job.period, job.issue_date
     records: list[InvoiceRecord] = []
     signed: list[bytes] = []
-    for offset, draft in enumerate(job.drafts):
-        total = lines_total(draft.lines)
-        this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
-        statement = build_statement(period, (*draft.movements, this), due_days=job.payment_days)
-        invoice = build_invoice(
-            job.issuer,
-            draft.account,
-            draft.lines,
-            issue_date=issue_date,
-            sequential=job.first + offset,
-            numeric_code=f"{secrets.randbelow(10**8):08d}",
-            additional_info=statement_info(draft.account, period, statement),
-            payment_days=job.payment_days,
-        )
-        records.append(
-            invoice_document(
-                invoice,
-                account=draft.account,
-                period=period,
-                bill_run_id=job.run_id,
-                statement=statement,
-                now=now,
-            )
-        )
-        signed.append(signer.sign(invoice))
-    return SignedPage(records, signed)
+    failures: list[AccountFailure] = []
+    for draft in job.drafts:
+        try:
+            record, xml = _sign_draft(job, draft, job.first + len(records), signer, now)
+        except Exception as error:
+            failures.append(AccountFailure.of(draft.account.account_id, error))
+            continue
+        records.append(record)
+        signed.append(xml)
+    return SignedPage(records, signed, failures)
+
+
+def _sign_draft(
+    job: SignJob, draft: Draft, sequential: int, signer: FacturaSigner, now: datetime
+) -> tuple[InvoiceRecord, bytes]:
+    period, issue_date = job.period, job.issue_date
+    total = lines_total(draft.lines)
+    this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
+    statement = build_statement(period, (*draft.movements, this), due_days=job.payment_days)
+    invoice = build_invoice(
+        job.issuer,
+        draft.account,
+        draft.lines,
+        issue_date=issue_date,
+        sequential=sequential,
+        numeric_code=f"{secrets.randbelow(10**8):08d}",
+        additional_info=statement_info(draft.account, period, statement),
+        payment_days=job.payment_days,
+    )
+    xml = signer.sign(invoice)
+    record = invoice_document(
+        invoice,
+        account=draft.account,
+        period=period,
+        bill_run_id=job.run_id,
+        statement=statement,
+        now=now,
+    )
+    return record, xml
 
 
 def sign_page_in_worker(job: SignJob) -> SignedPage:
