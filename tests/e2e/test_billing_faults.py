@@ -8,6 +8,8 @@ sandbox's sequence checks start clean) against the real Kafka, FerretDB and SRI 
 """
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 
 import httpx
@@ -102,5 +104,36 @@ async def test_sri_en_proceso_slow_and_failing_still_authorizes_everything(
         state = await wait_bill_run(client, billing.url, run_id)
         assert state["status"] == "completed", state
         await _check_invariants(client, billing)
+    finally:
+        billing.stop()
+
+
+async def test_sigkill_of_the_signing_worker_mid_run(client: httpx.AsyncClient) -> None:
+    """The worker process that signs the pages dies mid-run (issue 11, item 13): the pool is
+    rebuilt, the page signed again, the run completes, and /healthz stays ok."""
+    period = BillingPeriod.of("2026-10")
+    billing = await billing_with_issuer(client, BILL_RUN_BATCH_SIZE="5", SUBMIT_BATCH_SIZE="10")
+    try:
+        await seed_accounts(client, billing.url, 120, period)
+        run_id = await start_bill_run(client, billing.url, period)
+        killed: list[int] = []
+        for _ in range(3000):
+            state = (await client.get(f"{billing.url}/admin/bill-runs/{run_id}")).json()
+            workers = billing.children()
+            if workers and state["invoices"] > 0 and state["phase"] == "invoicing":
+                for pid in workers:
+                    os.kill(pid, signal.SIGKILL)
+                killed += workers
+                at_kill = f"{state['invoices']} invoices stored, phase {state['phase']}"
+                break
+            await asyncio.sleep(0.01)
+        assert killed, f"the kill should land while pages are signed: {state}"
+        state = await wait_bill_run(client, billing.url, run_id)
+        assert state["status"] == "completed" and state["accounts_failed"] == 0, state
+        await _check_invariants(client, billing)
+        health = await client.get(billing.url.removesuffix("/v1") + "/healthz")
+        assert health.json() == {"status": "ok", "checks": {"signing_pool": True}}
+        assert billing.children() and not set(killed) & set(billing.children())  # a new worker
+        print(f"signing worker {killed} SIGKILLed with {at_kill}; run {state}")
     finally:
         billing.stop()

@@ -43,6 +43,11 @@ async def submit_to_sri(svc: Billing) -> None:
     await svc.submitter.run()
 
 
+def signing_pool_healthy(svc: Billing) -> bool:
+    """False once the signing processes cannot be recreated: no bill run can sign."""
+    return svc.signing is None or svc.signing.healthy
+
+
 SPEC: ServiceSpec[Billing] = ServiceSpec(
     name="billing",
     title="billing",
@@ -71,6 +76,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
     ],
     consumers=consumers,
     loops=[run_bill_runs, submit_to_sri],
+    health={"signing_pool": signing_pool_healthy},
 )
 
 

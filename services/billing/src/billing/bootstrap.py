@@ -66,6 +66,8 @@ class Billing:
     # The bill-run loop and the SRI submitter, wired to each other by bootstrap.
     bill_runner: Loop | None = None
     submitter: Loop | None = None
+    # The processes that sign bill-run pages (None: signed in a thread), for /healthz.
+    signing: SigningProcesses | None = None
 
 
 def lazy_signer(settings: BillingSettings) -> Callable[[], Signer]:
@@ -116,6 +118,7 @@ def wire_invoicing(svc: Billing) -> None:
     if settings.signing_processes > 0 and settings.signing_p12_path:
         processes = SigningProcesses(settings, settings.signing_processes)
         sign = partial(processes.run, sign_page_in_worker)
+        svc.signing = processes
     runner = BillRunner(svc, svc.signer, submitter.notify, sign)
     submitter.on_final = runner.wake
     submitter.paused = lambda: runner.invoicing

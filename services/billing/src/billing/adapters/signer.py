@@ -2,14 +2,11 @@
 thread or in worker processes that each load the certificate once.
 """
 
-import asyncio
 import ctypes
 import ctypes.util
-import multiprocessing
 import secrets
 import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +22,7 @@ from billing.domain.invoice import Invoice
 from billing.domain.statement import Movement, build_statement
 from billing.ports import FacturaSigner, InvoiceRecord, SignedPage
 from billing.settings import BillingSettings
+from common.process_pool import RecoveringProcessPool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -107,14 +105,15 @@ class SigningProcesses:
     Threads would share the GIL with the event loop writing the previous page; processes sign
     truly in parallel. ``spawn``: forking an asyncio process with live sockets is unsafe. The
     workers start on first use and leave with the service (or on their own if it is killed).
+    A worker that dies (SIGKILL, the OOM killer) breaks the pool: it is rebuilt and the page
+    signed again (``common.process_pool``); ``healthy`` says whether that still works.
     """
 
     def __init__(self, settings: BillingSettings, processes: int) -> None:
         if not settings.signing_p12_path:
             raise SignerUnavailable("SIGNING_P12_PATH is not set")
-        self._pool = ProcessPoolExecutor(
-            max_workers=processes,
-            mp_context=multiprocessing.get_context("spawn"),
+        self._pool = RecoveringProcessPool(
+            processes,
             initializer=_init_worker,
             initargs=(
                 settings.signing_p12_path,
@@ -124,8 +123,15 @@ class SigningProcesses:
             ),
         )
 
+    @property
+    def healthy(self) -> bool:
+        return self._pool.healthy
+
     async def run(self, function: Callable[[T], R], job: T) -> R:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, job)
+        return await self._pool.run(function, job)
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 # ---- a bill-run page
