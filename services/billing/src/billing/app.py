@@ -1,6 +1,7 @@
 """billing as the runtime sees it (SPEC) and ``build``: the service object from bootstrap, the
 bill-run and SRI loops wired to it, the operator and invoice routes."""
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -81,4 +82,6 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
 
 
 def build(settings: BillingSettings | None = None, **overrides: Any) -> FastAPI:
-    return build_app(SPEC, bootstrap(settings, **overrides))
+    settings = settings or BillingSettings()
+    spec = SPEC if settings.consume_events else replace(SPEC, consumers=None)
+    return build_app(spec, bootstrap(settings, **overrides))

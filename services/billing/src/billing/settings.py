@@ -61,6 +61,10 @@ class BillingSettings(ServiceSettings):
     # itself the n-th time it reaches a named point (adapters/crash_points.py). Refused in
     # production.
     crash_points: str = ""
+    # Test only: false starts a process that consumes no topic (a fault test's own billing,
+    # restarted many times, has no use for the stack's line and RIDE events and should not wait
+    # for consumer groups to settle at every start). Refused in production.
+    consume_events: bool = True
 
     @property
     def ride_link_secret(self) -> str:
@@ -75,6 +79,8 @@ class BillingSettings(ServiceSettings):
             raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
         if self.app_env == "production" and self.crash_points:
             raise ValueError("CRASH_POINTS is for fault tests only: refused in production")
+        if self.app_env == "production" and not self.consume_events:
+            raise ValueError("CONSUME_EVENTS=false is for fault tests only: refused in production")
         return self
 
     def sri_urls(self) -> tuple[str, str]:
