@@ -18,9 +18,11 @@ import pytest
 from billing.domain.periods import BillingPeriod
 from common.database import Database
 from tests.billing_support import (
+    PLAN,
     BillingProcess,
     billing_with_issuer,
     blind_resends,
+    holder,
     operator_headers,
     sandbox_calls,
     sandbox_control,
@@ -135,5 +137,45 @@ async def test_sigkill_of_the_signing_worker_mid_run(client: httpx.AsyncClient) 
         assert health.json() == {"status": "ok", "checks": {"signing_pool": True}}
         assert billing.children() and not set(killed) & set(billing.children())  # a new worker
         print(f"signing worker {killed} SIGKILLed with {at_kill}; run {state}")
+    finally:
+        billing.stop()
+
+
+async def test_one_bad_account_does_not_stop_the_bill_run(client: httpx.AsyncClient) -> None:
+    """A holder's name with U+FFFE written straight into the database (the API refuses it):
+    the run invoices the other account, records the bad one with its reason, completes, and
+    the run asked for next is not held up (issue 11, item 8)."""
+    billing = await billing_with_issuer(client, CONSUME_EVENTS="false")
+    try:
+        ids = []
+        for n, number in enumerate(("0991000001", "0991000002")):
+            created = await client.post(
+                f"{billing.url}/admin/accounts",
+                json={"holder": holder(), "cycle_day": 1, "payment_method": "20"},
+            )
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["account_id"])
+            line = {"number": number, "service_type": "movil", "plan_code": PLAN["code"]}
+            added = await client.post(
+                f"{billing.url}/admin/accounts/{ids[n]}/subscriptions",
+                json=line | {"start_date": "2026-09-01"},
+            )
+            assert added.status_code == 201, added.text
+        database = Database(MONGODB, billing.database)
+        try:
+            await database["accounts"].update_one(
+                {"_id": ids[1]}, {"$set": {"holder.name": "Ana \ufffe Pérez"}}
+            )
+        finally:
+            await database.close()
+        first = await start_bill_run(client, billing.url, BillingPeriod.of("2026-10"))
+        following = await start_bill_run(client, billing.url, BillingPeriod.of("2026-11"))
+        for run_id in (first, following):
+            state = await wait_bill_run(client, billing.url, run_id, timeout=120)
+            assert state["status"] == "completed", state
+            assert (state["invoices"], state["authorized"], state["accounts_failed"]) == (1, 1, 1)
+            [failure] = state["failures"]
+            assert failure["account_id"] == ids[1] and "U+FFFE" in failure["reason"], failure
+        print(f"bad account {ids[1]}: {failure['reason']}")
     finally:
         billing.stop()
