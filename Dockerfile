@@ -62,14 +62,18 @@ FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
 ARG MODULE
 
-# System libraries: identity and notifier need none beyond slim (the captcha uses Pillow's
-# manylinux wheels, which bundle their own libraries). rendering: WeasyPrint needs Pango and
-# HarfBuzz (its fonts ship in the package). billing: xmlsec1 is needed by its tests only
-# (signature cross-checks), not in this image.
+# System packages: identity speaks its audio captcha with espeak-ng (Spanish voice; its captcha
+# image uses Pillow's manylinux wheels, which bundle their own libraries); notifier needs none
+# beyond slim. rendering: WeasyPrint needs Pango and HarfBuzz (its fonts ship in the package).
+# billing: xmlsec1 is needed by its tests only (signature cross-checks), not in this image.
 RUN if [ "${SERVICE}" = rendering ]; then \
         apt-get update \
         && apt-get install -y --no-install-recommends \
              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+        && rm -rf /var/lib/apt/lists/*; \
+    elif [ "${SERVICE}" = identity ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends espeak-ng \
         && rm -rf /var/lib/apt/lists/*; \
     fi
 

@@ -40,7 +40,7 @@ PLAN = Plan("BENCH-MOVIL", "Plan Móvil Ilimitado", "movil", Decimal("29.99"))
 PERIOD = BillingPeriod.of("2026-10")
 
 
-def accounts(count: int, rng: random.Random) -> list[Account]:
+def accounts(count: int, rng: random.Random, email_domain: str = "bench.ec") -> list[Account]:
     result = []
     for n in range(count):
         # Every fifth joins mid-period (prorated), every tenth has a promotional discount.
@@ -55,7 +55,7 @@ def accounts(count: int, rng: random.Random) -> list[Account]:
                     make_cedula(rng),
                     f"Cliente Benchmark {n}",
                     "Av. 6 de Diciembre N33-42, Quito",
-                    f"cliente{n}@bench.ec",
+                    f"cliente{n}@{email_domain}",
                     "",
                 ),
                 cycle_day=1,
@@ -137,7 +137,7 @@ async def main(count: int, bare: int) -> None:
     bare_rate = bare_loop(population[:bare], issuer)
     print(f"bare build+sign loop: {bare_rate:.0f} invoices/s ({bare} facturas, one core)")
 
-    billing = BillingProcess(OUTBOX_SWEEP_SECONDS="30", SRI_RETRY_BASE_SECONDS="1")
+    billing = BillingProcess(OUTBOX_SWEEP_SECONDS="30")
     await seed(billing, issuer, population)
     await billing.start()
     assert billing.process is not None

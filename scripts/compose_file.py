@@ -74,6 +74,15 @@ NEEDS = {
         volumes=("billing-signing:/run/billing-signing:ro",),
         env_from_files=(("SIGNING_P12_PASSWORD", "/run/billing-signing/signing.password"),),
     ),
+    "token-signing-key": Need(
+        env=(("SIGNING_KEY_PATH", "/run/identity-signing/current.pem"),),
+        comment=(
+            "The access-token signing key (.local/secrets/identity-signing.pem), copied by",
+            "secrets-init; rotating it: services/identity/README.md.",
+        ),
+        depends=(("secrets-init", "service_completed_successfully"),),
+        volumes=("identity-signing:/run/identity-signing:ro",),
+    ),
     "rendering-api": Need(
         env=(("RENDERING_URL", f"http://rendering:{CONTAINER_PORT}"),),
     ),

@@ -39,6 +39,7 @@ NEEDS = (
     "identity-jwks",
     "operator-account",
     "signing-certificate",
+    "token-signing-key",
     "ride-link-key",
     "rendering-api",
     "smsc",

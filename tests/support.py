@@ -1,6 +1,7 @@
 """Helpers for tests that talk to the running local stack (``make up`` / ``make test``)."""
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def forward(port: int, target: tuple[str, int]) -> AsyncIterator[None]:
+    """Listen on ``port`` and pipe every connection to ``target``: a dependency that was
+    refusing connections on ``port`` "comes back"."""
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        finally:
+            sink.close()
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*target)
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(session, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 def make_cedula(rng: random.Random | None = None) -> str:
@@ -70,6 +99,13 @@ async def new_captcha(client: httpx.AsyncClient) -> str:
     response = await client.post(f"{IDENTITY}/captchas")
     assert response.status_code == 201, response.text
     return str(response.json()["captcha_id"])
+
+
+async def with_captcha(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    """The body of a request that emails a link (resend, reset): the email and a solved captcha
+    (test mode)."""
+    captcha = await new_captcha(client)
+    return {"email": email, "captcha_id": captcha, "captcha_answer": CAPTCHA_TEST_ANSWER}
 
 
 async def register(
@@ -122,11 +158,13 @@ def access_token_for(
     key: Ed25519PrivateKey | None = None,
     ttl_seconds: int = 300,
     subject: str | None = None,
+    session_id: str | None = None,
+    issued_at: int | None = None,
 ) -> str:
     """``key``: sign with another key instead (a forged token); ``subject``: the user id
-    (random by default)."""
-    now = int(time.time())
-    claims = {
+    (random by default); ``session_id``: the ``sid`` claim; ``issued_at``: epoch seconds."""
+    now = issued_at or int(time.time())
+    claims: dict[str, Any] = {
         "iss": "identity",
         "aud": "selfcare",
         "sub": subject or uuid.uuid4().hex,
@@ -135,6 +173,8 @@ def access_token_for(
         "exp": now + ttl_seconds,
         "roles": roles,
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     return jwt.encode(claims, key or _TEST_KEY, algorithm="EdDSA", headers={"kid": _TEST_KID})
 
 

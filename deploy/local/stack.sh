@@ -28,6 +28,8 @@ PG_DB=ferretdb
 KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
 
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
+# Per-client limits at the gateway (deploy/gateway/); make test's stack turns them off.
+GATEWAY_RATE_LIMITS=${GATEWAY_RATE_LIMITS:-on}
 # SRI sandbox (deploy/local/sri-sandbox): SRI's offline SOAP services for billing, on loopback.
 SRI_PORT=8106
 # SMSC simulator (deploy/local/smsc-simulator): SMPP 3.4 for notifier's SMS, and an HTTP API with
@@ -41,6 +43,8 @@ SECRETS=$LOCAL/secrets
 SRI_CA=$SECRETS/sri-dev-ca.pem
 SIGNING_P12=$SECRETS/billing-signing.p12
 SIGNING_PASSWORD_FILE=$SECRETS/billing-signing.password
+# identity's access-token signing key (Ed25519, PEM PKCS#8), generated once. See make_token_signing_key.
+TOKEN_SIGNING_KEY=$SECRETS/identity-signing.pem
 # The demo issuer of deploy/local/demo_data.py: its certificate names it like an Ecuadorian one.
 DEMO_ISSUER_RUC=1790011674001
 DEMO_ISSUER_NAME="TELECOMUNICACIONES DEMO DEL ECUADOR S.A."
@@ -98,6 +102,8 @@ install_tools() {
     compgen -G '/usr/lib/*/libharfbuzz-subset.so.0' >/dev/null || pkgs+=(libharfbuzz-subset0)
     command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
     command -v zbarimg >/dev/null || pkgs+=(zbar-tools)
+    # identity's audio captcha speaks Spanish digits with Debian's espeak-ng (es-419 voice).
+    command -v espeak-ng >/dev/null || pkgs+=(espeak-ng)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
     if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi
@@ -277,9 +283,26 @@ load_pkcs12(Path(sys.argv[1]).read_bytes(), Path(sys.argv[2]).read_bytes())
     rm -rf "$tmp" # the CA key and the loose signing key
 }
 
+# identity's access-token signing key (SIGNING_KEY_PATH): generated once with openssl, 0600 in
+# the 0700 secrets directory. identity reads it at start-up; a new key
+# (delete the file, `stack.sh restart identity`) refuses the access tokens of the old one, which
+# the portal replaces by refreshing its session. Rotation without that: services/identity/README.md.
+make_token_signing_key() {
+    if [[ -s $TOKEN_SIGNING_KEY ]]; then return; fi
+    command -v openssl >/dev/null || die "openssl is required (stack.sh install brings it)"
+    log "generating identity's token signing key in $(relpath "$SECRETS")"
+    mkdir -p "$SECRETS" "$LOCAL/logs"
+    chmod 700 "$SECRETS"
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$TOKEN_SIGNING_KEY.new") \
+        >>"$LOCAL/logs/certs.log" 2>&1 9>&- ||
+        die "openssl failed; see $(relpath "$LOCAL/logs/certs.log")"
+    mv "$TOKEN_SIGNING_KEY.new" "$TOKEN_SIGNING_KEY"
+}
+
 cmd_certs() {
     install_venv
     make_certs
+    make_token_signing_key
 }
 
 # ---------------------------------------------------------------- process helpers
@@ -687,11 +710,12 @@ smsc_password() {
 # Renders both templates into .local/gateway/ (only our variables: nginx's own $vars stay).
 render_gateway() {
     # shellcheck disable=SC2016 # envsubst wants the literal variable list
-    local vars='${GATEWAY_PORT} ${PORTAL_ROOT}' var
+    local vars='${GATEWAY_LISTEN} ${GATEWAY_RATE_LIMITS} ${PORTAL_ROOT}' var
     for var in "${!GATEWAY_UPSTREAM[@]}"; do vars+=" \${$var}"; done
     mkdir -p "$LOCAL/gateway/tmp"
     (
-        export GATEWAY_PORT PORTAL_ROOT=$ROOT/portal
+        # Loopback only: the local stack is for this machine (tokens and codes pass through it).
+        export GATEWAY_LISTEN=127.0.0.1:$GATEWAY_PORT GATEWAY_RATE_LIMITS PORTAL_ROOT=$ROOT/portal
         # Every upstream of the template (the registry's services; planned ones get a closed port).
         for var in "${!GATEWAY_UPSTREAM[@]}"; do export "$var=${GATEWAY_UPSTREAM[$var]}"; done
         envsubst "$vars" <"$ROOT/deploy/gateway/gateway.conf.template" >"$LOCAL/gateway/gateway.conf"
@@ -748,6 +772,7 @@ need_env() {
     identity-jwks) echo "IDENTITY_JWKS_URL=http://127.0.0.1:${SERVICE_PORT[identity]}/.well-known/jwks.json" ;;
     operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
     signing-certificate) printf '%s\n' "SIGNING_P12_PATH=$SIGNING_P12" "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")" ;;
+    token-signing-key) make_token_signing_key && echo "SIGNING_KEY_PATH=$TOKEN_SIGNING_KEY" ;;
     ride-link-key) echo "RIDE_LINK_KEY=$(ride_link_key)" ;;
     rendering-api) echo "RENDERING_URL=http://127.0.0.1:${SERVICE_PORT[rendering]}" ;;
     *) die "services.toml: no meaning in the local stack for the need '$1'" ;;
@@ -866,6 +891,7 @@ cmd_up() {
     local t0=$SECONDS p
     cmd_install
     make_certs # before the SRI sandbox and the services, which read them
+    make_token_signing_key
     for p in $(all_parts); do start_part "$p"; done
     load_demo_data
     echo
@@ -926,7 +952,14 @@ main() {
         is_service "$p" || die "STACK_SERVICES names '$p', which services.toml does not list ($REGISTRY_SERVICES)"
     done
     if [[ $sub == services ]]; then cmd_services; return; fi
+    # Kafka's log, Mailpit's database and the logs hold reset links, SMS codes and personal data:
+    # nothing under .local is readable by other users. .local, data/ and run/ stay traversable
+    # (711) because PostgreSQL runs as its own user below them.
+    umask 077
     mkdir -p "$LOCAL"/{bin,run,logs,gateway,kafka} "$LOCAL"/data/{kafka,mailpit}
+    chmod 711 "$LOCAL" "$LOCAL/data" "$LOCAL/run"
+    chmod -R go-rwx "$LOCAL"/{logs,gateway,kafka} "$LOCAL"/data/{kafka,mailpit}
+    if [[ -d $LOCAL/data/sri-sandbox ]]; then chmod -R go-rwx "$LOCAL/data/sri-sandbox"; fi
     case $sub in
     status) cmd_status; return ;;
     logs) cmd_logs "$@"; return ;;

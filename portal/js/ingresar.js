@@ -1,6 +1,7 @@
 // /ingresar (and /) — "Para iniciar sesión ingresa tu usuario y contraseña" (docs/design.md §1, step 1.3).
 
 import { post, retryAfterSeconds } from './api.js';
+import { rememberResendEmail } from './reenviar-email.js';
 import { hasSession, saveTokens, takeFlash } from './session.js';
 import {
   MSG_EMAIL,
@@ -17,8 +18,8 @@ import {
   wirePasswordToggles,
 } from './forms.js';
 
-const BAD_CREDENTIALS = 'Correo electrónico o contraseña incorrectos.';
-const RESEND_MESSAGE = 'Si la cuenta existe y no está activa, te enviaremos un nuevo enlace.';
+// Also the answer for a locked account (the API says nothing more: no account enumeration).
+const BAD_CREDENTIALS = 'Correo electrónico o contraseña incorrectos. Después de varios intentos fallidos, espera unos minutos antes de intentarlo nuevamente.';
 
 const form = document.getElementById('ingresar-form');
 const alertRegion = document.getElementById('ingresar-alerta');
@@ -65,28 +66,17 @@ function lockFor(seconds) {
   lockTimer = setInterval(tick, 1000);
 }
 
-// --- 403 account_not_active: offer to resend the activation e-mail ----------------------------
+// --- 403 account_not_active: offer a new activation e-mail (on /reenviar: it needs a captcha) --
 
 function offerResend(box, email) {
   const actions = document.createElement('p');
   actions.className = 'message__actions';
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'link-button';
-  button.textContent = 'Reenviar el correo para «Activar Cuenta»';
-  actions.append(button);
+  const link = document.createElement('a');
+  link.href = '/reenviar';
+  link.textContent = 'Reenviar el correo para «Activar Cuenta»';
+  link.addEventListener('click', () => rememberResendEmail(email));
+  actions.append(link);
   box.append(actions);
-  button.addEventListener('click', async () => {
-    setBusy(button, true, 'Enviando…');
-    const result = await post('/activations/resend', { email });
-    setBusy(button, false);
-    if (result.ok) {
-      button.disabled = true;
-      showMessage(notice, RESEND_MESSAGE, 'success');
-    } else {
-      showMessage(notice, result.error.message, 'error');
-    }
-  });
 }
 
 // --- submit ------------------------------------------------------------------------------------

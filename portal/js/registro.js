@@ -1,19 +1,19 @@
 // /registro — "Datos del Registro" (docs/design.md §1, step 1.1): captcha, sign-up, success panel with resend.
 
 import { post, isUnavailable } from './api.js';
+import { captchaWidget } from './captcha.js';
+import { rememberResendEmail } from './reenviar-email.js';
 import {
   MIN_PASSWORD,
   MSG_EMAIL,
   MSG_PASSWORD_MISMATCH,
   MSG_PASSWORD_SHORT,
   MSG_REQUIRED,
-  clearMessage,
   focusFirstInvalid,
   looksLikeEmail,
   rawValueOf,
   resetErrors,
   setBusy,
-  setFieldError,
   showFieldErrors,
   showMessage,
   showPanel,
@@ -21,117 +21,20 @@ import {
   wirePasswordToggles,
 } from './forms.js';
 
-const RESEND_MESSAGE = 'Si la cuenta existe y no está activa, te enviaremos un nuevo enlace.';
-const RESEND_COOLDOWN_SECONDS = 30;
-
 const form = document.getElementById('registro-form');
 const alertRegion = document.getElementById('registro-alerta');
 const submit = document.getElementById('registro-submit');
 const view = document.getElementById('registro-vista');
 const success = document.getElementById('registro-exito');
 
-const captchaMedia = document.getElementById('captcha-media');
-const captchaImage = document.getElementById('captcha-image');
-const captchaStatus = document.getElementById('captcha-status');
-const captchaAnswer = document.getElementById('captcha_answer');
-const captchaAudioButton = document.getElementById('captcha-audio');
-const captchaNewButton = document.getElementById('captcha-new');
-const captchaNotice = document.getElementById('captcha-aviso');
-
 const idType = document.getElementById('id_type');
 const idNumber = document.getElementById('id_number');
 
-// --- captcha -----------------------------------------------------------------------------------
+// --- captcha (image now, Spanish audio on request: ./captcha.js) --------------------------------
 
-const captcha = { id: '', audio: '', expiresAt: 0, timer: 0, loading: null };
-let player = null;
-
-function stopAudio() {
-  if (player) {
-    player.pause();
-    player = null;
-  }
-}
-
-/** Ask the API for a new captcha (single use; any failed attempt spends it server-side). */
-function loadCaptcha({ announce = false } = {}) {
-  if (captcha.loading) return captcha.loading;
-  captcha.loading = fetchCaptcha(announce).finally(() => {
-    captcha.loading = null;
-  });
-  return captcha.loading;
-}
-
-async function fetchCaptcha(announce) {
-  stopAudio();
-  clearTimeout(captcha.timer);
-  captcha.id = '';
-  captcha.audio = '';
-  captchaAnswer.value = '';
-  captchaMedia.setAttribute('aria-busy', 'true');
-  captchaAudioButton.disabled = true;
-  captchaNewButton.disabled = true;
-  captchaStatus.textContent = 'Cargando código…';
-  captchaStatus.hidden = false;
-
-  const result = await post('/captchas', {});
-  captchaMedia.setAttribute('aria-busy', 'false');
-  captchaNewButton.disabled = false;
-
-  const body = result.body || {};
-  const usable = result.ok
-    && typeof body.captcha_id === 'string'
-    && typeof body.image === 'string' && body.image.startsWith('data:image/')
-    && typeof body.audio === 'string' && body.audio.startsWith('data:audio/');
-  if (!usable) {
-    captchaImage.hidden = true;
-    captchaImage.removeAttribute('src');
-    captchaStatus.textContent = result.ok
-      ? 'No pudimos cargar el código. Presiona «Otra imagen».'
-      : `${result.error.message} Presiona «Otra imagen».`;
-    captchaStatus.hidden = false;
-    captchaNotice.textContent = captchaStatus.textContent;
-    return false;
-  }
-  captcha.id = body.captcha_id;
-  captcha.audio = body.audio;
-  captchaImage.src = body.image;
-  captchaImage.hidden = false;
-  captchaStatus.hidden = true;
-  captchaStatus.textContent = '';
-  captchaAudioButton.disabled = false;
-  if (announce) captchaNotice.textContent = 'Se cargó un nuevo código.';
-
-  const ttl = Number(body.expires_in);
-  if (Number.isFinite(ttl) && ttl > 0) {
-    captcha.expiresAt = Date.now() + ttl * 1000;
-    // When it expires, swap it for a fresh one so the user does not type a dead code.
-    captcha.timer = setTimeout(() => {
-      if (!submit.disabled) {
-        loadCaptcha().then((ok) => {
-          if (ok) setFieldError(form, 'captcha_answer', 'El código expiró. Te mostramos uno nuevo.');
-        });
-      }
-    }, Math.max(1000, ttl * 1000 - 2000));
-  } else {
-    captcha.expiresAt = 0;
-  }
-  return true;
-}
-
-captchaNewButton.addEventListener('click', () => {
-  loadCaptcha({ announce: true }).then(() => captchaAnswer.focus());
-});
-
-captchaAudioButton.addEventListener('click', () => {
-  if (!captcha.audio) return;
-  stopAudio();
-  player = new Audio(captcha.audio);
-  captchaNotice.textContent = 'Reproduciendo el código. Escribe los números que escuches.';
-  player.play().catch(() => {
-    captchaNotice.textContent = '';
-    setFieldError(form, 'captcha_answer', 'No pudimos reproducir el audio. Presiona «Otra imagen» e intenta nuevamente.');
-  });
+const captcha = captchaWidget(document.getElementById('captcha'), {
+  form,
+  mayRefresh: () => !submit.disabled,
 });
 
 // --- identification ----------------------------------------------------------------------------
@@ -207,8 +110,7 @@ form.addEventListener('submit', async (event) => {
 
   const data = payload();
   setBusy(submit, true, 'Enviando…');
-  stopAudio();
-  clearTimeout(captcha.timer);
+  captcha.hold();
   const result = await post('/registrations', data);
   setBusy(submit, false);
 
@@ -220,7 +122,7 @@ form.addEventListener('submit', async (event) => {
   }
 
   // Whatever went wrong, the captcha is spent: show a fresh one.
-  const refreshed = loadCaptcha();
+  const refreshed = captcha.load();
   const fields = result.error.fields || {};
   const unplaced = showFieldErrors(form, fields);
   if (isUnavailable(result)) {
@@ -232,28 +134,13 @@ form.addEventListener('submit', async (event) => {
   if (!focusFirstInvalid(form) && alertRegion.scrollIntoView) alertRegion.scrollIntoView({ block: 'center' });
 });
 
-// --- success panel: resend the activation e-mail -----------------------------------------------
+// --- success panel: resend the activation e-mail (its own page: it needs a captcha) ------------
 
-const resendButton = document.getElementById('reenviar');
-const resendStatus = document.getElementById('reenvio-estado');
-
-resendButton.addEventListener('click', async () => {
-  if (!registeredEmail || resendButton.disabled) return;
-  clearMessage(resendStatus);
-  setBusy(resendButton, true, 'Enviando…');
-  const result = await post('/activations/resend', { email: registeredEmail });
-  setBusy(resendButton, false);
-  if (result.ok) {
-    showMessage(resendStatus, RESEND_MESSAGE, 'success');
-    // A short pause between resends, so a double click does not send two e-mails.
-    resendButton.disabled = true;
-    setTimeout(() => { resendButton.disabled = false; }, RESEND_COOLDOWN_SECONDS * 1000);
-  } else {
-    showMessage(resendStatus, result.error.message, 'error');
-  }
+document.getElementById('reenviar').addEventListener('click', () => {
+  rememberResendEmail(registeredEmail);
 });
 
 // --- start ---------------------------------------------------------------------------------------
 
 wirePasswordToggles(form);
-loadCaptcha();
+captcha.load();

@@ -20,7 +20,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.billing_support import BILLING, holder, mobile_number, operator_headers
 from tests.kafka_support import all_records, find_record
-from tests.support import IDENTITY, link_token, register, registration, unique_email, wait_for_mail
+from tests.support import (
+    IDENTITY,
+    link_token,
+    register,
+    registration,
+    unique_email,
+    wait_for_mail,
+    with_captcha,
+)
 
 METRICS = {"identity": 8101, "billing": 8103, "notifier": 8104, "rendering": 8105}
 PROMPT = 10.0  # seconds: far below the sweep interval, far above a relay's wake-up
@@ -79,7 +87,7 @@ async def test_identity_and_notifier_events_are_prompt(client: httpx.AsyncClient
     token = link_token(mail, "/activar")
     assert (await client.post(f"{IDENTITY}/activations", json={"token": token})).status_code == 200
     await _prompt("identity.user-activated", user_id)
-    reset = await client.post(f"{IDENTITY}/password-resets", json={"email": email})
+    reset = await client.post(f"{IDENTITY}/password-resets", json=await with_captcha(client, email))
     assert reset.status_code == 202
     await _prompt("identity.password-reset-requested", user_id)
     for _ in range(5):

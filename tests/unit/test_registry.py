@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from common.settings import ServiceSettings
 from scripts import compose_file, k8s_overlays, registry
 from scripts.registry import ROOT, RegistryError, Service
 
@@ -231,10 +232,52 @@ def test_k8s_ingress_routes_every_service() -> None:
         for path in rule["http"]["paths"]
     }
     for s in SERVICES:
-        backend = routes.get(rf"/api/{s.name}/(v1/.*|healthz|readyz|openapi\.json)$")
+        # The general route; identity's and lines' exclude their limited paths first.
+        [backend] = [
+            backend
+            for path, backend in routes.items()
+            if re.fullmatch(
+                rf"/api/{s.name}/(\(\?!.*\))?\(v1/\.\*\|healthz\|readyz\|openapi\\\.json\)\$", path
+            )
+        ] or [None]
         assert backend == {"name": s.name, "port": {"name": "http"}}, (
             f"deploy/k8s/ingress.yaml: no route /api/{s.name}/... to Service {s.name}"
         )
+
+
+def _gateway_zones() -> dict[str, tuple[int, list[str]]]:
+    """zone → (requests per minute, the regex locations that use it) in the gateway template."""
+    text = (ROOT / "deploy/gateway/gateway.conf.template").read_text()
+    rates = {z: int(r) for z, r in re.findall(r"zone=(\w+):\w+ rate=(\d+)r/m;", text)}
+    used: dict[str, list[str]] = {}
+    for location, zone in re.findall(r"location [~=] (\S+) \{\s*limit_req zone=(\w+)", text):
+        used.setdefault(zone, []).append(location)
+    return {zone: (rate, used.get(zone, [])) for zone, rate in rates.items()}
+
+
+def test_the_ingress_limits_the_gateways_routes_at_the_same_rates() -> None:
+    ingresses = list(yaml.safe_load_all((K8S / "ingress-limits.yaml").read_text()))
+    by_zone = {i["metadata"]["name"].removeprefix("selfcare-limit-"): i for i in ingresses}
+    general = [
+        path["path"]
+        for rule in _yaml(K8S / "ingress.yaml")["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    for zone, (rate, locations) in _gateway_zones().items():
+        ingress = by_zone.get(zone.replace("_", "-"))
+        assert ingress is not None and locations, f"zone {zone}: no Ingress or no location"
+        notes = ingress["metadata"]["annotations"]
+        assert notes["nginx.ingress.kubernetes.io/limit-rpm"] == str(rate), zone
+        [path] = [p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+        # A request on a limited path reaches this Ingress and no general route.
+        sample = path.replace("(?:/refresh)?", "").replace("(?:/.*)?", "/x")
+        sample = sample.replace(
+            "(?:activations/resend|password-resets(?:/confirm)?)", "password-resets"
+        )
+        sample = sample.replace("[^/]+", "abc").replace("(?:/resend)?", "")
+        sample = sample.replace("(", "").replace(")", "").rstrip("$")
+        assert re.fullmatch(path, sample), (zone, sample)
+        assert not [g for g in general if re.fullmatch(g, sample)], (zone, sample)
 
 
 # A setting each need's component gives the container (deploy/k8s/base/needs/; sri: egress only).
@@ -243,6 +286,7 @@ NEED_ENV = {
     "identity-jwks": "IDENTITY_JWKS_URL",
     "operator-account": "OPERATOR_PASSWORD",
     "signing-certificate": "SIGNING_P12_PASSWORD",
+    "token-signing-key": "SIGNING_KEY_PATH",
     "ride-link-key": "RIDE_LINK_KEY",
     "rendering-api": "RENDERING_URL",
 }
@@ -293,3 +337,34 @@ def test_k8s_build_matches_the_registry(built: dict[tuple[str, str], Any]) -> No
             assert hpa is None and keda is not None, f"{s.name}: a ScaledObject and no HPA"
             bounds = keda["spec"]["minReplicaCount"], keda["spec"]["maxReplicaCount"]
         assert bounds == (s.k8s.min_replicas, s.k8s.max_replicas), f"{s.name}: replicas"
+
+
+def test_the_ingress_adds_the_gateways_security_headers() -> None:
+    text = (ROOT / "deploy/gateway/gateway.conf.template").read_text()
+    gateway = {
+        name: value.strip('"')
+        for name, value in re.findall(r"add_header ([\w-]+) (.+?) always;", text)
+        if not value.startswith("$")  # per-request values (ids, Retry-After)
+    }
+    k8s = _yaml(K8S / "security-headers.yaml")["data"]
+    assert gateway and all(k8s.get(name) == value for name, value in gateway.items()), (
+        "deploy/k8s/security-headers.yaml differs from the gateway's headers"
+    )
+
+
+def test_the_shutdown_budget_fits_the_pods_grace_period() -> None:
+    deployment = _yaml(K8S / "base/service/deployment.yaml")["spec"]["template"]["spec"]
+    [container] = deployment["containers"]
+    pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    env = dict(
+        line.split("=", 1)
+        for line in (K8S / "platform.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    settings = ServiceSettings(
+        service_name="any", shutdown_grace_seconds=float(env["SHUTDOWN_GRACE_SECONDS"])
+    )
+    # HTTP drains first, then consumers: the two phases run one after the other.
+    total = settings.http_drain_seconds + settings.consumer_drain_seconds
+    assert total <= settings.shutdown_grace_seconds
+    assert pre_stop + total + 3 <= deployment["terminationGracePeriodSeconds"]

@@ -1,7 +1,12 @@
 """Correlation id of the unit of work in progress (HTTP request or consumed event)."""
 
+import re
 import uuid
 from contextvars import ContextVar
+
+# What the gateway passes on (deploy/gateway/); anything else from a client (header injection,
+# a 10 kB value, log forging with newlines) is replaced, wherever the request came in.
+_WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 _causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
@@ -27,7 +32,8 @@ def causation_id() -> str | None:
 def bind(correlation: str | None, causation: str | None = None) -> None:
     import structlog
 
-    value = correlation or new_correlation_id()
+    value = correlation if correlation and _WELL_FORMED.fullmatch(correlation) else None
+    value = value or new_correlation_id()
     _correlation_id.set(value)
     _causation_id.set(causation)
     structlog.contextvars.bind_contextvars(correlation_id=value)

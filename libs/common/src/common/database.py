@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -25,6 +26,8 @@ class Index:
 # Every consumer records what it processed: a replayed event is recognised and skipped.
 PROCESSED_EVENTS = "processed_events"
 PROCESSED_EVENTS_INDEX = Index(PROCESSED_EVENTS, [("consumer", 1), ("event_id", 1)], unique=True)
+# The periodic clean-up deletes by age (common/service.py); the runtime's own indexes.
+RUNTIME_INDEXES = [PROCESSED_EVENTS_INDEX, Index(PROCESSED_EVENTS, [("processed_at", 1)])]
 
 
 class Database:
@@ -70,10 +73,15 @@ class Database:
 
     async def ensure_indexes(self, indexes: list[Index]) -> None:
         """Idempotent: creating an index that exists with the same spec is a no-op."""
-        for index in [PROCESSED_EVENTS_INDEX, *indexes]:
+        for index in [*RUNTIME_INDEXES, *indexes]:
             await self.db[index.collection].create_index(
                 index.keys, name=index.name, unique=index.unique, **index.options
             )
+
+    async def forget_processed(self, before: datetime) -> int:
+        """Delete the processed-event records older than ``before``; how many."""
+        result = await self.db[PROCESSED_EVENTS].delete_many({"processed_at": {"$lt": before}})
+        return int(result.deleted_count)
 
     async def close(self) -> None:
         await self.client.close()

@@ -18,13 +18,27 @@ def mask(text: str) -> str:
     return _LONG_DIGITS.sub(r"\1******\2", text)
 
 
+_IDS = {"correlation_id", "event_id", "timestamp"}
+
+
+def _masked(key: str, value: Any) -> Any:
+    """A logged value with secrets dropped and personal data masked, however deep it sits
+    (lists of emails, a dict of a form, an exception's text)."""
+    if key in _SECRET_KEYS:
+        return "***"
+    if isinstance(value, str):
+        return value if key in _IDS else mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_masked(key, v) for v in value]
+    if isinstance(value, BaseException):
+        return mask(f"{type(value).__name__}: {value}")
+    return value
+
+
 def _mask_event(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-    for key, value in list(event.items()):
-        if key in _SECRET_KEYS:
-            event[key] = "***"
-        elif isinstance(value, str) and key not in {"correlation_id", "event_id", "timestamp"}:
-            event[key] = mask(value)
-    return event
+    return {key: _masked(key, value) for key, value in event.items()}
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -70,7 +84,7 @@ class _StdlibJsonFormatter(logging.Formatter):
         }
         payload.update(structlog.contextvars.get_contextvars())
         if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+            payload["exception"] = mask(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)
 
 

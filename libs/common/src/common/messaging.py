@@ -6,7 +6,9 @@ importable and testable by calling it. Around every handler, in one middleware
 (:class:`ReliableConsumer`):
 - the correlation id travels from the Kafka headers into the logs and into events it raises;
 - a message already processed by this consumer group (same ``event_id``) is skipped;
-- transient failures are retried with exponential backoff;
+- an outage of the database or Kafka (:func:`common.faults.is_transient`) is waited out without
+  limit and without committing: such a message never goes to the DLQ;
+- other failures are retried with exponential backoff;
 - a malformed payload, a :class:`PermanentError`, or a message still failing after the retries
   goes to ``<topic>.dlq`` with the error in its headers, and the consumer moves on;
 - before that, a handler declared with ``on_give_up`` hears of it (the decoded event, the error
@@ -14,7 +16,6 @@ importable and testable by calling it. Around every handler, in one middleware
 - the offset is committed only after all of that (manual acknowledgement).
 """
 
-import asyncio
 import functools
 import json
 import time
@@ -35,6 +36,7 @@ from pymongo.errors import DuplicateKeyError
 from common import context
 from common.contracts.base import Event, dead_letter_topic
 from common.database import PROCESSED_EVENTS
+from common.faults import PermanentError, StillUnavailable, TransientError, retry
 from common.logging import get_logger
 from common.metrics import CONSUME_LATENCY, CONSUMED, DEAD_LETTERED
 from common.settings import ServiceSettings
@@ -42,10 +44,7 @@ from common.settings import ServiceSettings
 log = get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
-
-
-class PermanentError(Exception):
-    """Retrying cannot help (bad data, a refused recipient): straight to the DLQ."""
+__all__ = ["Consumers", "PermanentError", "TransientError", "service_from_context"]
 
 
 def create_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -54,7 +53,7 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         enable_idempotence=True,
         client_id=settings.service_name,
-        graceful_timeout=settings.shutdown_grace_seconds,
+        graceful_timeout=settings.consumer_drain_seconds,
     )
 
 
@@ -119,24 +118,6 @@ async def _dead_letter(
     # If this publish fails the exception propagates: the message is not acknowledged and
     # comes back, so nothing is lost while Kafka itself is unavailable.
     await broker.publish(raw.value, dead_letter_topic(raw.topic), key=raw.key, headers=dlq_headers)
-
-
-async def retry(
-    work: Callable[[], Awaitable[None]], settings: ServiceSettings, topic: str, group: str
-) -> None:
-    for attempt in range(1, settings.consumer_max_attempts + 1):
-        try:
-            await work()
-            return
-        except PermanentError:
-            raise
-        except Exception as exc:
-            if attempt == settings.consumer_max_attempts:
-                raise
-            CONSUMED.labels(topic, group, "retried").inc()
-            delay = min(settings.consumer_backoff_seconds * 2 ** (attempt - 1), 30.0)
-            log.warning("handler_retry", topic=topic, attempt=attempt, error=str(exc), delay=delay)
-            await asyncio.sleep(delay)
 
 
 # --- consumers declared on a router (the service template) ---------------------------------------
@@ -242,6 +223,10 @@ class ReliableConsumer(BaseMiddleware):
         started = time.perf_counter()
         try:
             await self._once(call_next, msg, raw.topic, event_id)
+        except StillUnavailable:
+            # An outage outlasted a retry round: not committed, Kafka hands it to us again.
+            log.warning("message_handed_back", topic=raw.topic, offset=raw.offset)
+            raise
         except Exception as exc:
             notes = await self._give_up(msg, raw.topic, exc)
             await _dead_letter(self.context.get("broker"), msg, headers, self.group, exc, notes)
@@ -255,11 +240,14 @@ class ReliableConsumer(BaseMiddleware):
     async def _once(
         self, call_next: Callable[..., Awaitable[Any]], msg: Any, topic: str, event_id: str | None
     ) -> None:
+        """Look up, handle, record: each step inside the retry, so a database outage at any of
+        them is waited out instead of sending the message to the DLQ."""
         processed = self.context.get("runtime").database[PROCESSED_EVENTS]
         record = {"consumer": self.group, "event_id": event_id}
-        if event_id and await processed.find_one(record, {"_id": 1}):
-            CONSUMED.labels(topic, self.group, "duplicate").inc()
-            return
+        seen: list[bool] = []
+
+        async def look_up() -> None:
+            seen.append(bool(event_id and await processed.find_one(record, {"_id": 1})))
 
         async def work() -> None:
             try:
@@ -267,12 +255,19 @@ class ReliableConsumer(BaseMiddleware):
             except ValidationError as exc:
                 raise PermanentError(f"malformed {topic} message: {exc}") from exc
 
-        await retry(work, self.settings, topic, self.group)
-        if event_id:
+        async def remember() -> None:
             try:
                 await processed.insert_one(record | {"processed_at": datetime.now(UTC)})
             except DuplicateKeyError:
                 pass  # a concurrent replay got here first; the handler is idempotent anyway
+
+        await retry(look_up, self.settings, topic, self.group)
+        if seen[-1]:
+            CONSUMED.labels(topic, self.group, "duplicate").inc()
+            return
+        await retry(work, self.settings, topic, self.group)
+        if event_id:
+            await retry(remember, self.settings, topic, self.group)
         CONSUMED.labels(topic, self.group, "processed").inc()
 
     async def _give_up(self, msg: Any, topic: str, exc: Exception) -> dict[str, str]:
@@ -287,6 +282,8 @@ class ReliableConsumer(BaseMiddleware):
         hook, service = declared.on_give_up, self.context.get("service")
         try:
             await retry(lambda: hook(event, exc, service), self.settings, topic, self.group)
+        except StillUnavailable:
+            raise  # the database is down: the message comes back, and the hook runs then
         except Exception as failure:
             log.exception("give_up_hook_failed", topic=topic, error=str(failure))
             return {"dlq_on_give_up_error": _error_text(failure)}

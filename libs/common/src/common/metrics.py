@@ -11,7 +11,8 @@ HTTP_LATENCY = Histogram(
 CONSUMED = Counter(
     "consumer_messages_total",
     "Messages consumed, by topic, consumer group and outcome "
-    "(processed, duplicate, retried, dead_lettered).",
+    "(processed, duplicate, retried: a failed attempt, waiting: a retry while the database or "
+    "Kafka is unreachable, dead_lettered).",
     ["topic", "group", "outcome"],
 )
 CONSUME_LATENCY = Histogram(
@@ -29,4 +30,15 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_ERRORS = Counter("outbox_publish_errors_total", "Outbox relay publish failures.")
 OUTBOX_SWEEP_INTERVAL = Gauge(
     "outbox_sweep_interval_seconds", "How often the outbox relay sweeps for missed events."
+)
+KAFKA_REACHABLE = Gauge(
+    "kafka_reachable",
+    "1 while Kafka answers (set at start-up, on each connection attempt and by /readyz); the "
+    "service keeps serving without it, its events wait in the outbox.",
+)
+OUTBOX_PARKED = Counter(
+    "outbox_parked_total",
+    "Outbox entries set aside after failing OUTBOX_MAX_ATTEMPTS times while Kafka answered "
+    "(too big, a topic that does not exist or may not be written): kept in outbox_parked.",
+    ["topic"],
 )

@@ -7,7 +7,9 @@ events as soon as the write returns: no caller can forget to, so no event waits 
 The relay publishes that document's entries with acks=all and then pulls exactly those entries.
 Documents written by a process that died before its relay got to them are found by a periodic
 sweep of the whole collection (and one at start-up). A crash between publish and pull
-republishes: delivery is at-least-once and every consumer is idempotent.
+republishes: delivery is at-least-once and every consumer is idempotent. Entries are published
+one by one: one that keeps failing while Kafka answers is parked (``outbox_parked``) after
+``OUTBOX_MAX_ATTEMPTS`` instead of holding back the others; while Kafka is down every entry waits.
 
 Looking documents up by ``_id`` keeps the fast path cheap on every MongoDB-compatible server
 (FerretDB's SQLite backend filters anything else in memory).
@@ -16,18 +18,25 @@ Looking documents up by ``_id`` keeps the fast path cheap on every MongoDB-compa
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+from pymongo.errors import DuplicateKeyError
 
 from common.contracts.base import Event
 from common.logging import get_logger
-from common.metrics import OUTBOX_ERRORS, OUTBOX_PUBLISHED
+from common.metrics import OUTBOX_ERRORS, OUTBOX_PARKED, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
 
 OUTBOX_FIELD = "outbox"
 _PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
 
+# Entries that kept failing while Kafka answered, with their error (OutboxRelay).
+PARKED = "outbox_parked"
+
 Publish = Callable[[dict[str, Any]], Awaitable[None]]
+Reachable = Callable[[], Awaitable[bool]]
 Notify = Callable[[str, Any], None]
 # A write whose documents cannot be named (update_many, a filter without _id): sweep now.
 SWEEP = object()
@@ -118,18 +127,33 @@ def _request_carries_events(request: Any) -> bool:
 
 
 class OutboxRelay:
+    """Publishes the outbox entries of the watched collections, one entry at a time.
+
+    An entry that fails while Kafka answers (too big for the broker, a topic that does not exist
+    or may not be written) is tried again at the next rounds; after ``max_attempts`` it is
+    parked: copied to ``outbox_parked`` with its error (never lost), counted in
+    ``outbox_parked_total`` and removed from its document, so the entries after it move on.
+    While Kafka does not answer nothing counts against an entry: the round stops and the relay
+    tries again later (the outbox absorbs the outage)."""
+
     def __init__(
         self,
         database: Any,
         collections: Iterable[str],
         publish: Publish,
         sweep_seconds: float,
+        *,
+        max_attempts: int = 5,
+        kafka_reachable: Reachable | None = None,
     ) -> None:
         self._database = database
         self._collections = list(collections)
         self._publish = publish
         self._sweep_seconds = sweep_seconds
+        self._max_attempts = max_attempts
+        self._kafka_reachable = kafka_reachable or _always
         self._written: set[tuple[str, Any]] = set()
+        self._failures: dict[str, int] = {}  # event id -> failed attempts (this process)
         self._sweep_soon = False
         self._wake = asyncio.Event()
 
@@ -176,36 +200,103 @@ class OutboxRelay:
                 raw = self._database.raw(collection)
                 doc = await raw.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
                 if doc and doc.get(OUTBOX_FIELD):
-                    count += await self._publish_document(raw, doc, "written")
+                    published, _ = await self._publish_document(collection, raw, doc, "written")
+                    count += published
             except Exception:
                 self._written.add((collection, doc_id))  # keep it for the next round
                 raise
         return count
 
     async def sweep(self, batch: int = 500) -> int:
-        """Publish every pending document, ``batch`` documents per query, until none is left."""
+        """Publish every pending document, ``batch`` documents per query, until none is left
+        but those whose entries failed in this sweep (the next sweep tries them again)."""
         count = 0
         for name in self._collections:
             collection = self._database.raw(name)
+            failing: set[Any] = set()
             while True:
-                found = 0
+                found = fresh = 0
                 async for doc in collection.find(_PENDING, {OUTBOX_FIELD: 1}).limit(batch):
                     found += 1
+                    if doc["_id"] in failing:
+                        continue
+                    fresh += 1
                     # Written and notified a moment ago: not a write the relay missed.
                     notified = (name, doc["_id"]) in self._written
                     self._written.discard((name, doc["_id"]))
                     via = "written" if notified else "sweep"
-                    count += await self._publish_document(collection, doc, via)
-                if found < batch:
+                    published, complete = await self._publish_document(name, collection, doc, via)
+                    count += published
+                    if not complete:
+                        failing.add(doc["_id"])
+                if found < batch or not fresh:
                     break
         return count
 
-    async def _publish_document(self, collection: Any, doc: dict[str, Any], via: str) -> int:
-        entries = doc[OUTBOX_FIELD]
-        for entry in entries:
-            await self._publish(entry)
-            OUTBOX_PUBLISHED.labels(entry["topic"], via).inc()
-        # $pullAll of the exact entries read: FerretDB's $pull takes no conditions, and entries
-        # appended meanwhile stay for the next round.
-        await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
-        return len(entries)
+    async def _publish_document(
+        self, name: str, collection: Any, doc: dict[str, Any], via: str
+    ) -> tuple[int, bool]:
+        """Publish the document's entries in order; (how many, whether none is left). An entry
+        that fails keeps the ones after it waiting (one aggregate's events stay in order)."""
+        done: list[dict[str, Any]] = []
+        parked: list[dict[str, Any]] = []
+        complete = True
+        try:
+            for entry in doc[OUTBOX_FIELD]:
+                try:
+                    await self._publish(entry)
+                except Exception as exc:
+                    if not await self._kafka_reachable():
+                        raise  # an outage, not this entry's fault: nothing counts against it
+                    if not await self._failed(name, doc["_id"], entry, exc):
+                        complete = False
+                        break
+                    parked.append(entry)
+                    continue
+                self._failures.pop(_entry_id(entry), None)
+                OUTBOX_PUBLISHED.labels(entry["topic"], via).inc()
+                done.append(entry)
+        finally:
+            # $pullAll of the exact entries handled: FerretDB's $pull takes no conditions, and
+            # entries appended meanwhile stay for the next round.
+            if done or parked:
+                await collection.update_one(
+                    {"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: done + parked}}
+                )
+        return len(done), complete
+
+    async def _failed(self, name: str, doc_id: Any, entry: dict[str, Any], exc: Exception) -> bool:
+        """Count a failure of this entry while Kafka answers; park it at the last attempt.
+        Whether it was parked."""
+        entry_id = _entry_id(entry)
+        attempts = self._failures.get(entry_id, 0) + 1
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.warning("outbox_entry_failed", topic=entry.get("topic"), attempt=attempts, error=error)
+        if attempts < self._max_attempts:
+            self._failures[entry_id] = attempts
+            return False
+        record = {
+            "_id": entry_id,
+            "collection": name,
+            "document_id": doc_id,
+            "entry": entry,
+            "error": error,
+            "attempts": attempts,
+            "parked_at": datetime.now(UTC),
+        }
+        try:
+            await self._database.raw(PARKED).insert_one(record)
+        except DuplicateKeyError:
+            pass  # parked before, by a process that died before removing it from its document
+        self._failures.pop(entry_id, None)
+        OUTBOX_PARKED.labels(entry.get("topic", "")).inc()
+        log.error("outbox_entry_parked", topic=entry.get("topic"), event_id=entry_id, error=error)
+        return True
+
+
+def _entry_id(entry: dict[str, Any]) -> str:
+    return str(entry.get("event_id") or entry.get("headers", {}).get("ce_id"))
+
+
+async def _always() -> bool:
+    return True

@@ -20,6 +20,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
@@ -35,11 +36,15 @@ from common.database import Database, Index
 from common.http import install_error_handlers
 from common.logging import configure_logging, get_logger
 from common.messaging import Consumers, create_broker, ensure_topics, publish_entry
-from common.metrics import HTTP_LATENCY, OUTBOX_SWEEP_INTERVAL
+from common.metrics import HTTP_LATENCY, KAFKA_REACHABLE, OUTBOX_SWEEP_INTERVAL
 from common.outbox import OutboxRelay
 from common.settings import ServiceSettings
 
 log = get_logger(__name__)
+
+# The checks /readyz answers 503 without: what a request needs. Kafka is not among them.
+READY_NEEDS = ("database",)
+PROCESSED_EVENTS_CLEAN_UP_SECONDS = 3600.0
 
 BackgroundLoop = Callable[["Runtime"], Coroutine[Any, Any, None]]
 
@@ -91,6 +96,7 @@ class Runtime:
     loops: list[BackgroundLoop] = field(default_factory=list)
     health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
     relay: OutboxRelay | None = None
+    kafka_connected: bool = False
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> "Runtime":
@@ -104,12 +110,7 @@ class Runtime:
             ),
             broker=create_broker(settings),
         )
-        runtime.relay = OutboxRelay(
-            runtime.database,
-            runtime.outbox_collections,
-            lambda entry: publish_entry(runtime.broker, entry),
-            settings.outbox_sweep_seconds,
-        )
+        runtime.relay = _relay(runtime)
         runtime.database.watch_outboxes(runtime.outbox_collections, runtime.relay.notify)
         OUTBOX_SWEEP_INTERVAL.set(settings.outbox_sweep_seconds)
         runtime.broker.context.set_global("runtime", runtime)
@@ -145,7 +146,11 @@ class Runtime:
             )
 
     async def ready(self) -> dict[str, bool]:
-        database, broker = await asyncio.gather(self.database.ping(), self.broker.ping(timeout=2.0))
+        """What serving needs (the database) and what it does not (Kafka: the outbox keeps the
+        events meanwhile, consumers resume from their committed offsets). See READY_NEEDS."""
+        # Kafka's answer is only reported: a short wait keeps the probe inside its timeout.
+        database, broker = await asyncio.gather(self.database.ping(), self.broker.ping(timeout=1.0))
+        KAFKA_REACHABLE.set(1 if broker else 0)
         return {"database": database, "kafka": bool(broker)}
 
 
@@ -196,37 +201,106 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], Any]:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         settings = runtime.settings
         await runtime.database.ensure_indexes(runtime.indexes)
+        # Topics before the start-up steps when Kafka answers (a step may read them); when it
+        # does not, the service serves anyway and the background connection creates them.
+        topics = await _ensure_topics(runtime)
+        for step in runtime.startup:
+            await step(runtime)
+        if runtime.relay is None:  # a runtime assembled by hand (tests)
+            runtime.relay = _relay(runtime)
+        # Consuming and publishing start now when Kafka answers. When it does not, the service
+        # serves anyway: connecting goes on in the background until it succeeds, and the outbox
+        # keeps the events meanwhile.
+        connected = topics and await _start_broker(runtime)
+        kafka = asyncio.create_task(_connect_kafka(runtime, connected), name="kafka")
+        tasks = [asyncio.create_task(loop(runtime), name=loop.__name__) for loop in runtime.loops]
+        tasks.append(asyncio.create_task(_clean_up_processed(runtime), name="processed-events"))
+        log.info("service_started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            # Stop consuming first (FastStream waits for in-flight handlers), then the loops.
+            if not runtime.kafka_connected:
+                kafka.cancel()
+            await runtime.broker.stop()
+            for task in [kafka, *tasks]:
+                task.cancel()
+            await asyncio.gather(kafka, *tasks, return_exceptions=True)
+            await runtime.database.close()
+            log.info("service_stopped")
+
+    return lifespan
+
+
+def _relay(runtime: Runtime) -> OutboxRelay:
+    return OutboxRelay(
+        runtime.database,
+        runtime.outbox_collections,
+        lambda entry: publish_entry(runtime.broker, entry),
+        runtime.settings.outbox_sweep_seconds,
+        max_attempts=runtime.settings.outbox_max_attempts,
+        kafka_reachable=lambda: runtime.broker.ping(timeout=5.0),
+    )
+
+
+async def _ensure_topics(runtime: Runtime) -> bool:
+    settings = runtime.settings
+    try:
         await ensure_topics(
             settings.kafka_bootstrap_servers,
             runtime.topics(),
             settings.kafka_topic_partitions,
             settings.kafka_topic_replication,
         )
-        for step in runtime.startup:
-            await step(runtime)
-        await runtime.broker.start()
-        if runtime.relay is None:  # a runtime assembled by hand (tests)
-            runtime.relay = OutboxRelay(
-                runtime.database,
-                runtime.outbox_collections,
-                lambda entry: publish_entry(runtime.broker, entry),
-                settings.outbox_sweep_seconds,
-            )
-        tasks = [asyncio.create_task(runtime.relay.run(), name="outbox-relay")]
-        tasks += [asyncio.create_task(loop(runtime), name=loop.__name__) for loop in runtime.loops]
-        log.info("service_started", port=settings.http_port)
-        try:
-            yield
-        finally:
-            # Stop consuming first (FastStream waits for in-flight handlers), then the loops.
-            await runtime.broker.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await runtime.database.close()
-            log.info("service_stopped")
+    except Exception as exc:
+        KAFKA_REACHABLE.set(0)
+        log.warning("kafka_unreachable", step="topics", error=f"{type(exc).__name__}: {exc}")
+        return False
+    return True
 
-    return lifespan
+
+async def _start_broker(runtime: Runtime) -> bool:
+    try:
+        await runtime.broker.start()
+    except Exception as exc:
+        KAFKA_REACHABLE.set(0)
+        log.warning("kafka_unreachable", step="broker", error=f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(Exception):
+            await runtime.broker.stop()  # a half-started broker starts afresh next time
+        return False
+    return True
+
+
+async def _connect_kafka(
+    runtime: Runtime, connected: bool, first_delay: float = 1.0, max_delay: float = 10.0
+) -> None:
+    """Unless connected at start-up: create the topics and start the broker (producer and
+    consumers), retrying until Kafka answers. Then run the outbox relay, which publishes what
+    was written meanwhile."""
+    delay = first_delay
+    while not connected:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
+        connected = await _ensure_topics(runtime) and await _start_broker(runtime)
+    runtime.kafka_connected = True
+    KAFKA_REACHABLE.set(1)
+    log.info("kafka_connected")
+    assert runtime.relay is not None
+    await runtime.relay.run()
+
+
+async def _clean_up_processed(runtime: Runtime) -> None:
+    """processed_events would grow with every event consumed: forget what is older than the
+    retention (FerretDB has no TTL index; an index on processed_at serves the delete)."""
+    retention = timedelta(days=runtime.settings.processed_events_retention_days)
+    while True:
+        try:
+            deleted = await runtime.database.forget_processed(datetime.now(UTC) - retention)
+            if deleted:
+                log.info("processed_events_cleaned", deleted=deleted)
+        except Exception:
+            log.exception("processed_events_clean_up_failed")
+        await asyncio.sleep(PROCESSED_EVENTS_CLEAN_UP_SECONDS)
 
 
 async def _observe_request(request: Request, call_next: Callable[..., Any]) -> Response:
@@ -269,9 +343,10 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
         checks = await runtime.ready()
+        ready = all(checks[name] for name in READY_NEEDS)
         return JSONResponse(
-            {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks},
-            200 if all(checks.values()) else 503,
+            {"status": "ok" if ready else "unavailable", "checks": checks},
+            200 if ready else 503,
         )
 
     @router.get("/metrics")
@@ -293,5 +368,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         port=settings.http_port,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        timeout_graceful_shutdown=settings.http_drain_seconds,
     )

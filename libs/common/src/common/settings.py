@@ -24,17 +24,39 @@ class ServiceSettings(BaseSettings):
     # process serialises them; the local stack sets 1. MongoDB is atomic per document.
     mongodb_max_pool_size: int = 100
     portal_base_url: str = "http://127.0.0.1:8080"
-    # Consumers retry a failing message this many times (exponential backoff) before the DLQ.
     # Partitions of a topic a consumer works on at once (order is kept within a partition).
     consumer_workers: int = 3
     # The consumer group, when not the service's own name: a second instance that must see every
     # event itself (a test's own process, a rebuild of a projection) instead of sharing the load.
     consumer_group: str = ""
+    # A message that fails for its own sake (not an outage) is tried this many times, with
+    # exponential backoff, before the DLQ (common/faults.py).
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
+    consumer_backoff_max_seconds: float = 10.0
+    # An outage of the database or Kafka is waited out without limit; after this long the message
+    # is handed back to Kafka uncommitted and read again (below max.poll.interval.ms, 300 s).
+    consumer_retry_round_seconds: float = 60.0
+    # processed_events older than this are deleted (hourly). Keep it above the topics' retention
+    # (7 days locally): a group re-reading a topic still recognises what it processed.
+    processed_events_retention_days: float = 30.0
     # Safety net for events whose writer died before publishing them (see common/outbox.py).
     outbox_sweep_seconds: float = 30.0
-    shutdown_grace_seconds: float = 15.0
+    # An outbox entry that fails this many times while Kafka answers (too big, a topic that does
+    # not exist or may not be written) is parked in outbox_parked with its error.
+    outbox_max_attempts: int = 5
+    # The whole shutdown after SIGTERM: HTTP requests drain in the first half (consumers keep
+    # working meanwhile), in-flight messages finish in the second; the pod's grace period covers
+    # it plus the preStop pause (deploy/k8s/base/service/deployment.yaml).
+    shutdown_grace_seconds: float = 20.0
+
+    @property
+    def http_drain_seconds(self) -> int:
+        return max(1, int(self.shutdown_grace_seconds / 2))
+
+    @property
+    def consumer_drain_seconds(self) -> float:
+        return max(1.0, self.shutdown_grace_seconds - self.http_drain_seconds)
 
     @property
     def database_name(self) -> str:

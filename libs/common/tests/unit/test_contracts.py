@@ -1,6 +1,7 @@
 """Event envelope, CloudEvents headers, log masking and the API error shape."""
 
 import json
+import re
 
 import pytest
 from fastapi import FastAPI
@@ -44,8 +45,25 @@ def test_envelope_and_cloudevents_headers() -> None:
     assert UserRegistered.model_validate_json(doc["payload"]) == event
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("portal-7f3a:1", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("two words", False),
+        ("x\nforged log line", False),
+        ("", False),
+    ],
+)
+def test_a_correlation_id_is_kept_only_when_well_formed(given: str, kept: bool) -> None:
+    context.bind(given)
+    assert (context.correlation_id() == given) is kept
+    assert re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", context.correlation_id())
+
+
 def test_traceparent_from_non_hex_correlation_is_valid() -> None:
-    context.bind("not-hex correlation")
+    context.bind("not-hex:correlation")
     parts = UserRegistered(data=PROFILE).cloudevents_headers()["traceparent"].split("-")
     assert len(parts[1]) == 32 and len(parts[2]) == 16 and parts[3] == "01"
 

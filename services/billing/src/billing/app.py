@@ -29,6 +29,7 @@ from common.contracts import (
     SubscriptionActivated,
     SubscriptionEnded,
 )
+from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
 
 
@@ -76,7 +77,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         invoices.router,
     ],
     consumers=consumers,
-    loops=[run_bill_runs, submit_to_sri],
+    loops=[run_bill_runs, submit_to_sri, follow_session_revocations],
     health={"signing_pool": signing_pool_healthy},
 )
 

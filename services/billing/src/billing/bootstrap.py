@@ -39,6 +39,7 @@ from billing.ports import (
 )
 from billing.settings import BillingSettings
 from common.auth import TokenVerifier, jwks_verifier
+from common.revocations import RevocationList
 from common.service import Runtime
 
 
@@ -89,7 +90,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
     # Test only (settings refuse it in production): die at named points (fault tests).
     crash = CrashPoints(settings.crash_points)
     parts: dict[str, Any] = {
-        "verifier": jwks_verifier(settings.identity_jwks_url),
+        "verifier": jwks_verifier(settings.identity_jwks_url, RevocationList()),
         "issuer": IssuerStore(database),
         "plans": PlanStore(database),
         "accounts": AccountStore(database),

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from common.contracts import (
     ActivationRequested,
     PasswordResetRequested,
+    SessionsRevoked,
     UserActivated,
     UserLockedOut,
     UserRegistered,
@@ -27,7 +28,9 @@ CLEAN_UP_EVERY_SECONDS = 300.0
 
 
 async def load_signing_key(svc: Identity) -> None:
-    """The key ring is empty until now: the key lives in the database (created on first start)."""
+    """The key ring is empty until now: the keys are read from their files (SIGNING_KEY_PATH,
+    SIGNING_NEXT_KEY_PATH, SIGNING_PREVIOUS_KEY_PATH); a missing or unreadable current key
+    stops the start."""
     await svc.keys.load()
 
 
@@ -56,6 +59,7 @@ SPEC: ServiceSpec[Identity] = ServiceSpec(
         ActivationRequested,
         PasswordResetRequested,
         UserLockedOut,
+        SessionsRevoked,
     ],
     routers=ROUTERS,
     startup=[load_signing_key, bootstrap_operator],

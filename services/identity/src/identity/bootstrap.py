@@ -1,5 +1,5 @@
 """The service object: identity's parts, built without I/O (clients connect on first use and
-the signing key is loaded by a start-up step, see app.SPEC)."""
+the signing keys are read from their files by a start-up step, see app.SPEC)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,13 +10,9 @@ from common.service import Runtime
 from identity import ports
 from identity.adapters.captchas import CaptchaImages
 from identity.adapters.passwords import Argon2Passwords
-from identity.adapters.signing import KeyRing
-from identity.adapters.store import (
-    CaptchaStore,
-    KeyStore,
-    SessionStore,
-    UserStore,
-)
+from identity.adapters.signing import KeyFiles, KeyRing
+from identity.adapters.store import CaptchaStore, SessionStore, UserStore
+from identity.adapters.voice import EspeakVoice
 from identity.domain.policy import Policy
 from identity.settings import IdentitySettings
 
@@ -36,6 +32,7 @@ class Identity:
     sessions: ports.SessionRepository
     captchas: ports.CaptchaRepository
     challenges: ports.CaptchaGenerator
+    voice: ports.CaptchaVoice
     passwords: ports.PasswordHasher
     keys: ports.KeyRing
     # Access tokens verified against our own key ring (no JWKS round trip).
@@ -54,8 +51,19 @@ def bootstrap(settings: IdentitySettings | None = None, **overrides: Any) -> Ide
         "sessions": SessionStore(database),
         "captchas": CaptchaStore(database),
         "challenges": CaptchaImages(),
-        "passwords": Argon2Passwords(),
-        "keys": KeyRing(KeyStore(database).current),
+        "voice": EspeakVoice(
+            settings.captcha_voice,
+            settings.captcha_audio_timeout_seconds,
+            settings.captcha_audio_concurrency,
+        ),
+        "passwords": Argon2Passwords(settings.password_hash_concurrency),
+        "keys": KeyRing(
+            KeyFiles(
+                settings.signing_key_path,
+                settings.signing_next_key_path,
+                settings.signing_previous_key_path,
+            )
+        ),
         "clock": utc_now,
     } | overrides
     parts.setdefault("verifier", TokenVerifier(parts["keys"].public_key))

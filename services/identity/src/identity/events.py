@@ -8,11 +8,13 @@ from common.contracts import (
     ActivationRequested,
     Event,
     PasswordResetRequested,
+    SessionsRevoked,
     UserActivated,
     UserLockedOut,
     UserRegistered,
 )
 from common.contracts.identity import (
+    SessionsRevokedData,
     TokenMailData,
     UserActivatedData,
     UserLockedOutData,
@@ -41,6 +43,15 @@ def to_wire(event: domain.DomainEvent) -> Event:
                     user_id=event.user_id,
                     failed_attempts=event.failed_attempts,
                     locked_until=event.locked_until,
+                )
+            )
+        case domain.SessionsRevoked():
+            return SessionsRevoked(
+                data=SessionsRevokedData(
+                    user_id=event.user_id,
+                    session_ids=list(event.session_ids),
+                    all_before=event.all_before,
+                    reason=event.reason,
                 )
             )
     raise TypeError(f"no wire event for {type(event).__name__}")

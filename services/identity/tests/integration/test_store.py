@@ -1,5 +1,5 @@
 """The stores on the real FerretDB: uniqueness, the version check, the outbox in the same write,
-token lookups, single-use refresh tokens and captchas, session revocation, the signing key."""
+token lookups, single-use refresh tokens and captchas, session revocation."""
 
 import json
 import uuid
@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.database import Database
-from identity.adapters.signing import KeyRing
 from identity.adapters.store import (
     USERS,
     CaptchaStore,
-    KeyStore,
     SessionStore,
     UserStore,
 )
+from identity.domain.lockout import plan_attempt
 from identity.domain.policy import Policy
 from identity.domain.sessions import RefreshToken, SessionFamily
 from identity.domain.tokens import hash_secret
@@ -95,13 +94,13 @@ async def test_save_checks_the_version_and_pushes_new_events(
     await users.add(user)
     mine, theirs = await users.by_id(user.user_id), await users.by_id(user.user_id)
     assert mine is not None and theirs is not None
-    theirs.login_failed(NOW, POLICY)
+    theirs.given_names = "Ana Lucía"
     await users.save(theirs)
     mine.request_password_reset(NOW, POLICY, "http://portal.test")
     with pytest.raises(ConcurrentUpdate):
         await users.save(mine)
     fresh = await users.by_id(user.user_id)
-    assert fresh is not None and fresh.version == 2 and fresh.failed_logins == 1
+    assert fresh is not None and fresh.version == 2 and fresh.given_names == "Ana Lucía"
     woken.clear()
     fresh.request_password_reset(NOW, POLICY, "http://portal.test")
     reset_token = fresh.events[-1].token  # type: ignore[union-attr]
@@ -114,6 +113,39 @@ async def test_save_checks_the_version_and_pushes_new_events(
     woken.clear()
     await users.save(fresh)  # no events: nothing for the relay
     assert woken == []
+
+
+async def test_login_attempts_are_counted_in_their_own_atomic_writes(database: Database) -> None:
+    users = UserStore(database)
+    user = new_user()
+    await users.add(user)
+    below = plan_attempt(0, None, NOW, POLICY)
+    assert below is not None and below.lock_until is None
+    assert [await users.count_attempt(user.user_id, below, NOW) for _ in range(5)] == [
+        1,
+        2,
+        3,
+        4,
+        None,  # out of the plan's range: the caller plans again
+    ]
+    stale = await users.by_id(user.user_id)
+    assert stale is not None and stale.failed_logins == 4
+    locking = plan_attempt(4, None, NOW, POLICY)
+    assert locking is not None and locking.lock_until is not None
+    assert await users.count_attempt(user.user_id, locking, NOW) == 5
+    assert await users.count_attempt(user.user_id, locking, NOW) is None  # locked now
+    locked = await users.by_id(user.user_id)
+    assert locked is not None and locked.locked_until == locking.lock_until
+    # A save of a user loaded before never undoes a count or a lock.
+    stale.given_names = "Ana Lucía"
+    await users.save(stale)
+    kept = await users.by_id(user.user_id)
+    assert kept is not None and (kept.failed_logins, kept.locked_until) == (5, locking.lock_until)
+    # A right password: only this attempt's own lock may be released.
+    assert not await users.release_attempts(user.user_id, NOW, None)
+    assert await users.release_attempts(user.user_id, NOW, locking.lock_until)
+    cleared = await users.by_id(user.user_id)
+    assert cleared is not None and (cleared.failed_logins, cleared.locked_until) == (0, None)
 
 
 async def test_refresh_tokens_are_single_use_and_sessions_revoke(database: Database) -> None:
@@ -132,46 +164,66 @@ async def test_refresh_tokens_are_single_use_and_sessions_revoke(database: Datab
     assert not await sessions.use_token(tokens[0].token_hash, NOW)  # a reuse
     used = await sessions.token(tokens[0].token_hash)
     assert used is not None and used.used_at == NOW
-    await sessions.revoke_family(families[0].family_id, NOW, "logout")
-    await sessions.revoke_family(families[0].family_id, NOW + timedelta(hours=1), "again")
+    await sessions.revoke_family(families[0].family_id, "someone-else", NOW, "logout")
+    assert (await sessions.family(families[0].family_id)) == families[0]  # not their session
+    await sessions.revoke_family(families[0].family_id, user_id, NOW, "logout")
+    await sessions.revoke_family(
+        families[0].family_id, user_id, NOW + timedelta(hours=1), "operator"
+    )
     revoked = await sessions.family(families[0].family_id)
     assert revoked is not None and (revoked.revoked_at, revoked.revoked_reason) == (NOW, "logout")
     await sessions.revoke_all(user_id, NOW, "password_reset")
     other = await sessions.family(families[1].family_id)
     assert other is not None and other.revoked_reason == "password_reset"
     assert (await sessions.family(families[0].family_id)) == revoked  # first reason kept
+    # Each revoking write carried its SessionsRevoked into the session's outbox.
+    outboxes = {
+        doc["_id"]: [entry["topic"] for entry in doc.get("outbox", [])]
+        async for doc in database["sessions"].find({"user_id": user_id})
+    }
+    assert outboxes == {
+        families[0].family_id: ["identity.sessions-revoked"],
+        families[1].family_id: ["identity.sessions-revoked"],
+    }
 
 
-async def test_expired_refresh_tokens_are_cleaned_up(database: Database) -> None:
+async def test_expired_refresh_tokens_and_dead_sessions_are_cleaned_up(
+    database: Database,
+) -> None:
     sessions = SessionStore(database)
-    old = RefreshToken(uuid.uuid4().hex, "f", "u", NOW - timedelta(seconds=1))
-    new = RefreshToken(uuid.uuid4().hex, "f", "u", NOW + timedelta(seconds=1))
-    for token in (old, new):
-        await sessions.add_token(token)
-    await sessions.delete_expired(NOW)
+    dead, alive = (SessionFamily(uuid.uuid4().hex, "u", NOW - timedelta(days=40)) for _ in "ab")
+    old = RefreshToken(uuid.uuid4().hex, dead.family_id, "u", NOW - timedelta(seconds=1))
+    await sessions.start(dead, old)
+    first = RefreshToken(uuid.uuid4().hex, alive.family_id, "u", NOW - timedelta(seconds=1))
+    await sessions.start(alive, first)
+    new = RefreshToken(uuid.uuid4().hex, alive.family_id, "u", NOW + timedelta(seconds=1))
+    await sessions.add_token(new)  # a refresh keeps the family alive
+    # A family written before families kept their expiry: it goes once older than the TTL.
+    legacy = uuid.uuid4().hex
+    await database.raw("sessions").insert_one(
+        {"_id": legacy, "user_id": "u", "created_at": NOW - timedelta(days=31), "revoked_at": None}
+    )
+    await sessions.delete_expired(NOW, created_before=NOW - timedelta(days=30))
     assert await sessions.token(old.token_hash) is None
     assert await sessions.token(new.token_hash) == new
+    assert await sessions.family(dead.family_id) is None
+    assert await sessions.family(legacy) is None
+    assert await sessions.family(alive.family_id) == alive
 
 
 async def test_a_captcha_is_consumed_once_and_expires(database: Database) -> None:
     captchas = CaptchaStore(database)
     live, expired = uuid.uuid4().hex, uuid.uuid4().hex
-    await captchas.add(live, ["h1", "h2"], NOW + timedelta(minutes=5))
-    await captchas.add(expired, ["h3"], NOW - timedelta(seconds=1))
-    assert await captchas.consume(live, NOW) == ["h1", "h2"]
+    await captchas.add(live, "h1", NOW + timedelta(minutes=5))
+    await captchas.add(expired, "h3", NOW - timedelta(seconds=1))
+    assert not await captchas.set_audio_answer(expired, "a0", NOW, 3)
+    for audio in ("a1", "a2"):
+        assert await captchas.set_audio_answer(live, audio, NOW, 2)
+    assert not await captchas.set_audio_answer(live, "a3", NOW, 2)  # two audios at most
+    assert await captchas.consume(live, NOW) == ["h1", "a2"]  # the latest audio's answer
     assert await captchas.consume(live, NOW) is None  # single use, whatever the answer was
     assert await captchas.consume(expired, NOW) is None
     assert await captchas.consume("unknown", NOW) is None
     await captchas.delete_expired(NOW)
     assert await database.raw("captchas").find_one({"_id": expired}) is None
     assert await database.raw("captchas").find_one({"_id": live}) is not None
-
-
-async def test_the_signing_key_is_created_once_and_shared(database: Database) -> None:
-    keys = KeyStore(database)
-    first, second = await keys.current(), await keys.current()
-    assert first.kid == second.kid and first.private_pem() == second.private_pem()
-    ring = KeyRing(keys.current)
-    await ring.load()
-    assert ring.jwks() == [first.jwk()]
-    assert await ring.public_key(first.kid) is not None and await ring.public_key("x") is None

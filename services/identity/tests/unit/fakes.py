@@ -16,11 +16,12 @@ from identity.adapters.signing import KeyRing, SigningKey
 from identity.app import build
 from identity.bootstrap import Identity, bootstrap
 from identity.domain.captchas import Challenge
-from identity.domain.events import DomainEvent
+from identity.domain.events import DomainEvent, RevocationReason, SessionsRevoked
+from identity.domain.lockout import AttemptPlan
 from identity.domain.sessions import RefreshToken, SessionFamily
 from identity.domain.users import User
 from identity.domain.validation import RegistrationForm
-from identity.ports import ConcurrentUpdate, DuplicateUser, TokenList
+from identity.ports import ConcurrentUpdate, DuplicateUser, TokenList, VoiceUnavailable
 from identity.settings import IdentitySettings
 from identity.use_cases import activation, registration
 from identity.use_cases.captchas import create_captcha
@@ -71,7 +72,10 @@ class FakeUsers:
         self.saves += 1
         self.outbox += user.events
         user.version, user.events = user.version + 1, []
-        self.rows[user.user_id] = copy.deepcopy(user)
+        # Like the store: the login-attempt fields are written by their own atomic writes only.
+        saved = copy.deepcopy(user)
+        saved.failed_logins, saved.locked_until = stored.failed_logins, stored.locked_until
+        self.rows[user.user_id] = saved
 
     async def by_id(self, user_id: str) -> User | None:
         return copy.deepcopy(self.rows.get(user_id))
@@ -81,6 +85,29 @@ class FakeUsers:
 
     async def by_token(self, kind: TokenList, token_hash: str) -> User | None:
         return self._one(lambda u: any(t.token_hash == token_hash for t in getattr(u, kind)))
+
+    async def count_attempt(self, user_id: str, plan: AttemptPlan, now: datetime) -> int | None:
+        stored = self.rows.get(user_id)
+        if stored is None or stored.is_locked(now):
+            return None
+        if not plan.lowest <= stored.failed_logins <= plan.highest:
+            return None
+        stored.failed_logins += 1
+        if plan.lock_until is not None:
+            stored.locked_until = plan.lock_until
+        return stored.failed_logins
+
+    async def release_attempts(
+        self, user_id: str, now: datetime, own_lock: datetime | None
+    ) -> bool:
+        stored = self.rows[user_id]
+        if stored.is_locked(now) and stored.locked_until != own_lock:
+            return False
+        stored.failed_logins, stored.locked_until = 0, None
+        return True
+
+    async def clear_attempts(self, user_id: str) -> None:
+        self.rows[user_id].failed_logins, self.rows[user_id].locked_until = 0, None
 
     def _one(self, match: Any) -> User | None:
         found = next((u for u in self.rows.values() if match(u)), None)
@@ -94,6 +121,7 @@ class FakeSessions:
     def __init__(self) -> None:
         self.families: dict[str, SessionFamily] = {}
         self.tokens: dict[str, RefreshToken] = {}
+        self.published: list[SessionsRevoked] = []
         # Another request uses the next presented token first (the race use_token guards).
         self.lose_next_race = False
 
@@ -118,50 +146,82 @@ class FakeSessions:
         self.tokens[token_hash] = replace(token, used_at=now)
         return True
 
-    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None:
+    async def revoke_family(
+        self, family_id: str, user_id: str, now: datetime, reason: RevocationReason
+    ) -> None:
         family = self.families.get(family_id)
-        if family is not None and family.revoked_at is None:
+        if family is not None and family.user_id == user_id and family.revoked_at is None:
             self.families[family_id] = replace(family, revoked_at=now, revoked_reason=reason)
+            self.published.append(SessionsRevoked(user_id, (family_id,), None, reason))
 
-    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> None:
-        for family in list(self.families.values()):
-            if family.user_id == user_id:
-                await self.revoke_family(family.family_id, now, reason)
+    async def revoke_all(self, user_id: str, now: datetime, reason: RevocationReason) -> None:
+        alive = [f for f in self.families.values() if f.user_id == user_id and f.revoked_at is None]
+        for family in alive:
+            self.families[family.family_id] = replace(family, revoked_at=now, revoked_reason=reason)
+        if alive:
+            self.published.append(SessionsRevoked(user_id, (), now, reason))
 
-    async def delete_expired(self, now: datetime) -> None:
+    async def delete_expired(self, now: datetime, created_before: datetime) -> None:
         self.tokens = {h: t for h, t in self.tokens.items() if t.expires_at >= now}
+        alive = {t.family_id for t in self.tokens.values()}
+        self.families = {f: fam for f, fam in self.families.items() if f in alive}
 
 
 @dataclass
 class StoredCaptcha:
-    answer_hashes: list[str]
+    answer_hash: str
     expires_at: datetime
     used: bool = False
+    audio_hash: str | None = None
+    audios: int = 0
 
 
 class FakeCaptchas:
     def __init__(self) -> None:
         self.rows: dict[str, StoredCaptcha] = {}
 
-    async def add(self, captcha_id: str, answer_hashes: list[str], expires_at: datetime) -> None:
-        self.rows[captcha_id] = StoredCaptcha(answer_hashes, expires_at)
+    async def add(self, captcha_id: str, answer_hash: str, expires_at: datetime) -> None:
+        self.rows[captcha_id] = StoredCaptcha(answer_hash, expires_at)
+
+    async def set_audio_answer(
+        self, captcha_id: str, answer_hash: str, now: datetime, most: int
+    ) -> bool:
+        row = self.rows.get(captcha_id)
+        if row is None or row.used or row.expires_at <= now or row.audios >= most:
+            return False
+        row.audio_hash, row.audios = answer_hash, row.audios + 1
+        return True
 
     async def consume(self, captcha_id: str, now: datetime) -> list[str] | None:
         row = self.rows.get(captcha_id)
         if row is None or row.used or row.expires_at <= now:
             return None
         row.used = True
-        return row.answer_hashes
+        return [row.answer_hash, *([row.audio_hash] if row.audio_hash else [])]
 
     async def delete_expired(self, now: datetime) -> None:
         self.rows = {k: v for k, v in self.rows.items() if v.expires_at >= now}
 
 
 class FakeChallenges:
-    IMAGE, AUDIO = "K7PX3", "40517"
+    IMAGE = "K7PX3"
 
     async def new_challenge(self) -> Challenge:
-        return Challenge(self.IMAGE, self.AUDIO, b"\x89PNG fake", b"RIFF fake")
+        return Challenge(self.IMAGE, b"\x89PNG fake")
+
+
+class FakeVoice:
+    """Keeps what it was asked to say; ``broken`` makes it fail like a missing espeak-ng."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.broken = False
+
+    async def speak(self, text: str) -> bytes:
+        if self.broken:
+            raise VoiceUnavailable("espeak-ng: not found")
+        self.said.append(text)
+        return b"RIFF fake " + text.encode()
 
 
 class FakePasswords:
@@ -203,6 +263,7 @@ class Fakes:
     sessions: FakeSessions = field(default_factory=FakeSessions)
     captchas: FakeCaptchas = field(default_factory=FakeCaptchas)
     challenges: FakeChallenges = field(default_factory=FakeChallenges)
+    voice: FakeVoice = field(default_factory=FakeVoice)
     passwords: FakePasswords = field(default_factory=FakePasswords)
     clock: FakeClock = field(default_factory=FakeClock)
     keys: KeyRing = field(default_factory=lambda: KeyRing.holding(KEY))
@@ -249,6 +310,12 @@ async def sign_up(svc: Identity, email: str = "ana@correo.com", **changes: Any) 
 async def active_user(svc: Identity, email: str = "ana@correo.com", **changes: Any) -> User:
     _, token = await sign_up(svc, email, **changes)
     return await activation.activate(svc, token, svc.clock())
+
+
+async def solved(svc: Identity) -> tuple[str, str]:
+    """A new captcha and its answer: (captcha_id, captcha_answer)."""
+    captcha = await create_captcha(svc, svc.clock())
+    return captcha.captcha_id, FakeChallenges.IMAGE
 
 
 def link_token(svc: Identity) -> str:

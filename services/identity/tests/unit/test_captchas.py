@@ -1,9 +1,10 @@
-"""Captcha answers: hashed per captcha, case- and space-insensitive; image and audio differ."""
+"""Captcha answers: hashed per captcha, case- and space-insensitive; images; the Spanish words the
+audio says."""
 
 import asyncio
 
-from identity.adapters.captchas import CaptchaImages, new_challenge
-from identity.domain.captchas import answer_hash
+from identity.adapters.captchas import CaptchaImages
+from identity.domain.captchas import answer_hash, new_audio_code, spoken_code
 
 
 def test_answer_hash_ignores_case_and_spaces_and_is_salted() -> None:
@@ -13,15 +14,19 @@ def test_answer_hash_ignores_case_and_spaces_and_is_salted() -> None:
     assert "K7PX3" not in answer_hash("c1", "K7PX3")
 
 
-async def test_challenge_is_a_png_and_a_wav() -> None:
+async def test_challenge_is_a_png() -> None:
     challenge = await CaptchaImages().new_challenge()
-    image, audio = challenge.data_uris()
-    assert image.startswith("data:image/png;base64,") and audio.startswith("data:audio/wav;base64,")
-    assert challenge.image_png.startswith(b"\x89PNG") and challenge.audio_wav.startswith(b"RIFF")
-    assert len(challenge.image_answer) == 5 and challenge.audio_answer.isdigit()
+    assert challenge.image_data_uri().startswith("data:image/png;base64,")
+    assert challenge.image_png.startswith(b"\x89PNG") and len(challenge.answer) == 5
 
 
 async def test_concurrent_challenges_all_succeed() -> None:
-    challenges = await asyncio.gather(*(new_challenge() for _ in range(6)))
-    assert len({c.image_answer + c.audio_answer for c in challenges}) == 6
-    assert all(c.audio_wav.startswith(b"RIFF") for c in challenges)
+    challenges = await asyncio.gather(*(CaptchaImages().new_challenge() for _ in range(6)))
+    assert len({c.answer for c in challenges}) == 6
+
+
+def test_the_audio_says_each_digit_as_a_spanish_word() -> None:
+    assert spoken_code("40517") == "El código es: cuatro, cero, cinco, uno, siete."
+    assert spoken_code("98263") == "El código es: nueve, ocho, dos, seis, tres."
+    codes = {new_audio_code() for _ in range(20)}
+    assert all(len(c) == 5 and c.isdigit() for c in codes) and len(codes) > 1

@@ -113,8 +113,7 @@ def test_activated_payload() -> None:
 def test_locked_out_payload() -> None:
     user = new_user()
     user.events.clear()
-    for _ in range(POLICY.lockout_threshold):
-        user.login_failed(T0, POLICY)
+    user.locked_out(5, T0 + timedelta(seconds=30))
     wire = to_wire(user.events[-1])
     assert isinstance(wire, UserLockedOut) and wire.topic == "identity.user-locked-out"
     assert wire.data == UserLockedOutData(

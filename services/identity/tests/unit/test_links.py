@@ -4,7 +4,12 @@ import pytest
 
 from common.errors import ApiError, Conflict
 from identity.bootstrap import Identity
-from identity.domain.events import ActivationRequested, PasswordResetRequested, UserActivated
+from identity.domain.events import (
+    ActivationRequested,
+    PasswordResetRequested,
+    SessionsRevoked,
+    UserActivated,
+)
 from identity.domain.users import Status
 from identity.use_cases._retry import ATTEMPTS, change_user
 from identity.use_cases.activation import activate, resend_activation
@@ -17,6 +22,7 @@ from services.identity.tests.unit.fakes import (
     link_token,
     refusal,
     sign_up,
+    solved,
 )
 
 NEW_PASSWORD = "Pichincha-Rucu-4698"
@@ -70,10 +76,16 @@ async def test_the_retry_gives_up_with_409(svc: Identity, fakes: Fakes) -> None:
 
 async def test_resend_respects_the_cooldown_and_says_nothing(svc: Identity, fakes: Fakes) -> None:
     await sign_up(svc)
-    await resend_activation(svc, "nadie@correo.com", fakes.clock())  # unknown: no error
-    await resend_activation(svc, "ana@correo.com", fakes.clock.advance(seconds=59))
+    await resend_activation(
+        svc, "nadie@correo.com", *await solved(svc), fakes.clock()
+    )  # unknown: no error
+    await resend_activation(
+        svc, "ana@correo.com", *await solved(svc), fakes.clock.advance(seconds=59)
+    )
     assert len(fakes.users.events_of(ActivationRequested)) == 1  # within the cooldown
-    await resend_activation(svc, " ANA@correo.com ", fakes.clock.advance(seconds=1))
+    await resend_activation(
+        svc, " ANA@correo.com ", *await solved(svc), fakes.clock.advance(seconds=1)
+    )
     first, resent = fakes.users.events_of(ActivationRequested)
     assert resent.reason == "resend" and resent.token != first.token
     # The superseded link now counts as used.
@@ -83,7 +95,8 @@ async def test_resend_respects_the_cooldown_and_says_nothing(svc: Identity, fake
 
 async def test_no_resend_once_active(svc: Identity, fakes: Fakes) -> None:
     await active_user(svc)
-    await resend_activation(svc, "ana@correo.com", fakes.clock.advance(hours=1))
+    fakes.clock.advance(hours=1)
+    await resend_activation(svc, "ana@correo.com", *await solved(svc), fakes.clock())
     assert len(fakes.users.events_of(ActivationRequested)) == 1
 
 
@@ -93,8 +106,10 @@ async def test_password_reset_changes_the_password_and_ends_every_session(
     user = await active_user(svc)
     await login(svc, "ana@correo.com", PASSWORD, fakes.clock())
     await login(svc, "ana@correo.com", PASSWORD, fakes.clock())
-    await request_password_reset(svc, "nadie@correo.com", fakes.clock())  # unknown: silent
-    await request_password_reset(svc, "ana@correo.com", fakes.clock())
+    await request_password_reset(
+        svc, "nadie@correo.com", *await solved(svc), fakes.clock()
+    )  # unknown: silent
+    await request_password_reset(svc, "ana@correo.com", *await solved(svc), fakes.clock())
     [event] = fakes.users.events_of(PasswordResetRequested)
     assert event.link == f"http://portal.test/restablecer?token={event.token}"
     token = link_token(svc)
@@ -104,16 +119,22 @@ async def test_password_reset_changes_the_password_and_ends_every_session(
     families = fakes.sessions.families.values()
     assert len(families) == 2
     assert all((f.revoked_at, f.revoked_reason) == (now, "password_reset") for f in families)
+    # Announced once for the user: every session started before now.
+    assert fakes.sessions.published == [SessionsRevoked(user.user_id, (), now, "password_reset")]
     again = await refusal(confirm_password_reset(svc, token, NEW_PASSWORD, NEW_PASSWORD, now))
     assert answer(again) == USED
 
 
-async def test_a_reset_clears_failed_logins(svc: Identity, fakes: Fakes) -> None:
+async def test_a_reset_clears_failed_logins_and_the_lock(svc: Identity, fakes: Fakes) -> None:
     user = await active_user(svc)
-    await refusal(login(svc, "ana@correo.com", "equivocada-1-xyz", fakes.clock()))
-    await request_password_reset(svc, "ana@correo.com", fakes.clock())
+    for n in range(5):
+        await refusal(login(svc, "ana@correo.com", f"equivocada-{n}-xyz", fakes.clock()))
+    assert fakes.users.rows[user.user_id].is_locked(fakes.clock())
+    await request_password_reset(svc, "ana@correo.com", *await solved(svc), fakes.clock())
     await confirm_password_reset(svc, link_token(svc), NEW_PASSWORD, NEW_PASSWORD, fakes.clock())
-    assert fakes.users.rows[user.user_id].failed_logins == 0
+    stored = fakes.users.rows[user.user_id]
+    assert stored.failed_logins == 0 and not stored.is_locked(fakes.clock())
+    await login(svc, "ana@correo.com", NEW_PASSWORD, fakes.clock())
 
 
 @pytest.mark.parametrize(
@@ -132,7 +153,7 @@ async def test_reset_refuses_a_weak_or_mismatched_password(
     svc: Identity, fakes: Fakes, password: str, confirmation: str, fields: dict[str, str]
 ) -> None:
     await active_user(svc)
-    await request_password_reset(svc, "ana@correo.com", fakes.clock())
+    await request_password_reset(svc, "ana@correo.com", *await solved(svc), fakes.clock())
     token = link_token(svc)
     refused = await refusal(
         confirm_password_reset(svc, token, password, confirmation, fakes.clock())
@@ -144,7 +165,7 @@ async def test_reset_refuses_a_weak_or_mismatched_password(
 
 async def test_reset_link_unknown_or_expired(svc: Identity, fakes: Fakes) -> None:
     await active_user(svc)
-    await request_password_reset(svc, "ana@correo.com", fakes.clock())
+    await request_password_reset(svc, "ana@correo.com", *await solved(svc), fakes.clock())
     token = link_token(svc)
     unknown = await refusal(
         confirm_password_reset(svc, "nope", NEW_PASSWORD, NEW_PASSWORD, fakes.clock())

@@ -1,7 +1,13 @@
 """The Argon2id adapter behind the password hasher port (the other unit tests use a fake)."""
 
+import asyncio
+import threading
+import time
+
+import pytest
 from argon2 import PasswordHasher
 
+from identity.adapters import passwords
 from identity.adapters.passwords import Argon2Passwords
 
 PASSWORDS = Argon2Passwords()
@@ -25,3 +31,31 @@ async def test_weaker_parameters_need_a_rehash() -> None:
     old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("clave")
     assert await PASSWORDS.verify(old, "clave")
     assert PASSWORDS.needs_rehash(old)
+
+
+class SlowHasher:
+    """Stands in for argon2's hasher: records how many checks run at the same time."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.02)
+        with self.lock:
+            self.running -= 1
+        return False
+
+
+async def test_at_most_the_configured_number_of_checks_run_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slow = SlowHasher()
+    monkeypatch.setattr(passwords, "_HASHER", slow)
+    bounded = Argon2Passwords(concurrency=2)
+    await asyncio.gather(*(bounded.verify("h", "x") for _ in range(12)))
+    assert slow.most == 2

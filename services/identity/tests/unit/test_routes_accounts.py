@@ -48,9 +48,8 @@ def test_captcha(client: TestClient) -> None:
     response = client.post(f"{V1}/captchas")
     assert response.status_code == 201
     captcha = response.json()
-    assert set(captcha) == {"captcha_id", "image", "audio", "expires_in"}
+    assert set(captcha) == {"captcha_id", "image", "expires_in"}
     assert captcha["image"].startswith("data:image/png;base64,")
-    assert captcha["audio"].startswith("data:audio/wav;base64,")
     assert captcha["expires_in"] == 300
 
 
@@ -119,11 +118,45 @@ def test_an_expired_activation_link_is_410(client: TestClient, fakes: Fakes) -> 
     }
 
 
+def with_captcha(client: TestClient, email: str, answer: str = TEST_ANSWER) -> dict[str, str]:
+    captcha = client.post(f"{V1}/captchas").json()["captcha_id"]
+    return {"email": email, "captcha_id": captcha, "captcha_answer": answer}
+
+
 @pytest.mark.parametrize("email", ["maria@correo.com", "nadie@correo.com"])
 def test_resend_is_always_202(client: TestClient, email: str) -> None:
     register(client)
-    response = client.post(f"{V1}/activations/resend", json={"email": email})
+    response = client.post(f"{V1}/activations/resend", json=with_captcha(client, email))
     assert response.status_code == 202 and response.json() == {"status": "accepted"}
+
+
+@pytest.mark.parametrize("path", ["/activations/resend", "/password-resets"])
+def test_resend_and_reset_need_a_solved_captcha(
+    client: TestClient, fakes: Fakes, path: str
+) -> None:
+    register(client)
+    sent = len(fakes.users.outbox)
+    for request in (
+        {"email": "maria@correo.com"},
+        with_captcha(client, "maria@correo.com", answer="ZZZZZ"),
+        with_captcha(client, "nadie@correo.com", answer="ZZZZZ"),
+    ):
+        refused = client.post(f"{V1}{path}", json=request)
+        assert refused.status_code == 422
+        assert set(refused.json()["error"]["fields"]) == {"captcha_answer"}
+    assert len(fakes.users.outbox) == sent  # nothing emailed
+
+
+def test_the_audio_is_a_wav_on_request(client: TestClient, fakes: Fakes) -> None:
+    captcha = client.post(f"{V1}/captchas").json()["captcha_id"]
+    audio = client.post(f"{V1}/captchas/{captcha}/audio")
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
+    assert audio.headers["cache-control"] == "no-store"
+    assert audio.content.startswith(b"RIFF") and len(fakes.voice.said) == 1
+    unknown = client.post(f"{V1}/captchas/{'0' * 32}/audio")
+    assert unknown.status_code == 410
+    assert unknown.json()["error"]["code"] == "captcha_unavailable"
+    assert client.post(f"{V1}/captchas/no-hex!/audio").status_code == 422
 
 
 def test_password_reset(client: TestClient, fakes: Fakes) -> None:
@@ -131,7 +164,7 @@ def test_password_reset(client: TestClient, fakes: Fakes) -> None:
     client.post(f"{V1}/activations", json={"token": last_token(fakes)})
     resets = f"{V1}/password-resets"
     for email in ("maria@correo.com", "nadie@correo.com"):
-        response = client.post(resets, json={"email": email})
+        response = client.post(resets, json=with_captcha(client, email))
         assert response.status_code == 202 and response.json() == {"status": "accepted"}
     token = last_token(fakes)
     confirm = {"token": token, "password": NEW_PASSWORD, "password_confirmation": "otra"}

@@ -1,5 +1,6 @@
 """Use cases on fakes: login with lockout and rehash, refresh rotation and reuse, logout, me."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -7,7 +8,6 @@ import jwt
 import pytest
 
 from common.auth import AUDIENCE, ISSUER
-from common.errors import TooManyRequests
 from identity.bootstrap import Identity
 from identity.domain.events import UserLockedOut
 from identity.use_cases.activation import activate
@@ -16,6 +16,7 @@ from identity.use_cases.sessions import Tokens, check_session, login, logout, re
 from services.identity.tests.unit.fakes import (
     KEY,
     PASSWORD,
+    FakePasswords,
     Fakes,
     active_user,
     refusal,
@@ -23,7 +24,13 @@ from services.identity.tests.unit.fakes import (
 )
 
 EMAIL = "ana@correo.com"
-BAD = (401, "invalid_credentials", "Correo electrónico o contraseña incorrectos.", None)
+BAD = (
+    401,
+    "invalid_credentials",
+    "Correo electrónico o contraseña incorrectos. Después de varios intentos fallidos, "
+    "espera unos minutos antes de intentarlo nuevamente.",
+    None,
+)
 SESSION = (
     401,
     "unauthorized",
@@ -78,19 +85,66 @@ async def test_five_failures_lock_with_a_growing_backoff(svc: Identity, fakes: F
         refused = await refusal(login(svc, EMAIL, f"equivocada-{n}-xyz", fakes.clock()))
         assert refused.code == "invalid_credentials"
     assert fakes.users.events_of(UserLockedOut)[-1].failed_attempts == 5
-    locked = await refusal(login(svc, EMAIL, PASSWORD, fakes.clock.advance(seconds=0.5)))
-    assert isinstance(locked, TooManyRequests) and locked.code == "account_locked"
-    assert locked.headers == {"Retry-After": "30"}  # 29.5 s rounded up
-    assert locked.message == "Demasiados intentos fallidos. Intenta nuevamente en 30 segundos."
+    stored = fakes.users.rows[user.user_id]
+    assert stored.locked_until == fakes.clock() + timedelta(seconds=30)
+    # Locked: even the right password gets the answer an unknown email gets.
+    locked = await refusal(login(svc, EMAIL, PASSWORD, fakes.clock.advance(seconds=29.5)))
+    unknown = await refusal(login(svc, "nadie@correo.com", PASSWORD, fakes.clock()))
+    assert (locked.status, locked.code, locked.message, locked.headers) == BAD
+    assert (unknown.status, unknown.code, unknown.message, unknown.headers) == BAD
     # After the lock, one more failure locks again, twice as long.
-    fakes.clock.advance(seconds=30)
+    fakes.clock.advance(seconds=0.5)
     await refusal(login(svc, EMAIL, "equivocada-5-xyz", fakes.clock()))
-    again = await refusal(login(svc, EMAIL, PASSWORD, fakes.clock()))
-    assert again.headers == {"Retry-After": "60"}
-    fakes.clock.advance(seconds=60)
+    assert fakes.users.rows[user.user_id].locked_until == fakes.clock() + timedelta(seconds=60)
+    assert fakes.users.events_of(UserLockedOut)[-1].failed_attempts == 6
+    await refusal(login(svc, EMAIL, PASSWORD, fakes.clock.advance(seconds=59)))
+    fakes.clock.advance(seconds=1)
     await login(svc, EMAIL, PASSWORD, fakes.clock())
     stored = fakes.users.rows[user.user_id]
     assert stored.failed_logins == 0 and stored.locked_until is None
+
+
+class CountingPasswords(FakePasswords):
+    """Yields to the loop while "checking", as Argon2 in a thread does; counts real checks."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        if password_hash is not None:
+            self.checked += 1
+        await asyncio.sleep(0.001)
+        return await super().verify(password_hash, password)
+
+
+async def test_parallel_guesses_are_counted_before_they_are_checked(fakes: Fakes) -> None:
+    fakes.passwords = counting = CountingPasswords()
+    svc = fakes.service()
+    user = await active_user(svc)
+    guesses = [login(svc, EMAIL, f"equivocada-{n}-xyz", fakes.clock()) for n in range(50)]
+    refused = await asyncio.gather(*(refusal(g) for g in guesses))
+    assert {r.code for r in refused} == {"invalid_credentials"}
+    assert counting.checked == svc.policy.lockout_threshold
+    assert fakes.users.rows[user.user_id].is_locked(fakes.clock())
+    assert len(fakes.users.events_of(UserLockedOut)) == 1
+    assert (await refusal(login(svc, EMAIL, PASSWORD, fakes.clock()))).status == 401
+    assert counting.checked == svc.policy.lockout_threshold  # not even checked
+
+
+async def test_a_right_password_checked_while_others_locked_the_account_is_refused(
+    svc: Identity, fakes: Fakes
+) -> None:
+    user = await active_user(svc)
+    release = fakes.users.release_attempts
+
+    async def locked_meanwhile(user_id: str, now: Any, own_lock: Any) -> bool:
+        fakes.users.rows[user_id].locked_until = now + timedelta(seconds=30)
+        return await release(user_id, now, own_lock)
+
+    fakes.users.release_attempts = locked_meanwhile  # type: ignore[method-assign]
+    refused = await refusal(login(svc, EMAIL, PASSWORD, fakes.clock()))
+    assert refused.status == 401 and fakes.sessions.families == {}
+    assert fakes.users.rows[user.user_id].is_locked(fakes.clock())
 
 
 async def test_a_stale_hash_is_replaced_at_login(svc: Identity, fakes: Fakes) -> None:
@@ -100,7 +154,7 @@ async def test_a_stale_hash_is_replaced_at_login(svc: Identity, fakes: Fakes) ->
     await login(svc, EMAIL, PASSWORD, fakes.clock())
     assert fakes.users.rows[user.user_id].password_hash == "v2$" + PASSWORD
     await login(svc, EMAIL, PASSWORD, fakes.clock())
-    assert fakes.users.saves == saves + 1  # a current hash and no failures: nothing to save
+    assert fakes.users.saves == saves + 1  # a current hash: nothing to save
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(svc: Identity, fakes: Fakes) -> None:
@@ -112,7 +166,8 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(svc: Identity, fakes
     reuse = await refusal(refresh(svc, first.refresh_token, fakes.clock()))
     assert (reuse.status, reuse.code, reuse.message, reuse.headers) == SESSION
     [family] = fakes.sessions.families.values()
-    assert family.revoked_reason == "refresh_token_reuse"
+    assert family.revoked_reason == "refresh_reuse"
+    assert [e.session_ids for e in fakes.sessions.published] == [(family.family_id,)]
     dead = await refusal(refresh(svc, second.refresh_token, fakes.clock()))
     assert dead.status == 401
     await refusal(check_session(svc, family.family_id))
@@ -129,7 +184,7 @@ async def test_a_token_used_by_a_concurrent_request_counts_as_reuse(
     fakes.sessions.lose_next_race = True
     assert (await refusal(refresh(svc, tokens.refresh_token, fakes.clock()))).status == 401
     [family] = fakes.sessions.families.values()
-    assert family.revoked_reason == "refresh_token_reuse"
+    assert family.revoked_reason == "refresh_reuse"
 
 
 @pytest.mark.parametrize("days", [30, 31])
@@ -151,7 +206,10 @@ async def test_logout_ends_the_session(svc: Identity, fakes: Fakes) -> None:
     tokens = await login(svc, EMAIL, PASSWORD, fakes.clock())
     sid = str(claims(tokens)["sid"])
     await check_session(svc, sid)
-    await logout(svc, sid, fakes.clock())
+    user_id = str(claims(tokens)["sub"])
+    await logout(svc, "another-user", sid, fakes.clock())  # only the session's own user
+    assert fakes.sessions.families[sid].revoked_at is None
+    await logout(svc, user_id, sid, fakes.clock())
     assert fakes.sessions.families[sid].revoked_reason == "logout"
     refused = await refusal(check_session(svc, sid))
     assert (refused.status, refused.code, refused.message, refused.headers) == SESSION

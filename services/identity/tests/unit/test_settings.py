@@ -1,5 +1,7 @@
 """The captcha test answer is a test-only door: identity refuses it in production."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -13,4 +15,5 @@ def test_test_captcha_answer_refused_in_production() -> None:
 
 def test_test_captcha_answer_allowed_elsewhere() -> None:
     assert IdentitySettings(app_env="test", captcha_test_answer="x").captcha_test_answer == "x"
-    assert IdentitySettings(app_env="production").captcha_test_answer is None
+    production = IdentitySettings(app_env="production", signing_key_path=Path("/k/current.pem"))
+    assert production.captcha_test_answer is None

@@ -2,14 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
-
 from common.errors import Conflict, InvalidInput
 from identity.bootstrap import Identity
 from identity.domain.captchas import answer_hash
 from identity.domain.events import ActivationRequested, UserRegistered
 from identity.domain.users import Status
-from identity.use_cases.captchas import check_captcha, create_captcha
+from identity.use_cases.captchas import captcha_audio, check_captcha, create_captcha
 from identity.use_cases.registration import register
 from services.identity.tests.unit.fakes import (
     CEDULAS,
@@ -25,24 +23,77 @@ from services.identity.tests.unit.fakes import (
 ANSWER = "captcha_answer"
 
 
-async def test_a_captcha_stores_both_answers_hashed_until_it_expires(
+async def test_a_captcha_is_an_image_with_its_answer_hashed_until_it_expires(
     svc: Identity, fakes: Fakes
 ) -> None:
     captcha = await create_captcha(svc, fakes.clock())
     assert captcha.expires_in == 300
     assert captcha.image == "data:image/png;base64," + "iVBORyBmYWtl"
-    assert captcha.audio.startswith("data:audio/wav;base64,")
     stored = fakes.captchas.rows[captcha.captcha_id]
-    assert stored.answer_hashes == [
-        answer_hash(captcha.captcha_id, FakeChallenges.IMAGE),
-        answer_hash(captcha.captcha_id, FakeChallenges.AUDIO),
-    ]
+    assert stored.answer_hash == answer_hash(captcha.captcha_id, FakeChallenges.IMAGE)
     assert stored.expires_at == fakes.clock() + timedelta(seconds=300)
+    # No audio until someone asks for it (the synthesizer costs CPU).
+    assert fakes.voice.said == [] and stored.audio_hash is None
 
 
-@pytest.mark.parametrize("answer", [FakeChallenges.IMAGE.lower(), FakeChallenges.AUDIO])
-async def test_image_or_audio_answer_passes_once(svc: Identity, fakes: Fakes, answer: str) -> None:
+def spoken_digits(text: str) -> str:
+    words = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"]
+    said = text.removeprefix("El código es: ").rstrip(".").split(", ")
+    return "".join(str(words.index(word)) for word in said)
+
+
+async def test_the_audio_says_spanish_digits_that_solve_the_captcha_too(
+    svc: Identity, fakes: Fakes
+) -> None:
     captcha = await create_captcha(svc, fakes.clock())
+    wav = await captcha_audio(svc, captcha.captcha_id, fakes.clock())
+    [text] = fakes.voice.said
+    assert wav.startswith(b"RIFF") and text.startswith("El código es: ")
+    digits = spoken_digits(text)
+    assert len(digits) == 5
+    await check_captcha(svc, captcha.captcha_id, digits, fakes.clock())
+
+
+async def test_a_new_audio_replaces_the_digits_of_the_previous_one(
+    svc: Identity, fakes: Fakes
+) -> None:
+    captcha = await create_captcha(svc, fakes.clock())
+    for _ in range(2):
+        await captcha_audio(svc, captcha.captcha_id, fakes.clock())
+    first, second = (spoken_digits(text) for text in fakes.voice.said)
+    stored = fakes.captchas.rows[captcha.captcha_id]
+    assert stored.audio_hash == answer_hash(captcha.captcha_id, second)
+    if first != second:
+        wrong = await refusal(check_captcha(svc, captcha.captcha_id, first, fakes.clock()))
+        assert ANSWER in (wrong.fields or {})
+
+
+async def test_audio_only_for_a_live_captcha_and_a_few_times(svc: Identity, fakes: Fakes) -> None:
+    captcha = await create_captcha(svc, fakes.clock())
+    for _ in range(SETTINGS.captcha_audios_per_captcha):
+        await captcha_audio(svc, captcha.captcha_id, fakes.clock())
+    spent = await refusal(captcha_audio(svc, captcha.captcha_id, fakes.clock()))
+    assert (spent.status, spent.code) == (410, "captcha_unavailable")
+    unknown = await refusal(captcha_audio(svc, "f00d", fakes.clock()))
+    assert unknown.status == 410
+    used = await create_captcha(svc, fakes.clock())
+    await check_captcha(svc, used.captcha_id, FakeChallenges.IMAGE, fakes.clock())
+    assert (await refusal(captcha_audio(svc, used.captcha_id, fakes.clock()))).status == 410
+    late = await create_captcha(svc, fakes.clock())
+    gone = captcha_audio(svc, late.captcha_id, fakes.clock.advance(seconds=300))
+    assert (await refusal(gone)).status == 410
+
+
+async def test_a_broken_synthesizer_is_a_503(svc: Identity, fakes: Fakes) -> None:
+    captcha = await create_captcha(svc, fakes.clock())
+    fakes.voice.broken = True
+    refused = await refusal(captcha_audio(svc, captcha.captcha_id, fakes.clock()))
+    assert (refused.status, refused.code) == (503, "audio_unavailable")
+
+
+async def test_the_image_answer_passes_once(svc: Identity, fakes: Fakes) -> None:
+    captcha = await create_captcha(svc, fakes.clock())
+    answer = FakeChallenges.IMAGE.lower()
     await check_captcha(svc, captcha.captcha_id, answer, fakes.clock())
     again = await refusal(check_captcha(svc, captcha.captcha_id, answer, fakes.clock()))
     assert again.fields == {ANSWER: "El código expiró. Genera uno nuevo."}

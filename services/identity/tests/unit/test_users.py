@@ -12,7 +12,7 @@ from identity.domain.events import (
     UserLockedOut,
     UserRegistered,
 )
-from identity.domain.lockout import lock_duration, retry_after_seconds
+from identity.domain.lockout import AttemptPlan, lock_duration, plan_attempt
 from identity.domain.policy import Policy
 from identity.domain.sessions import RefreshToken, RefreshVerdict, SessionFamily, judge_refresh
 from identity.domain.tokens import TokenError, TokenProblem, hash_secret
@@ -119,30 +119,42 @@ def test_lockout_after_five_failures_growing_never_permanent() -> None:
     assert lock_duration(1000, POLICY) == POLICY.lockout_max
 
 
-def test_login_failures_lock_and_success_resets() -> None:
+def test_attempts_below_the_threshold_are_counted_over_a_range() -> None:
+    # Parallel attempts all take this plan: any count in the range gives the same outcome.
+    for failures in range(4):
+        assert plan_attempt(failures, None, T0, POLICY) == AttemptPlan(0, 3, None)
+
+
+def test_the_attempt_that_reaches_the_threshold_locks_before_it_is_checked() -> None:
+    assert plan_attempt(4, None, T0, POLICY) == AttemptPlan(4, 4, T0 + timedelta(seconds=30))
+    # After the lock, the next attempt locks again, twice as long.
+    after = T0 + timedelta(seconds=30)
+    assert plan_attempt(5, T0 + timedelta(seconds=30), after, POLICY) == AttemptPlan(
+        5, 5, after + timedelta(seconds=60)
+    )
+
+
+def test_no_attempt_while_locked_and_locks_keep_milliseconds() -> None:
+    assert plan_attempt(5, T0 + timedelta(seconds=1), T0, POLICY) is None
+    odd = T0 + timedelta(microseconds=123456)
+    plan = plan_attempt(4, None, odd, POLICY)
+    assert plan is not None and plan.lock_until == T0 + timedelta(seconds=30, microseconds=123000)
+
+
+def test_a_lockout_is_told_and_a_success_forgets_it() -> None:
     user = new_user()
     user.events.clear()
-    for _ in range(4):
-        user.login_failed(T0, POLICY)
-    assert not user.is_locked(T0) and user.events == []
-    user.login_failed(T0, POLICY)
+    user.locked_out(5, T0 + timedelta(seconds=30))
     assert user.is_locked(T0 + timedelta(seconds=29))
     assert not user.is_locked(T0 + timedelta(seconds=30))
-    assert isinstance(user.events[-1], UserLockedOut)
+    assert user.events == [UserLockedOut(user.user_id, 5, T0 + timedelta(seconds=30))]
     user.login_succeeded()
     assert user.failed_logins == 0 and not user.is_locked(T0)
 
 
-def test_retry_after_rounds_up() -> None:
-    assert retry_after_seconds(T0 + timedelta(seconds=29.2), T0) == 30
-    assert retry_after_seconds(T0 + timedelta(seconds=30), T0) == 30
-    assert retry_after_seconds(T0 - timedelta(seconds=1), T0) == 0
-    assert retry_after_seconds(None, T0) == 0
-
-
 def test_password_reset_flow() -> None:
     user = new_user()
-    user.login_failed(T0, POLICY)
+    user.locked_out(5, T0 + timedelta(seconds=30))
     assert user.request_password_reset(T0 + timedelta(minutes=5), POLICY, PORTAL)
     event = user.events[-1]
     assert isinstance(event, PasswordResetRequested)

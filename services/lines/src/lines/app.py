@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from common.contracts import LineRegistered, LineRemoved, LineVerificationRequested
 from common.logging import get_logger
+from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
 from lines.adapters.store import INDEXES, OUTBOX_COLLECTIONS
 from lines.api.routes import ROUTERS
@@ -50,7 +51,7 @@ SPEC: ServiceSpec[Lines] = ServiceSpec(
     routers=ROUTERS,
     consumers=consumers,
     startup=[backfill_directory],
-    loops=[clean_up_counters],
+    loops=[clean_up_counters, follow_session_revocations],
 )
 
 

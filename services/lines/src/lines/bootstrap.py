@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.auth import TokenVerifier, jwks_verifier
+from common.revocations import RevocationList
 from common.service import Runtime
 from lines import ports
 from lines.adapters.directory import LatestInvoiceStore, SubscriberStore
@@ -43,7 +44,7 @@ def bootstrap(settings: LinesSettings | None = None, **overrides: Any) -> Lines:
     database = runtime.database
     parts: dict[str, Any] = {
         "policy": settings.policy(),
-        "verifier": jwks_verifier(settings.identity_jwks_url),
+        "verifier": jwks_verifier(settings.identity_jwks_url, RevocationList()),
         "lines": LineStore(database),
         "counters": SendCounterStore(database),
         "subscribers": SubscriberStore(database),

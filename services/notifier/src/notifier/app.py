@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from common.contracts import NotificationDelivered, NotificationFailed
+from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
 from notifier.adapters.store import INDEXES, OUTBOX_COLLECTIONS
 from notifier.api.routes import deliveries
@@ -26,7 +27,7 @@ SPEC: ServiceSpec[Notifier] = ServiceSpec(
     routers=[deliveries.router],
     consumers=consumers,
     startup=[record_first_start],
-    loops=[retry_due, watch_not_emailed, keep_bound],
+    loops=[retry_due, watch_not_emailed, keep_bound, follow_session_revocations],
 )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.auth import TokenVerifier, jwks_verifier
+from common.revocations import RevocationList
 from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
 from notifier.adapters.first_start import FirstStartStore
@@ -75,6 +76,6 @@ def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Not
         "renderer": JinjaEmailRenderer(settings),
         "mailer": SmtpMailer(settings),
         "sms": SmppGateway(settings, utc_now),
-        "verifier": jwks_verifier(settings.identity_jwks_url),
+        "verifier": jwks_verifier(settings.identity_jwks_url, RevocationList()),
     } | overrides
     return Notifier(runtime=runtime, settings=settings, **parts)

@@ -21,6 +21,7 @@ from notifier.adapters.store import INDEXES
 from notifier.app import SPEC, build
 from notifier.bootstrap import Notifier, bootstrap
 from notifier.settings import NotifierSettings
+from tests import support
 from tests.support import KAFKA, MONGODB, free_port
 
 MAILPIT_SMTP = ("127.0.0.1", 1025)
@@ -176,27 +177,8 @@ def forwarder() -> Callable[..., contextlib.AbstractAsyncContextManager[None]]:
     return forward
 
 
-@contextlib.asynccontextmanager
-async def forward(port: int, target: tuple[str, int] = MAILPIT_SMTP) -> AsyncIterator[None]:
+def forward(
+    port: int, target: tuple[str, int] = MAILPIT_SMTP
+) -> contextlib.AbstractAsyncContextManager[None]:
     """Listen on ``port`` and pipe every connection to ``target`` (the real Mailpit)."""
-
-    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-        try:
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        finally:
-            sink.close()
-
-    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        upstream_reader, upstream_writer = await asyncio.open_connection(*target)
-        await asyncio.gather(
-            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
-        )
-
-    server = await asyncio.start_server(session, "127.0.0.1", port)
-    try:
-        yield
-    finally:
-        server.close()
-        await server.wait_closed()
+    return support.forward(port, target)

@@ -15,6 +15,7 @@ from common.contracts.billing import (
 from common.contracts.identity import (
     ActivationRequested,
     PasswordResetRequested,
+    SessionsRevoked,
     UserActivated,
     UserLockedOut,
     UserRegistered,
@@ -43,6 +44,7 @@ __all__ = [
     "PaymentRecorded",
     "RideFailed",
     "RideRendered",
+    "SessionsRevoked",
     "SubscriptionActivated",
     "SubscriptionEnded",
     "UserActivated",

@@ -74,3 +74,20 @@ class UserLockedOut(IdentityEvent, key="user_id"):
     """Too many failed logins in a row: login is refused until ``locked_until``."""
 
     data: UserLockedOutData
+
+
+class SessionsRevokedData(BaseModel):
+    """Sessions whose access tokens must stop working now, not when they expire."""
+
+    user_id: str
+    # These sessions; empty with ``all_before`` set: every session of the user started before.
+    session_ids: list[str] = []
+    all_before: datetime | None = None
+    reason: Literal["logout", "password_reset", "password_change", "refresh_reuse", "operator"]
+
+
+class SessionsRevoked(IdentityEvent, key="user_id"):
+    """A logout, a password change or reset, or a reused refresh token: services that verify
+    access tokens refuse the sessions' tokens from now on (common/revocations.py)."""
+
+    data: SessionsRevokedData

@@ -1,4 +1,6 @@
-"""Argon2id password hashing (argon2-cffi), off the event loop: each hash costs ~20-50 ms."""
+"""Argon2id password hashing (argon2-cffi), off the event loop: each hash costs ~20-50 ms and
+19 MiB, so a semaphore bounds how many run at once (a burst of logins must not need 19 MiB each
+at the same time)."""
 
 import asyncio
 
@@ -12,10 +14,15 @@ _DUMMY_HASH = _HASHER.hash("not-a-real-password-but-equally-slow")
 
 
 class Argon2Passwords:
-    """The password hasher port."""
+    """The password hasher port; at most ``concurrency`` hashes or checks at a time (the rest
+    wait their turn, in order)."""
+
+    def __init__(self, concurrency: int = 2) -> None:
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(_HASHER.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(_HASHER.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
@@ -26,7 +33,8 @@ class Argon2Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return _HASHER.check_needs_rehash(password_hash)

@@ -8,5 +8,12 @@ class EmailIn(BaseModel):
     email: str = Field(max_length=320)
 
 
+class EmailWithCaptchaIn(EmailIn):
+    """An email a link goes to, guarded by a solved captcha (``POST /captchas``)."""
+
+    captcha_id: str = Field(default="", max_length=64)
+    captcha_answer: str = Field(default="", max_length=64)
+
+
 class StatusOut(BaseModel):
     status: str

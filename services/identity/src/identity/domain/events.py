@@ -62,6 +62,27 @@ class UserLockedOut:
     locked_until: datetime
 
 
+RevocationReason = Literal[
+    "logout", "password_reset", "password_change", "refresh_reuse", "operator"
+]
+
+
+@dataclass(frozen=True)
+class SessionsRevoked:
+    """Sessions ended before their tokens expire: services that verify tokens must know now.
+    ``session_ids`` names them; ``all_before`` ends every session of the user started before."""
+
+    user_id: str
+    session_ids: tuple[str, ...]
+    all_before: datetime | None
+    reason: RevocationReason
+
+
 DomainEvent = (
-    UserRegistered | UserActivated | ActivationRequested | PasswordResetRequested | UserLockedOut
+    UserRegistered
+    | UserActivated
+    | ActivationRequested
+    | PasswordResetRequested
+    | UserLockedOut
+    | SessionsRevoked
 )

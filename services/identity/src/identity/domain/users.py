@@ -19,7 +19,6 @@ from identity.domain.events import (
     UserLockedOut,
     UserRegistered,
 )
-from identity.domain.lockout import lock_duration
 from identity.domain.policy import Policy
 from identity.domain.tokens import IssuedToken, TokenError, TokenProblem, find_token
 from identity.domain.validation import ValidRegistration
@@ -48,6 +47,8 @@ class User:
     terms_version: str | None = None
     terms_accepted_at: datetime | None = None
     activated_at: datetime | None = None
+    # Login attempts counted since the last right password, and the lock: the store changes
+    # these two with atomic writes of their own (ports.UserRepository), never through ``save``.
     failed_logins: int = 0
     locked_until: datetime | None = None
     activation_tokens: list[IssuedToken] = field(default_factory=list)
@@ -144,12 +145,10 @@ class User:
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
 
-    def login_failed(self, now: datetime, policy: Policy) -> None:
-        self.failed_logins += 1
-        duration = lock_duration(self.failed_logins, policy)
-        if duration is not None:
-            self.locked_until = now + duration
-            self.events.append(UserLockedOut(self.user_id, self.failed_logins, self.locked_until))
+    def locked_out(self, failures: int, locked_until: datetime) -> None:
+        """The attempt that locked the account (counted by the store) was wrong: say so."""
+        self.failed_logins, self.locked_until = failures, locked_until
+        self.events.append(UserLockedOut(self.user_id, failures, locked_until))
 
     def login_succeeded(self) -> None:
         self.failed_logins, self.locked_until = 0, None

@@ -8,6 +8,7 @@ from identity.domain.validation import email_key
 from identity.ports import IdentityService
 from identity.use_cases._refusals import link_refused, unknown_link
 from identity.use_cases._retry import change_user
+from identity.use_cases.captchas import check_captcha
 
 
 async def activate(svc: IdentityService, token: str, now: datetime) -> User:
@@ -25,9 +26,12 @@ async def activate(svc: IdentityService, token: str, now: datetime) -> User:
     return user
 
 
-async def resend_activation(svc: IdentityService, email: str, now: datetime) -> None:
+async def resend_activation(
+    svc: IdentityService, email: str, captcha_id: str, captcha_answer: str, now: datetime
+) -> None:
     """Says nothing either way: whether the account exists, is active or throttled (no account
-    enumeration); the route answers 202 always."""
+    enumeration); the route answers 202 always. A solved captcha first, as for a sign-up."""
+    await check_captcha(svc, captcha_id, captcha_answer, now)
     key = email_key(email)
     await change_user(
         svc.users,

@@ -1,19 +1,20 @@
-"""Captchas guard the sign-up: single use, short-lived, their answers stored hashed."""
+"""Captchas guard the sign-up, the activation resend and the password-reset request: single
+use, short-lived, their answers stored hashed. The image comes with the captcha; the Spanish
+audio only when asked for (it costs a synthesizer run)."""
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from common.errors import InvalidInput
-from identity.domain.captchas import answer_hash
-from identity.ports import IdentityService
+from common.errors import Gone, InvalidInput, Unavailable
+from identity.domain.captchas import answer_hash, new_audio_code, spoken_code
+from identity.ports import IdentityService, VoiceUnavailable
 
 
 @dataclass(frozen=True)
 class NewCaptcha:
     captcha_id: str
     image: str  # data URI (PNG)
-    audio: str  # data URI (WAV)
     expires_in: int
 
 
@@ -21,10 +22,29 @@ async def create_captcha(svc: IdentityService, now: datetime) -> NewCaptcha:
     challenge = await svc.challenges.new_challenge()
     ttl = svc.settings.captcha_ttl_seconds
     captcha_id = uuid.uuid4().hex
-    hashes = [answer_hash(captcha_id, a) for a in (challenge.image_answer, challenge.audio_answer)]
-    await svc.captchas.add(captcha_id, hashes, now + timedelta(seconds=ttl))
-    image, audio = challenge.data_uris()
-    return NewCaptcha(captcha_id=captcha_id, image=image, audio=audio, expires_in=ttl)
+    await svc.captchas.add(
+        captcha_id, answer_hash(captcha_id, challenge.answer), now + timedelta(seconds=ttl)
+    )
+    return NewCaptcha(captcha_id=captcha_id, image=challenge.image_data_uri(), expires_in=ttl)
+
+
+async def captcha_audio(svc: IdentityService, captcha_id: str, now: datetime) -> bytes:
+    """A WAV saying new digits in Spanish; they solve the captcha too (the image's answer still
+    does), and replace the digits of any earlier audio of this captcha."""
+    code = new_audio_code()
+    most = svc.settings.captcha_audios_per_captcha
+    if not await svc.captchas.set_audio_answer(
+        captcha_id, answer_hash(captcha_id, code), now, most
+    ):
+        raise Gone("captcha_unavailable", "Este código ya no está disponible. Genera uno nuevo.")
+    try:
+        return await svc.voice.speak(spoken_code(code))
+    except VoiceUnavailable:
+        raise Unavailable(
+            "audio_unavailable",
+            "No pudimos generar el audio. Intenta nuevamente o escribe el código de la imagen.",
+            retry_after=5,
+        ) from None
 
 
 async def check_captcha(svc: IdentityService, captcha_id: str, answer: str, now: datetime) -> None:

@@ -6,12 +6,18 @@ from common.errors import InvalidInput
 from identity.domain.tokens import TokenError, hash_secret
 from identity.domain.validation import email_key, password_problem
 from identity.ports import IdentityService
+from identity.use_cases._passwords import password_changed
 from identity.use_cases._refusals import link_refused, unknown_link
 from identity.use_cases._retry import change_user
+from identity.use_cases.captchas import check_captcha
 
 
-async def request_password_reset(svc: IdentityService, email: str, now: datetime) -> None:
-    """Says nothing either way (the route answers 202 always): no account enumeration."""
+async def request_password_reset(
+    svc: IdentityService, email: str, captcha_id: str, captcha_answer: str, now: datetime
+) -> None:
+    """Says nothing either way (the route answers 202 always): no account enumeration. A solved
+    captcha first, as for a sign-up: each request may email a person."""
+    await check_captcha(svc, captcha_id, captcha_answer, now)
     key = email_key(email)
     await change_user(
         svc.users,
@@ -44,5 +50,4 @@ async def confirm_password_reset(
         )
     except TokenError as error:
         raise link_refused(error) from None
-    # A reset means the old password may be known to someone else: end every session.
-    await svc.sessions.revoke_all(user.user_id, now, "password_reset")
+    await password_changed(svc, user.user_id, now, "password_reset")

@@ -4,9 +4,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from common.errors import ApiError, Forbidden, TooManyRequests
+from common.errors import ApiError, Forbidden
 from common.logging import get_logger
-from identity.domain.lockout import retry_after_seconds
+from identity.domain.lockout import plan_attempt
 from identity.domain.sessions import RefreshToken, RefreshVerdict, SessionFamily, judge_refresh
 from identity.domain.tokens import hash_secret, new_secret
 from identity.domain.users import Status, User
@@ -16,6 +16,10 @@ from identity.use_cases._refusals import session_refused
 from identity.use_cases._retry import change_user
 
 log = get_logger(__name__)
+
+# How often an attempt is planned again when parallel attempts moved the count meanwhile; past
+# that, it is refused like a locked one (a burst is under way).
+PLANS = 3
 
 
 @dataclass(frozen=True)
@@ -27,51 +31,74 @@ class Tokens:
 
 def bad_credentials() -> ApiError:
     # No WWW-Authenticate challenge here: this is a login form's answer, not a bearer refusal.
-    return ApiError(401, "invalid_credentials", "Correo electrónico o contraseña incorrectos.")
-
-
-def locked(user: User, now: datetime) -> TooManyRequests:
-    seconds = max(1, retry_after_seconds(user.locked_until, now))
-    return TooManyRequests(
-        "account_locked",
-        f"Demasiados intentos fallidos. Intenta nuevamente en {seconds} segundos.",
-        retry_after=seconds,
+    # The same answer for an unknown email, a wrong password and a locked account (no account
+    # enumeration); the message says why a right password may still be refused for a while.
+    return ApiError(
+        401,
+        "invalid_credentials",
+        "Correo electrónico o contraseña incorrectos. Después de varios intentos fallidos, "
+        "espera unos minutos antes de intentarlo nuevamente.",
     )
+
+
+@dataclass(frozen=True)
+class CountedAttempt:
+    failures: int
+    lock_until: datetime | None  # set by this attempt's own count (it reached the threshold)
 
 
 async def login(svc: IdentityService, email: str, password: str, now: datetime) -> Tokens:
     user = await svc.users.by_email_key(email_key(email))
-    if user is not None and user.is_locked(now):
-        raise locked(user, now)
-    # Unknown email and wrong password take the same time and get the same answer.
-    valid = await svc.passwords.verify(user.password_hash if user else None, password)
-    if user is None:
+    attempt = await _count_attempt(svc, user, now) if user else None
+    # Unknown email, locked account and wrong password: the same check time, the same answer.
+    checked_hash = user.password_hash if user and attempt else None
+    valid = await svc.passwords.verify(checked_hash, password)
+    if user is None or attempt is None:
         raise bad_credentials()
     if not valid:
-        await change_user(
-            svc.users,
-            lambda: svc.users.by_id(user.user_id),
-            lambda u: u.login_failed(now, svc.policy),
-        )
+        if attempt.lock_until is not None:
+            lock_until = attempt.lock_until
+            await change_user(
+                svc.users,
+                lambda: svc.users.by_id(user.user_id),
+                lambda u: u.locked_out(attempt.failures, lock_until),
+            )
+        raise bad_credentials()
+    # Checked again after the slow verify: a parallel attempt may have locked the account.
+    if not await svc.users.release_attempts(user.user_id, now, attempt.lock_until):
         raise bad_credentials()
     if user.status is not Status.ACTIVE:
         raise Forbidden(
             "account_not_active",
             "Tu cuenta aún no está activada. Revisa tu correo y da clic en «Activar Cuenta».",
         )
-    stale_hash = svc.passwords.needs_rehash(user.password_hash)
-    if user.failed_logins or stale_hash:
-        rehash = await svc.passwords.hash(password) if stale_hash else None
+    if svc.passwords.needs_rehash(user.password_hash):
+        rehash = await svc.passwords.hash(password)
         await change_user(
-            svc.users, lambda: svc.users.by_id(user.user_id), lambda u: _login_ok(u, rehash)
+            svc.users, lambda: svc.users.by_id(user.user_id), lambda u: _rehashed(u, rehash)
         )
     return await _start_session(svc, user, now)
 
 
-def _login_ok(user: User, new_hash: str | None) -> None:
-    user.login_succeeded()
-    if new_hash:
-        user.password_hash = new_hash
+async def _count_attempt(svc: IdentityService, user: User, now: datetime) -> CountedAttempt | None:
+    """Count the attempt before the password is checked (domain/lockout.py); None: locked."""
+    state: User | None = user
+    for _ in range(PLANS):
+        if state is None:
+            return None
+        plan = plan_attempt(state.failed_logins, state.locked_until, now, svc.policy)
+        if plan is None:
+            return None
+        failures = await svc.users.count_attempt(user.user_id, plan, now)
+        if failures is not None:
+            return CountedAttempt(failures, plan.lock_until)
+        # Parallel attempts moved the count out of the plan's range: plan again from it.
+        state = await svc.users.by_id(user.user_id)
+    return None
+
+
+def _rehashed(user: User, new_hash: str) -> None:
+    user.password_hash = new_hash
 
 
 async def _start_session(svc: IdentityService, user: User, now: datetime) -> Tokens:
@@ -107,7 +134,7 @@ async def refresh(svc: IdentityService, refresh_token: str, now: datetime) -> To
     if verdict is RefreshVerdict.ROTATE and not await svc.sessions.use_token(token_hash, now):
         verdict = RefreshVerdict.REUSED  # a concurrent request used it a moment ago
     if verdict is RefreshVerdict.REUSED and family is not None:
-        await svc.sessions.revoke_family(family.family_id, now, "refresh_token_reuse")
+        await svc.sessions.revoke_family(family.family_id, family.user_id, now, "refresh_reuse")
         log.warning("refresh_token_reuse", user_id=family.user_id, family_id=family.family_id)
     if verdict is not RefreshVerdict.ROTATE or family is None:
         raise session_refused()
@@ -126,5 +153,5 @@ async def check_session(svc: IdentityService, session_id: str | None) -> None:
         raise session_refused()
 
 
-async def logout(svc: IdentityService, session_id: str | None, now: datetime) -> None:
-    await svc.sessions.revoke_family(session_id or "", now, "logout")
+async def logout(svc: IdentityService, user_id: str, session_id: str | None, now: datetime) -> None:
+    await svc.sessions.revoke_family(session_id or "", user_id, now, "logout")

@@ -10,11 +10,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
 from common.contracts.billing import SubscriptionActivated, SubscriptionEnded
+from common.kafka_reads import topic_partitions
 from common.logging import get_logger
 from lines.domain.directory import Subscription
 from lines.events import subscription_of
@@ -33,7 +33,7 @@ class KafkaSubscriberHistory:
         self._timeout = timeout_seconds
 
     async def subscriptions(self) -> AsyncIterator[Subscription]:
-        partitions = await self._partitions()
+        partitions = await topic_partitions(self._bootstrap, TOPICS)
         if not partitions:
             return
         consumer = AIOKafkaConsumer(
@@ -49,20 +49,6 @@ class KafkaSubscriberHistory:
                     yield subscription
         finally:
             await consumer.stop()
-
-    async def _partitions(self) -> list[TopicPartition]:
-        """The topics' partitions, from the cluster (a topic not created yet has none)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
-        await admin.start()
-        try:
-            described = await admin.describe_topics(list(TOPICS))
-        finally:
-            await admin.close()
-        return [
-            TopicPartition(topic["topic"], partition["partition"])
-            for topic in described
-            for partition in topic["partitions"]
-        ]
 
 
 async def _read_to_end(

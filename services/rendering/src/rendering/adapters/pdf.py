@@ -66,6 +66,8 @@ class RideRenderer:
     def __init__(self) -> None:
         self.fetcher = PackageAssetFetcher()
         self.font_config = FontConfiguration()
+        # WeasyPrint's image cache, kept across documents: the logo is parsed once per worker.
+        self.image_cache: dict[str, object] = {}
         environment = Environment(
             loader=FileSystemLoader(PACKAGE / "templates"),
             autoescape=True,  # every value from the XML is text, never markup
@@ -103,6 +105,7 @@ class RideRenderer:
             font_config=self.font_config,
             pdf_variant=PDF_VARIANT,
             attachments=[attachment],
+            cache=self.image_cache,
         )
         return pdf
 

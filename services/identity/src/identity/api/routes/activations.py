@@ -2,7 +2,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from identity.api.deps import IdentityDep
-from identity.api.schemas import EmailIn, StatusOut
+from identity.api.schemas import EmailWithCaptchaIn, StatusOut
 from identity.use_cases import activation
 
 router = APIRouter(prefix="/v1", tags=["identity"])
@@ -19,7 +19,9 @@ async def activate(body: TokenIn, svc: IdentityDep) -> StatusOut:
 
 
 @router.post("/activations/resend", status_code=202)
-async def resend_activation(body: EmailIn, svc: IdentityDep) -> StatusOut:
+async def resend_activation(body: EmailWithCaptchaIn, svc: IdentityDep) -> StatusOut:
     """Always 202, whether or not the account exists (no account enumeration)."""
-    await activation.resend_activation(svc, body.email, svc.clock())
+    await activation.resend_activation(
+        svc, body.email, body.captcha_id, body.captcha_answer, svc.clock()
+    )
     return StatusOut(status="accepted")

@@ -2,7 +2,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from identity.api.deps import IdentityDep
-from identity.api.schemas import EmailIn, StatusOut
+from identity.api.schemas import EmailWithCaptchaIn, StatusOut
 from identity.use_cases import password_reset
 
 router = APIRouter(prefix="/v1", tags=["identity"])
@@ -15,9 +15,11 @@ class ResetConfirmIn(BaseModel):
 
 
 @router.post("/password-resets", status_code=202)
-async def request_password_reset(body: EmailIn, svc: IdentityDep) -> StatusOut:
+async def request_password_reset(body: EmailWithCaptchaIn, svc: IdentityDep) -> StatusOut:
     """Always 202, whether or not the account exists."""
-    await password_reset.request_password_reset(svc, body.email, svc.clock())
+    await password_reset.request_password_reset(
+        svc, body.email, body.captcha_id, body.captcha_answer, svc.clock()
+    )
     return StatusOut(status="accepted")
 
 

@@ -44,5 +44,5 @@ async def refresh(body: RefreshIn, svc: IdentityDep) -> TokensOut:
 
 @router.delete("/sessions/current", status_code=204)
 async def logout(principal: CurrentUser, svc: IdentityDep) -> Response:
-    await sessions.logout(svc, principal.session_id, svc.clock())
+    await sessions.logout(svc, principal.user_id, principal.session_id, svc.clock())
     return Response(status_code=204)
