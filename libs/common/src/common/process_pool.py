@@ -24,6 +24,9 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 R = TypeVar("R")
+# How often a pending call looks at the workers, and how long a dead one may stay unnoticed.
+WATCH_SECONDS = 1.0
+DEAD_WORKER_GRACE_SECONDS = 5.0
 
 
 class RecoveringProcessPool:
@@ -62,7 +65,7 @@ class RecoveringProcessPool:
         for retry in range(self.broken_pool_retries + 1):
             pool = self.executor()
             try:
-                result = await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+                result = await self._watched(pool, function, *args)
             except BrokenProcessPool as error:
                 self._discard(pool)
                 self.rebuilt += 1
@@ -80,9 +83,36 @@ class RecoveringProcessPool:
             return result
         raise AssertionError("unreachable")
 
+    async def _watched(
+        self, pool: ProcessPoolExecutor, function: Callable[..., R], *args: Any
+    ) -> R:
+        """The call, raising BrokenProcessPool also when one of the pool's workers is dead and
+        the pool has not said so (seen once in a fault test on Python 3.11: a worker SIGKILLed,
+        its page's future pending for good)."""
+        future = asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        dead_since: float | None = None
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=WATCH_SECONDS)
+            if done:
+                return future.result()
+            # The pool's own bookkeeping (private, but the only view of its processes).
+            processes = list(getattr(pool, "_processes", {}).values())
+            # exitcode 0: retired after max_tasks_per_child, replaced by the pool itself.
+            if not any(p.exitcode not in (None, 0) for p in processes):
+                dead_since = None
+                continue
+            now = asyncio.get_running_loop().time()
+            dead_since = dead_since or now
+            if now - dead_since >= DEAD_WORKER_GRACE_SECONDS:
+                future.cancel()
+                raise BrokenProcessPool("a worker died and the pool did not notice")
+
     def _discard(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:
             self._pool = None
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.exitcode is None:
+                process.kill()  # a pool that hung may not stop its workers itself
         pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
