@@ -2,7 +2,8 @@
 real Kafka and FerretDB, driven over HTTP in-process: billing's events in, "GENERAR" → the SMS
 code on its topic, "Aceptar" → LineRegistered, "Consultar" with the invoice billing issued.
 
-The consumers read billing's events from topics of this run (same handlers, same group), so a
+The consumers read billing's events from topics of this run (same handlers, a group of the
+run: joining "lines" would rebalance the stack's lines each time), so a
 lines that `make up` started does not see these test subscriptions. Access tokens are signed
 with the tests' key."""
 
@@ -49,7 +50,7 @@ def isolated() -> tuple[ServiceSpec[Lines], dict[type[Event], type[Event]]]:
     """lines' spec with its consumers on topics of this run; and contract → this run's kind."""
     assert SPEC.consumers is not None
     run = uuid.uuid4().hex[:8]
-    consumers = Consumers(group=SPEC.consumers.group)
+    consumers = Consumers(group=f"{SPEC.consumers.group}-test-{run}")
     kinds: dict[type[Event], type[Event]] = {}
     for declared in SPEC.consumers.declared:
         contract = declared.event

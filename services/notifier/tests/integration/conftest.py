@@ -89,10 +89,11 @@ async def make_app(
 @pytest.fixture
 def isolated() -> ServiceSpec[Notifier]:
     """notifier's spec with its consumers on topics of this test run (same handlers, same
-    schema, same event_type, same group)."""
+    schema, same event_type) in a group of the run."""
     assert SPEC.consumers is not None
     run = uuid.uuid4().hex[:8]
-    consumers = Consumers(group=SPEC.consumers.group)
+    # A group of its own: joining "notifier" would rebalance the stack's notifier each time.
+    consumers = Consumers(group=f"{SPEC.consumers.group}-test-{run}")
     for declared in SPEC.consumers.declared:
         contract = declared.event
         local = type(contract.__name__, (contract,), {"__module__": __name__})
