@@ -51,6 +51,20 @@ CHECKS = [
     "positive_data_acceptance",
     "unsupported_method",
 ]
+# Rules JSON Schema cannot state, which the domain answers with 422 naming the field: a cédula's
+# check digit, the password policy (common passwords, not the email), a captcha that must exist
+# and match, an email address email-validator accepts, "event_id or recipient". A 422 naming only
+# these fields is not a schema-valid request wrongly refused; any other 422 still fails the run.
+DOMAIN_ONLY_FIELDS = {
+    "POST /v1/registrations": {
+        "email", "password", "password_confirmation", "given_names", "surnames", "id_number",
+        "accept_terms", "captcha_answer",
+    },
+    "POST /v1/activations/resend": {"email", "captcha_answer"},
+    "POST /v1/password-resets": {"email", "captcha_answer"},
+    "POST /v1/password-resets/confirm": {"password", "password_confirmation"},
+    "GET /v1/deliveries": {"event_id", "recipient"},
+}  # fmt: skip
 # Operations that would end the session the run uses (covered by test_identity_flow).
 EXCLUDED = {"DELETE /v1/sessions/current"}
 
@@ -110,13 +124,14 @@ def _run(service: str, authorization: str) -> dict[str, Counter[str]]:
         label = f"{case.operation.method.upper()} {case.operation.path}"
         figures[label]["requests"] += 1
         response = case.call()
+        figures[label][f"status {response.status_code}"] += 1
         try:
             case.validate_response(response)
         except FailureGroup as group:
             for failure in group.exceptions:
-                _failed(figures[label], examples[label], failure, case, response.status_code)
+                _failed(figures[label], examples[label], failure, case, response)
         except AssertionError as failure:
-            _failed(figures[label], examples[label], failure, case, response.status_code)
+            _failed(figures[label], examples[label], failure, case, response)
 
     for result in get_all_tests(schema=schema, test_func=check, settings=None, given_kwargs={}):
         operation, test = result.ok()
@@ -136,13 +151,21 @@ def _run(service: str, authorization: str) -> dict[str, Counter[str]]:
 
 
 def _failed(
-    counter: Counter[str], found: list[str], failure: AssertionError, case: Case, status: int
+    counter: Counter[str], found: list[str], failure: AssertionError, case: Case, response: Any
 ) -> None:
+    status, answer = response.status_code, response.text[:200]
+    label = f"{case.operation.method.upper()} {case.operation.path}"
+    if status == 422 and type(failure).__name__ == "RejectedPositiveData":
+        named = set(response.json().get("error", {}).get("fields", {}))
+        if named and named <= DOMAIN_ONLY_FIELDS.get(label, set()):
+            counter["refused by a domain rule (422)"] += 1
+            return
     title = f"{getattr(failure, 'title', None) or str(failure).splitlines()[0][:160]} ({status})"
     counter["failures"] += 1
     counter[str(title)] += 1
     if len(found) < 5:
-        found.append(f"example: {case.method} {case.formatted_path} -> {title}")
+        body = json.dumps(case.body, ensure_ascii=False, default=str)[:300]
+        found.append(f"example: {case.method} {case.formatted_path} {body} -> {title}: {answer}")
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -136,14 +136,15 @@ def test_resend_and_reset_need_a_solved_captcha(
 ) -> None:
     register(client)
     sent = len(fakes.users.outbox)
-    for request in (
-        {"email": "maria@correo.com"},
-        with_captcha(client, "maria@correo.com", answer="ZZZZZ"),
-        with_captcha(client, "nadie@correo.com", answer="ZZZZZ"),
+    for request, fields in (
+        # Both captcha fields are required (the OpenAPI says so).
+        ({"email": "maria@correo.com"}, {"captcha_id", "captcha_answer"}),
+        (with_captcha(client, "maria@correo.com", answer="ZZZZZ"), {"captcha_answer"}),
+        (with_captcha(client, "nadie@correo.com", answer="ZZZZZ"), {"captcha_answer"}),
     ):
         refused = client.post(f"{V1}{path}", json=request)
         assert refused.status_code == 422
-        assert set(refused.json()["error"]["fields"]) == {"captcha_answer"}
+        assert set(refused.json()["error"]["fields"]) == fields
     assert len(fakes.users.outbox) == sent  # nothing emailed
 
 
