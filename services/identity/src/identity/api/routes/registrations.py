@@ -1,6 +1,6 @@
-from fastapi import APIRouter
 from typing import Literal
 
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from identity.api.deps import IdentityDep
@@ -22,7 +22,8 @@ class RegistrationIn(BaseModel):
     id_number: str = Field(max_length=40)
     captcha_id: str = Field(max_length=64)
     captcha_answer: str = Field(max_length=64)
-    accept_terms: bool
+    # The OpenAPI says only true is accepted; the domain refuses false with its Spanish message.
+    accept_terms: bool = Field(json_schema_extra={"const": True})
 
 
 class RegistrationOut(BaseModel):
