@@ -122,10 +122,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = _STATUS_MESSAGES.get(exc.status_code) or (
             exc.detail if isinstance(exc.detail, str) else "Error."
         )
-        headers = exc.headers
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            headers = (headers or {}) | {"Allow": _allowed(request)}
-        return JSONResponse(error_body(code, message), exc.status_code, headers=headers)
+            headers["Allow"] = _allowed(request)
+        return JSONResponse(error_body(code, message), exc.status_code, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
