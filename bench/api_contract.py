@@ -1,6 +1,6 @@
 """The API contract run once with a random seed (not a test; the closing note's figure):
 
-    PYTHONPATH=. uv run python bench/api_contract.py [--seed N] [--max-examples N]
+    PYTHONPATH=. uv run python bench/api_contract.py [--seed N] [--max-examples N] [pytest args]
 
 Runs tests/e2e/test_api_contract.py (Schemathesis through the gateway, every service, as an
 operator and as a customer) with SCHEMATHESIS_SEED set to a random seed (or --seed, to replay
@@ -24,14 +24,22 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=random.SystemRandom().randrange(2**31))
     parser.add_argument("--max-examples", type=int, default=25)
-    args = parser.parse_args()
+    args, pytest_args = parser.parse_known_args()
     print(f"seed {args.seed}", flush=True)
     env = os.environ | {
         "SCHEMATHESIS_SEED": str(args.seed),
         "SCHEMATHESIS_MAX_EXAMPLES": str(args.max_examples),
     }
     status = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/e2e/test_api_contract.py", "-q", "-rs"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/e2e/test_api_contract.py",
+            "-q",
+            "-rs",
+            *pytest_args,
+        ],
         cwd=ROOT,
         env=env,
     ).returncode
