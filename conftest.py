@@ -16,6 +16,18 @@ import pytest
 # process keeps FerretDB's conditional updates atomic (see common/settings.py).
 os.environ.setdefault("MONGODB_MAX_POOL_SIZE", "1")
 
+# The local stack's Kafka takes SASL/SCRAM clients only (deploy/local/stack.sh): the tests' own
+# clients, the services they build and the processes they start are its super-user `admin`
+# (whose password stack.sh generated), unless the caller says otherwise.
+_KAFKA_ADMIN_PASSWORD = Path(__file__).parent / ".local/secrets/kafka-admin.password"
+if "KAFKA_SECURITY_PROTOCOL" not in os.environ and _KAFKA_ADMIN_PASSWORD.is_file():
+    os.environ.update(
+        KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+        KAFKA_SASL_MECHANISM="SCRAM-SHA-512",
+        KAFKA_SASL_USERNAME="admin",
+        KAFKA_SASL_PASSWORD=_KAFKA_ADMIN_PASSWORD.read_text().strip(),
+    )
+
 _KINDS = ("unit", "integration", "e2e")
 
 

@@ -3,8 +3,11 @@
 ``make docs`` runs it; tests/test_asyncapi.py fails when the committed document is stale.
 """
 
+import contextlib
 import importlib
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -25,16 +28,30 @@ ce_type, ce_source, ce_time, ce_specversion, traceparent). The key is the aggreg
 Schemas only grow optional fields; a breaking change is a new event type on a new topic.
 Messages a consumer cannot process go to `<topic>{DEAD_LETTER_SUFFIX}` with the error in headers.
 Topics marked sensitive carry secrets (activation and reset tokens): restrict their ACLs.
+Clients authenticate with SASL/SCRAM-SHA-512 (over TLS in production), one principal per service:
+each may write only the topics it publishes and read only those it consumes (scripts/kafka_acls.py).
 """
+# The document describes the contracts, not the Kafka credentials of the shell that builds it.
+_SECURITY_ENV = ("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD")
+
+
+@contextlib.contextmanager
+def _without_credentials() -> Iterator[None]:
+    saved = {k: os.environ.pop(k) for k in _SECURITY_ENV if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def build() -> str:
     # Every service of services.toml: <name>.app.build() returns its FastAPI app, whose runtime
     # holds its FastStream broker (publishers and subscribers).
-    brokers = [
-        importlib.import_module(f"{service.name}.app").build().state.runtime.broker
-        for service in registry.load()
-    ]
+    with _without_credentials():
+        brokers = [
+            importlib.import_module(f"{service.name}.app").build().state.runtime.broker
+            for service in registry.load()
+        ]
     spec = AsyncAPI(
         *brokers,
         title="Telecom e-invoice self-care events",

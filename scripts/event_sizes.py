@@ -14,6 +14,7 @@ import uuid
 from aiokafka import AIOKafkaConsumer
 
 from common.contracts import ALL_EVENTS
+from common.kafka_security import KafkaSecurity, client_kwargs
 
 
 def record_size(record: object) -> int:
@@ -31,6 +32,8 @@ async def sizes(bootstrap: str, idle_seconds: float = 3.0) -> dict[str, list[int
         group_id=f"event-sizes-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        # As KAFKA_SASL_USERNAME from the environment (an operator's principal; locally admin).
+        **client_kwargs(KafkaSecurity()),
     )
     await consumer.start()
     found: dict[str, list[int]] = {topic: [] for topic in topics}

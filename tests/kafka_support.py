@@ -1,18 +1,26 @@
-"""Reading and writing the real Kafka from tests."""
+"""Reading and writing the real Kafka from tests, as the principal of the environment's
+KAFKA_SASL_USERNAME (the local stack's admin: see the root conftest.py)."""
 
 import asyncio
 import uuid
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
+from common.kafka_security import KafkaSecurity, client_kwargs
 from tests.support import KAFKA
+
+
+def security() -> dict[str, Any]:
+    """aiokafka's security arguments from the environment."""
+    return client_kwargs(KafkaSecurity())
 
 
 async def produce(
     topic: str, value: bytes, key: bytes, headers: dict[str, str] | None = None
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", **security())
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -30,6 +38,7 @@ async def find_record(topic: str, key: bytes, timeout: float = 30.0) -> Consumer
         group_id=f"test-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **security(),
     )
     await consumer.start()
     try:
@@ -53,6 +62,7 @@ async def all_records(topic: str, idle_seconds: float = 3.0) -> list[ConsumerRec
         group_id=f"test-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **security(),
     )
     await consumer.start()
     records: list[ConsumerRecord] = []

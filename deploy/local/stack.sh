@@ -26,6 +26,12 @@ PG_PORT=5433
 PG_DB=ferretdb
 # Fixed KRaft cluster id (base64url of "selfcare-local-1"): one local node, nothing to collide with.
 KAFKA_CLUSTER_ID=c2VsZmNhcmUtbG9jYWwtMQ
+KAFKA_PORT=9092
+KAFKA_CONTROLLER_PORT=9093
+# Kafka takes SASL/SCRAM-SHA-512 clients only (no TLS: loopback), with ACLs: the super-user admin
+# (the broker itself, scripts/kafka_acls.py, the tests) and one principal per service, each with a
+# password generated into .local/secrets/kafka-<user>.password (see kafka_password).
+KAFKA_MECHANISM=SCRAM-SHA-512
 
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
 # Per-client limits at the gateway (deploy/gateway/); make test's stack turns them off.
@@ -340,7 +346,7 @@ running_pid() {
 
 part_ports() {
     case $1 in
-    kafka) echo "9092 9093" ;;
+    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
     postgres) ;; # unix socket only
     ferretdb) echo 27017 ;;
     mailpit) echo "8025 1025" ;;
@@ -353,7 +359,7 @@ part_ports() {
 
 healthy() {
     case $1 in
-    kafka) tcp_open 9092 && grep -q "Kafka Server started" "$(logfile kafka)" ;;
+    kafka) tcp_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$(logfile kafka)" ;;
     postgres) pg_paths && "$(pg_bin)/pg_isready" -q -t 2 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres ;;
     ferretdb) tcp_open 27017 ;;
     mailpit) http_ok http://127.0.0.1:8025/api/v1/info ;;
@@ -437,22 +443,97 @@ check_ports_free() {
 
 # ---------------------------------------------------------------- parts
 
-start_kafka() {
-    local data=$LOCAL/data/kafka conf=$LOCAL/kafka/server.properties cp java
-    cp=$(<"$(kafka_cp)")
-    # shellcheck disable=SC2016 # envsubst wants the literal variable list
-    KAFKA_DATA_DIR=$data envsubst '${KAFKA_DATA_DIR}' <"$HERE/kafka/server.properties.template" >"$conf"
-    java=(java -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
-        "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.xml" -cp "$cp")
-    # Format storage on first start only; later starts reuse the data.
-    if [[ ! -f $data/meta.properties ]]; then
-        log "formatting Kafka storage in $(relpath "$data")"
-        mkdir -p "$data"
-        "${java[@]}" kafka.tools.StorageTool format --standalone -t "$KAFKA_CLUSTER_ID" -c "$conf" \
-            >"$LOCAL/logs/kafka-format.log" 2>&1 ||
-            die "Kafka storage format failed; see $(relpath "$LOCAL/logs/kafka-format.log")"
+KAFKA_DATA=$LOCAL/data/kafka
+# Written once the storage is formatted with the SCRAM users (a store formatted before the
+# stack used SASL has no users, and nothing could log in to add them: it is formatted again).
+KAFKA_USERS_STAMP=$KAFKA_DATA/selfcare-scram-users
+# Hash of what the ACLs were last applied from (see kafka_acls): inside the data, so a new
+# store gets them again.
+KAFKA_ACLS_STAMP=$KAFKA_DATA/selfcare-acls.hash
+
+# A Kafka user's password (admin or a service): generated once, kept in .local/secrets (0600).
+kafka_password() {
+    local f=$SECRETS/kafka-$1.password
+    if [[ ! -s $f ]]; then
+        mkdir -p "$SECRETS"
+        chmod 700 "$SECRETS"
+        (umask 077 && python3 -c 'import secrets;print(secrets.token_hex(24))' >"$f")
     fi
-    launch kafka "${java[@]}" kafka.Kafka "$conf"
+    cat "$f"
+}
+
+# The broker's configuration (it holds the admin password: 0600), on stdout.
+kafka_config() {
+    # shellcheck disable=SC2016 # envsubst wants the literal variable list
+    KAFKA_DATA_DIR=$KAFKA_DATA KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT \
+        KAFKA_ADMIN_PASSWORD=$(kafka_password admin) \
+        envsubst '${KAFKA_DATA_DIR} ${KAFKA_PORT} ${KAFKA_CONTROLLER_PORT} ${KAFKA_ADMIN_PASSWORD}' \
+        <"$HERE/kafka/server.properties.template"
+}
+
+kafka_java() {
+    JAVA=(java -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+        "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.xml" -cp "$(<"$(kafka_cp)")")
+}
+
+# Format the storage with the SCRAM users (admin and every service of the registry): on first
+# start, and again (its data is lost) for a store formatted before SASL, which has no users.
+kafka_format() {
+    local conf=$1 user
+    local -a scram=()
+    if [[ -f $KAFKA_DATA/meta.properties && ! -f $KAFKA_USERS_STAMP ]]; then
+        log "Kafka storage in $(relpath "$KAFKA_DATA") predates SASL (no users): formatting it again; its topics, events and offsets are dropped (local dev data)"
+        rm -rf -- "$KAFKA_DATA"
+    fi
+    if [[ -f $KAFKA_DATA/meta.properties ]]; then return; fi
+    log "formatting Kafka storage in $(relpath "$KAFKA_DATA")"
+    mkdir -p "$KAFKA_DATA"
+    for user in admin $REGISTRY_SERVICES; do
+        scram+=(--add-scram "$KAFKA_MECHANISM=[name=$user,password=$(kafka_password "$user")]")
+    done
+    "${JAVA[@]}" kafka.tools.StorageTool format --standalone -t "$KAFKA_CLUSTER_ID" -c "$conf" "${scram[@]}" \
+        >"$LOCAL/logs/kafka-format.log" 2>&1 ||
+        die "Kafka storage format failed; see $(relpath "$LOCAL/logs/kafka-format.log")"
+    date -u +%FT%TZ >"$KAFKA_USERS_STAMP"
+}
+
+start_kafka() {
+    local conf=$LOCAL/kafka/server.properties
+    kafka_java
+    (umask 077 && kafka_config >"$conf")
+    chmod 600 "$conf" # an older one was world-readable
+    kafka_format "$conf"
+    sha256sum <"$conf" >"$LOCAL/run/kafka.conf.sha"
+    launch kafka "${JAVA[@]}" kafka.Kafka "$conf"
+}
+
+# Why a running broker must be restarted (empty: it is current): its configuration changed
+# (e.g. a broker started before SASL, or a new admin password).
+kafka_stale() {
+    local f=$LOCAL/run/kafka.conf.sha
+    if [[ ! -f $f || $(kafka_config | sha256sum) != $(<"$f") ]]; then echo "configuration changed"; fi
+}
+
+# The services' principals and ACLs (scripts/kafka_acls.py, from their code), applied when the
+# code, the registry or a password changed since the last time (or the store is new).
+kafka_acls() {
+    local h user
+    local -a files
+    if [[ ! -x $ROOT/.venv/bin/python ]]; then
+        log "kafka: no Python venv yet, ACLs not applied (services cannot use Kafka until they are)"
+        return
+    fi
+    for user in admin $REGISTRY_SERVICES; do kafka_password "$user" >/dev/null; done
+    mapfile -t files < <(cd "$ROOT" && find libs/common/src services/*/src scripts/kafka_acls.py \
+        -name '*.py' | sort)
+    h=$(cd "$ROOT" && files_hash services.toml "${files[@]}" "$SECRETS"/kafka-*.password)
+    if [[ -f $KAFKA_ACLS_STAMP && $(<"$KAFKA_ACLS_STAMP") == "$h" ]]; then return; fi
+    log "kafka: applying the services' principals and ACLs (scripts/kafka_acls.py)"
+    (cd "$ROOT" && .venv/bin/python scripts/kafka_acls.py apply --bootstrap "127.0.0.1:$KAFKA_PORT" \
+        --secrets "$SECRETS" --classpath "$(kafka_cp)") >"$LOCAL/logs/kafka-acls.log" 2>&1 9>&- ||
+        die "applying the Kafka ACLs failed; see $(relpath "$LOCAL/logs/kafka-acls.log")"
+    tail -n 1 "$LOCAL/logs/kafka-acls.log" >&2
+    echo "$h" >"$KAFKA_ACLS_STAMP"
 }
 
 # ---- PostgreSQL
@@ -746,7 +827,11 @@ PYTHONUNBUFFERED=1
 SERVICE_NAME=$svc
 HTTP_HOST=127.0.0.1
 HTTP_PORT=${SERVICE_PORT[$svc]}
-KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
+KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
+KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
+KAFKA_SASL_MECHANISM=$KAFKA_MECHANISM
+KAFKA_SASL_USERNAME=$svc
+KAFKA_SASL_PASSWORD=$(kafka_password "$svc")
 MONGODB_URL=mongodb://127.0.0.1:27017/
 MONGODB_DATABASE=$svc
 MONGODB_MAX_POOL_SIZE=1
@@ -812,7 +897,7 @@ service_buildable() { [[ -f $ROOT/${SERVICE_PATH[$1]}/src/$1/__main__.py && -x $
 start_service() {
     local svc=$1 envf=$LOCAL/run/$1.env
     local -a envs
-    (umask 077 && service_env "$svc" >"$envf") # holds the operator password
+    (umask 077 && service_env "$svc" >"$envf") # holds the operator and Kafka passwords
     mapfile -t envs <"$envf"
     launch "$svc" env -i "${envs[@]}" "$ROOT/.venv/bin/python" -m "$svc"
 }
@@ -846,6 +931,7 @@ start_part() {
         if is_service "$part"; then why=$(service_stale "$part"); fi
         if [[ $part == sri ]]; then why=$(sri_stale); fi
         if [[ $part == smsc ]]; then why=$(smsc_stale); fi
+        if [[ $part == kafka ]]; then why=$(kafka_stale); fi
         if [[ $part == postgres || $part == ferretdb ]]; then why=$(infra_stale "$part"); fi
         if [[ $part == gateway ]]; then
             local before
@@ -855,6 +941,7 @@ start_part() {
         fi
         if [[ -z $why ]] && healthy "$part"; then
             log "$part: already running"
+            if [[ $part == kafka ]]; then kafka_acls; fi
             return
         fi
         log "$part: restarting (${why:-not healthy})"
@@ -869,6 +956,7 @@ start_part() {
     esac
     wait_healthy "$part"
     if [[ $part == postgres ]]; then postgres_ready; fi
+    if [[ $part == kafka ]]; then kafka_acls; fi
     log "$part: healthy"
 }
 

@@ -16,7 +16,7 @@ from common.database import PROCESSED_EVENTS, Database
 from common.messaging import create_broker, ensure_topics, publish_entry
 from common.outbox import OUTBOX_FIELD, PARKED, OutboxRelay
 from common.settings import ServiceSettings
-from tests.kafka_support import all_records
+from tests.kafka_support import all_records, security
 from tests.support import KAFKA, MONGODB
 
 ATTEMPTS = 3
@@ -46,9 +46,9 @@ async def database() -> AsyncIterator[Database]:
 
 async def create_topic(topic: str, max_message_bytes: int | None) -> None:
     if max_message_bytes is None:
-        await ensure_topics(KAFKA, [topic])
+        await ensure_topics(KAFKA, [topic], **security())
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, **security())
     await admin.start()
     try:
         config = {"max.message.bytes": str(max_message_bytes)}

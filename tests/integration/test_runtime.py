@@ -15,7 +15,7 @@ from common.database import Database
 from common.messaging import Consumers, PermanentError, create_broker, ensure_topics, publish_entry
 from common.outbox import OutboxRelay, outbox_push
 from common.settings import ServiceSettings
-from tests.kafka_support import all_records, find_record, headers_of, produce
+from tests.kafka_support import all_records, find_record, headers_of, produce, security
 from tests.support import KAFKA, MONGODB
 
 
@@ -55,7 +55,7 @@ async def test_outbox_relay_publishes_with_cloudevents_headers_then_forgets(
     database: Database, settings: ServiceSettings
 ) -> None:
     topic = f"tests.outbox-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(KAFKA, [topic])
+    await ensure_topics(KAFKA, [topic], **security())
     event = ping_event_class(topic)(data=PingData(ping_id=uuid.uuid4().hex))
     aggregates = database["aggregates"]
     await aggregates.insert_one({"_id": "a1", "state": 0, "outbox": []})
@@ -92,7 +92,7 @@ async def test_consumer_is_idempotent_retries_and_dead_letters(
     database: Database, settings: ServiceSettings
 ) -> None:
     topic = f"tests.consume-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(KAFKA, [topic])
+    await ensure_topics(KAFKA, [topic], **security())
     ping = ping_event_class(topic)
     calls: dict[str, int] = {}
     correlations: list[str] = []
@@ -143,7 +143,7 @@ async def test_consumer_is_idempotent_retries_and_dead_letters(
 
 async def test_dlq_replay_puts_messages_back_once() -> None:
     topic = f"tests.replay-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(KAFKA, [topic])
+    await ensure_topics(KAFKA, [topic], **security())
     await produce(f"{topic}.dlq", b"payload", b"k1", {"ce_id": "e1", "dlq_error": "boom"})
     assert await dlq.run("replay", topic, KAFKA) == 1
     assert await dlq.run("replay", topic, KAFKA) == 0  # progress is committed
@@ -158,7 +158,7 @@ async def test_a_message_given_up_is_told_to_its_hook_then_dead_lettered(
     """on_give_up on the real Kafka and FerretDB: the hook's record is written before the
     message reaches the DLQ, and the message is not marked processed (a replay runs again)."""
     topic = f"tests.give-up-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(KAFKA, [topic])
+    await ensure_topics(KAFKA, [topic], **security())
     ping = ping_event_class(topic)
     consumers = Consumers(group=f"tests-{uuid.uuid4().hex[:8]}")
 

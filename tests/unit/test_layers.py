@@ -12,6 +12,7 @@ FRAMEWORKS = ("fastapi", "faststream", "pymongo", "starlette")
 # The runtime's parts that are I/O or wire formats; common.errors and common.logging are fine.
 RUNTIME = ("common.contracts", "common.database", "common.messaging", "common.outbox")
 RUNTIME += ("common.service", "common.http", "common.auth", "common.settings")
+RUNTIME += ("common.kafka_security",)
 
 
 def _never(name: str) -> dict[str, tuple[str, ...]]:

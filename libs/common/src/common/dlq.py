@@ -16,17 +16,22 @@ import os
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from common.contracts.base import dead_letter_topic
+from common.kafka_security import KafkaSecurity, client_kwargs
 
 
 async def run(action: str, topic: str, bootstrap: str, idle_seconds: float = 3.0) -> int:
+    """As the principal of KAFKA_SASL_USERNAME (an operator's, with READ on the DLQ, WRITE on
+    the topic and the group dlq-replay; the local stack's admin)."""
+    client = client_kwargs(KafkaSecurity())
     consumer = AIOKafkaConsumer(
         dead_letter_topic(topic),
         bootstrap_servers=bootstrap,
         group_id="dlq-replay" if action == "replay" else None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **client,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **client)
     await consumer.start()
     await producer.start()
     count = 0

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from common.errors import ApiError
+from common.errors import ApiError, InvalidInput
+from common.text import non_xml_char, non_xml_fields, non_xml_message
 
 _GENERIC_MESSAGES = {
     "missing": "Este campo es obligatorio.",
@@ -150,3 +151,23 @@ def _allowed(request: Request) -> str:
 def service_of(request: Request) -> Any:
     """The object ``bootstrap`` built for this app (typed by each service's ``api/deps.py``)."""
     return request.app.state.service
+
+
+async def refuse_non_xml_text(request: Request) -> None:
+    """A route dependency: 422 naming each field whose text XML 1.0 cannot carry (a NUL, a lone
+    surrogate, U+FFFE, a C0 control) in the path, the query or the JSON body — before such a
+    value is stored and, much later, refused by whatever builds an XML document from it."""
+    fields: dict[str, str] = {}
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        char = non_xml_char(str(value))
+        if char is not None:
+            fields.setdefault(str(name), non_xml_message(char))
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None  # not JSON: the route's own validation answers
+        for name, char in non_xml_fields(body):
+            fields.setdefault(name, non_xml_message(char))
+    if fields:
+        raise InvalidInput(fields)

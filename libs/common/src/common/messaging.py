@@ -37,6 +37,7 @@ from common import context
 from common.contracts.base import Event, dead_letter_topic
 from common.database import PROCESSED_EVENTS
 from common.faults import PermanentError, StillUnavailable, TransientError, retry
+from common.kafka_security import broker_security
 from common.logging import get_logger
 from common.metrics import CONSUME_LATENCY, CONSUMED, DEAD_LETTERED
 from common.settings import ServiceSettings
@@ -54,6 +55,7 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         enable_idempotence=True,
         client_id=settings.service_name,
         graceful_timeout=settings.consumer_drain_seconds,
+        security=broker_security(settings),
     )
 
 
@@ -69,11 +71,16 @@ async def publish_entry(broker: KafkaBroker, entry: dict[str, Any]) -> None:
 
 
 async def ensure_topics(
-    bootstrap: str, topics: Iterable[str], partitions: int = 3, replication: int = 1
+    bootstrap: str,
+    topics: Iterable[str],
+    partitions: int = 3,
+    replication: int = 1,
+    **client: Any,
 ) -> None:
-    """Create our topics and their DLQs up front so consumers never race auto-creation."""
+    """Create our topics and their DLQs up front so consumers never race auto-creation.
+    ``client``: the security arguments (common.kafka_security.client_kwargs)."""
     names = sorted({t for topic in topics for t in (topic, dead_letter_topic(topic))})
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

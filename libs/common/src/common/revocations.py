@@ -11,7 +11,7 @@ them in memory, forgotten once no token they concern can still be valid.
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
@@ -21,6 +21,7 @@ from common.auth import Principal, TokenVerifier
 from common.contracts import SessionsRevoked
 from common.contracts.identity import SessionsRevokedData
 from common.kafka_reads import topic_partitions
+from common.kafka_security import client_kwargs
 from common.logging import get_logger
 from common.settings import ServiceSettings
 
@@ -64,15 +65,19 @@ class RevocationList:
 
 
 async def follow_revocations(
-    bootstrap_servers: str, revocations: RevocationList, poll_seconds: float = 1.0
+    bootstrap_servers: str,
+    revocations: RevocationList,
+    poll_seconds: float = 1.0,
+    **client: Any,
 ) -> None:
-    """Apply every SessionsRevoked from one token lifetime ago on, until cancelled."""
+    """Apply every SessionsRevoked from one token lifetime ago on, until cancelled.
+    ``client``: the security arguments (common.kafka_security.client_kwargs)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
+        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False, **client
     )
     await consumer.start()
     try:
-        await _seek_to_lifetime_ago(consumer, bootstrap_servers, revocations.token_lifetime)
+        await _seek_to_lifetime_ago(consumer, bootstrap_servers, revocations.token_lifetime, client)
         while True:
             batch = await consumer.getmany(timeout_ms=int(poll_seconds * 1000))
             for records in batch.values():
@@ -84,11 +89,14 @@ async def follow_revocations(
 
 
 async def _seek_to_lifetime_ago(
-    consumer: AIOKafkaConsumer, bootstrap_servers: str, lifetime: timedelta
+    consumer: AIOKafkaConsumer,
+    bootstrap_servers: str,
+    lifetime: timedelta,
+    client: dict[str, Any],
 ) -> None:
     # Until identity has created the topic (at its start-up): polling the cluster.
     topics = [SessionsRevoked.topic]
-    while not (partitions := await topic_partitions(bootstrap_servers, topics)):  # noqa: ASYNC110
+    while not (partitions := await topic_partitions(bootstrap_servers, topics, **client)):  # noqa: ASYNC110
         await asyncio.sleep(1.0)
     consumer.assign(partitions)
     since = int((_now() - lifetime).timestamp() * 1000)
@@ -123,7 +131,11 @@ async def follow_session_revocations(svc: VerifyingService) -> None:
         return
     while True:
         try:
-            await follow_revocations(svc.settings.kafka_bootstrap_servers, revocations)
+            await follow_revocations(
+                svc.settings.kafka_bootstrap_servers,
+                revocations,
+                **client_kwargs(svc.settings),
+            )
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -8,8 +8,17 @@ its parts without I/O; :func:`build_app` puts the two together. See docs/service
 
 import asyncio
 import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -25,6 +34,7 @@ from common import context
 from common.contracts.base import Event
 from common.database import Database, Index
 from common.http import ERROR_RESPONSES, install_error_handlers
+from common.kafka_security import client_kwargs
 from common.logging import configure_logging, get_logger
 from common.messaging import Consumers, create_broker, ensure_topics, publish_entry
 from common.metrics import HTTP_LATENCY, KAFKA_REACHABLE, OUTBOX_SWEEP_INTERVAL
@@ -67,6 +77,9 @@ class ServiceSpec(Generic[S]):
     startup: Sequence[Step[S]] = ()
     # Run for the app's lifetime; cancelled at shutdown.
     loops: Sequence[Step[S]] = ()
+    # Named liveness checks /healthz answers 503 on when one says False (a worker pool that
+    # cannot be recreated): cheap, no I/O.
+    health: Mapping[str, Callable[[S], bool]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +95,7 @@ class Runtime:
     publishes: Sequence[type[Event]] = ()
     startup: list[BackgroundLoop] = field(default_factory=list)
     loops: list[BackgroundLoop] = field(default_factory=list)
+    health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
     relay: OutboxRelay | None = None
     kafka_connected: bool = False
 
@@ -150,6 +164,9 @@ def build_app(spec: ServiceSpec[S], service: S) -> FastAPI:
     runtime.publishes = list(spec.publishes)
     runtime.startup = [_bound(step, service) for step in spec.startup]
     runtime.loops = [_bound(loop, service) for loop in spec.loops]
+    runtime.health_checks = {
+        name: functools.partial(check, service) for name, check in spec.health.items()
+    }
     if spec.consumers is not None:
         runtime.broker.include_router(spec.consumers.router(runtime.settings))
     runtime.broker.context.set_global("service", service)
@@ -235,6 +252,7 @@ async def _ensure_topics(runtime: Runtime) -> bool:
             runtime.topics(),
             settings.kafka_topic_partitions,
             settings.kafka_topic_replication,
+            **client_kwargs(settings),
         )
     except Exception as exc:
         KAFKA_REACHABLE.set(0)
@@ -316,8 +334,13 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        checks = {name: bool(check()) for name, check in runtime.health_checks.items()}
+        healthy = all(checks.values())
+        body: dict[str, Any] = {"status": "ok" if healthy else "unavailable"}
+        if checks:
+            body["checks"] = checks
+        return JSONResponse(body, 200 if healthy else 503)
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:

@@ -2,10 +2,18 @@
 
 from typing import Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import model_validator
+from pydantic_settings import SettingsConfigDict
+
+from common.kafka_security import KafkaSecurity
+
+# Production topics survive the loss of a broker (min.insync.replicas=2 on the cluster).
+PRODUCTION_MIN_REPLICATION = 3
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(KafkaSecurity):
+    """KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_* come from KafkaSecurity."""
+
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     service_name: str
@@ -14,7 +22,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    # Topics are created at start-up if missing; production uses 3 replicas (or pre-creates them).
+    # Topics are created at start-up if missing; production needs 3 replicas or more (refused
+    # below that) or pre-creates them.
     kafka_topic_partitions: int = 3
     kafka_topic_replication: int = 1
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
@@ -57,6 +66,21 @@ class ServiceSettings(BaseSettings):
     @property
     def consumer_drain_seconds(self) -> float:
         return max(1.0, self.shutdown_grace_seconds - self.http_drain_seconds)
+
+    @model_validator(mode="after")
+    def _kafka_in_production(self) -> "ServiceSettings":
+        """Refuse to start in production with Kafka in clear text or topics on one replica."""
+        if self.app_env != "production":
+            return self
+        problem = self.kafka_tls_problem()
+        if problem:
+            raise ValueError(problem)
+        if self.kafka_topic_replication < PRODUCTION_MIN_REPLICATION:
+            raise ValueError(
+                f"KAFKA_TOPIC_REPLICATION={self.kafka_topic_replication} is refused when "
+                f"APP_ENV=production: topics need {PRODUCTION_MIN_REPLICATION} replicas or more"
+            )
+        return self
 
     @property
     def database_name(self) -> str:

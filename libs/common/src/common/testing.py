@@ -14,6 +14,15 @@ from common.database import PROCESSED_EVENTS
 from common.messaging import Consumers
 from common.settings import ServiceSettings
 
+# Kafka settings production accepts (TLS, a principal, 3 replicas), for tests of other
+# production rules: ``MySettings(app_env="production", **PRODUCTION_KAFKA)``.
+PRODUCTION_KAFKA: dict[str, Any] = {
+    "kafka_security_protocol": "SASL_SSL",
+    "kafka_sasl_username": "tests",
+    "kafka_sasl_password": "not-a-real-password",
+    "kafka_topic_replication": 3,
+}
+
 
 @dataclass
 class InMemoryProcessedEvents:

@@ -16,14 +16,16 @@ from common.contracts.identity import SessionsRevokedData
 from common.errors import ApiError
 from common.messaging import ensure_topics
 from common.revocations import RevocationList, follow_revocations
-from tests.kafka_support import produce
+from tests.kafka_support import produce, security
 from tests.support import KAFKA, access_key_for, access_token_for
 
 
 @contextlib.asynccontextmanager
 async def follower() -> AsyncIterator[RevocationList]:
     revocations = RevocationList()
-    task = asyncio.create_task(follow_revocations(KAFKA, revocations, poll_seconds=0.2))
+    task = asyncio.create_task(
+        follow_revocations(KAFKA, revocations, poll_seconds=0.2, **security())
+    )
     try:
         yield revocations
     finally:
@@ -47,7 +49,7 @@ async def until_revoked(revocations: RevocationList, session_id: str) -> float:
 
 
 async def test_a_revocation_reaches_a_running_follower_and_a_later_one() -> None:
-    await ensure_topics(KAFKA, [SessionsRevoked.topic])
+    await ensure_topics(KAFKA, [SessionsRevoked.topic], **security())
     user, session = uuid.uuid4().hex, uuid.uuid4().hex
     token = access_token_for(["customer"], subject=user, session_id=session)
     async with follower() as running:

@@ -1,6 +1,7 @@
 """billing as the runtime sees it (SPEC) and ``build``: the service object from bootstrap, the
 bill-run and SRI loops wired to it, the operator and invoice routes."""
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -44,6 +45,11 @@ async def submit_to_sri(svc: Billing) -> None:
     await svc.submitter.run()
 
 
+def signing_pool_healthy(svc: Billing) -> bool:
+    """False once the signing processes cannot be recreated: no bill run can sign."""
+    return svc.signing is None or svc.signing.healthy
+
+
 SPEC: ServiceSpec[Billing] = ServiceSpec(
     name="billing",
     title="billing",
@@ -72,8 +78,11 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
     ],
     consumers=consumers,
     loops=[run_bill_runs, submit_to_sri, follow_session_revocations],
+    health={"signing_pool": signing_pool_healthy},
 )
 
 
 def build(settings: BillingSettings | None = None, **overrides: Any) -> FastAPI:
-    return build_app(SPEC, bootstrap(settings, **overrides))
+    settings = settings or BillingSettings()
+    spec = SPEC if settings.consume_events else replace(SPEC, consumers=None)
+    return build_app(spec, bootstrap(settings, **overrides))

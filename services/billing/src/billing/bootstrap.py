@@ -11,6 +11,7 @@ from functools import cache, partial
 from typing import Any
 
 from billing.adapters.clock import now
+from billing.adapters.crash_points import CrashingInvoiceStore, CrashingSri, CrashPoints
 from billing.adapters.signer import Signer, SigningProcesses
 from billing.adapters.sri_client import SriClient
 from billing.adapters.store import (
@@ -34,6 +35,7 @@ from billing.ports import (
     LineHolderRepository,
     Loop,
     PlanRepository,
+    Sri,
 )
 from billing.settings import BillingSettings
 from common.auth import TokenVerifier, jwks_verifier
@@ -65,6 +67,8 @@ class Billing:
     # The bill-run loop and the SRI submitter, wired to each other by bootstrap.
     bill_runner: Loop | None = None
     submitter: Loop | None = None
+    # The processes that sign bill-run pages (None: signed in a thread), for /healthz.
+    signing: SigningProcesses | None = None
 
 
 def lazy_signer(settings: BillingSettings) -> Callable[[], Signer]:
@@ -83,6 +87,8 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
     settings = settings or BillingSettings()
     runtime = Runtime.create(settings)
     database = runtime.database
+    # Test only (settings refuse it in production): die at named points (fault tests).
+    crash = CrashPoints(settings.crash_points)
     parts: dict[str, Any] = {
         "verifier": jwks_verifier(settings.identity_jwks_url, RevocationList()),
         "issuer": IssuerStore(database),
@@ -90,7 +96,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "accounts": AccountStore(database),
         "charges": ChargeStore(database),
         "ledger": LedgerStore(database),
-        "invoices": InvoiceStore(database),
+        "invoices": CrashingInvoiceStore(database, crash) if crash else InvoiceStore(database),
         "bill_runs": BillRunStore(database),
         "line_holders": LineHolderStore(database),
         "signer": lazy_signer(settings),
@@ -106,11 +112,14 @@ def wire_invoicing(svc: Billing) -> None:
     settings = svc.settings
     reception_url, authorization_url = settings.sri_urls()
     client = SriClient(reception_url, authorization_url, settings.sri_timeout_seconds)
-    submitter = Submitter(svc, client, svc.signer)
+    crash = CrashPoints(settings.crash_points)
+    sri: Sri = CrashingSri(client, crash) if crash else client
+    submitter = Submitter(svc, sri, svc.signer)
     sign = None
     if settings.signing_processes > 0 and settings.signing_p12_path:
         processes = SigningProcesses(settings, settings.signing_processes)
         sign = partial(processes.run, sign_page_in_worker)
+        svc.signing = processes
     runner = BillRunner(svc, svc.signer, submitter.notify, sign)
     submitter.on_final = runner.wake
     submitter.paused = lambda: runner.invoicing

@@ -41,6 +41,9 @@ class BillingSettings(ServiceSettings):
     sri_empty_polls_before_resend: int = 5
 
     bill_run_batch_size: int = 200
+    # Accounts a run may fail to invoice (each recorded with its reason) before the whole run
+    # fails: that many rarely means bad accounts, rather a bad plan, issuer or certificate.
+    bill_run_max_failed_accounts: int = 100
     # Processes that sign bill-run pages (0: a thread of the service process instead).
     signing_processes: int = 1
     submit_batch_size: int = 50
@@ -54,6 +57,15 @@ class BillingSettings(ServiceSettings):
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"
 
+    # Test only (tests/e2e/test_billing_kills.py): "point:n,..." makes the process SIGKILL
+    # itself the n-th time it reaches a named point (adapters/crash_points.py). Refused in
+    # production.
+    crash_points: str = ""
+    # Test only: false starts a process that consumes no topic (a fault test's own billing,
+    # restarted many times, has no use for the stack's line and RIDE events and should not wait
+    # for consumer groups to settle at every start). Refused in production.
+    consume_events: bool = True
+
     @property
     def ride_link_secret(self) -> str:
         return self.ride_link_key.get_secret_value()
@@ -65,6 +77,10 @@ class BillingSettings(ServiceSettings):
         if self.app_env == "production" and len(self.ride_link_secret) < 32:
             # Without it no RIDE link can be signed (common.links refuses an empty key).
             raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
+        if self.app_env == "production" and self.crash_points:
+            raise ValueError("CRASH_POINTS is for fault tests only: refused in production")
+        if self.app_env == "production" and not self.consume_events:
+            raise ValueError("CONSUME_EVENTS=false is for fault tests only: refused in production")
         return self
 
     def sri_urls(self) -> tuple[str, str]:

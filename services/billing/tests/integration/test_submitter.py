@@ -17,7 +17,7 @@ from billing.adapters.sri_client import Reception, SriUnavailable
 from billing.adapters.store import INDEXES
 from billing.adapters.store.invoices import INVOICES, BillRunStore, InvoiceStore
 from billing.app import build
-from billing.domain.bill_run import BillRun, Phase, RunStatus, StateCounts
+from billing.domain.bill_run import AccountFailure, BillRun, Phase, RunStatus, StateCounts
 from billing.domain.submission import State
 from billing.loops.submitter import Submitter, retry_policy
 from billing.settings import BillingSettings
@@ -112,6 +112,26 @@ async def test_devuelta_is_rejected_with_an_event(app: FastAPI) -> None:
     assert event["topic"] == "billing.invoice-rejected" and '"35"' in event["payload"]
 
 
+async def test_an_invoice_whose_xml_was_lost_is_signed_again_from_the_stored_document(
+    app: FastAPI,
+) -> None:
+    """The process died between the invoice's insert and its XML's (issue 11, item 0): the
+    sweep reads it without its items (``due``), so re-signing must read the factura in full."""
+    doc = record(7, bill_run_id="run")
+    await store(app).insert_batch([doc])  # no save_signed: the XML never reached the database
+    [due] = await store(app).due(datetime.now(UTC) + timedelta(seconds=1), 10)
+    assert due.factura is None
+    sri = ScriptedSri([Reception("RECIBIDA", ())], [["AUTORIZADO"]])
+    signer = FakeSigner()
+    submitter = Submitter(app.state.service, sri, lambda: signer)
+    for _ in range(10):
+        if not await submitter.run_once():
+            break
+    assert (await final(app, doc["_id"]))["state"] == "authorized"
+    assert signer.signed == [doc["access_key"]] and sri.calls == ["recepcion", "autorizacion"]
+    assert await store(app).signed_xml(doc["_id"]) == sri.sent[0]
+
+
 async def test_unanswered_submission_is_queried_before_any_resend(app: FastAPI) -> None:
     doc = await stored_invoice(app)
     sri = ScriptedSri(
@@ -161,12 +181,17 @@ async def test_bill_runs_are_written_by_changes_and_increments(app: FastAPI) -> 
     again = BillRun.start(1, "2026-01", None, today, now)
     assert not await runs.add(again)
     [running] = await runs.running()
-    running.page_stored("acc-2", 2, 2, 0, now)
+    failure = AccountFailure("acc-0", "No se pudo facturar la cuenta: name: U+FFFE")
+    running.page_stored("acc-2", 3, 2, [failure], now)
     await runs.save(running)
+    stored = await runs.get(run.bill_run_id)
+    assert stored is not None and (stored.accounts_failed, stored.failures) == (1, [failure])
     again.reopen(now)  # the API reopens it meanwhile: the runner's counters stay
     reopened = await runs.reopen(again)
     assert reopened.bill_run_id == run.bill_run_id and reopened.cursor is None
-    assert reopened.accounts_processed == 2 and reopened.invoices_created == 2
+    assert reopened.accounts_processed == 3 and reopened.invoices_created == 2
+    # Reopening tries the failed accounts again: their failures are cleared.
+    assert (reopened.accounts_failed, reopened.failures) == (0, [])
     reopened.invoiced(now)
     reopened.complete(StateCounts({State.AUTHORIZED: 2}), now)
     await runs.save(reopened)

@@ -231,7 +231,7 @@ class FakeBillRuns:
     async def add(self, run: BillRun) -> bool:
         if any((r.cycle_day, r.period) == (run.cycle_day, run.period) for r in self.runs.values()):
             return False
-        self.runs[run.bill_run_id] = replace(run, events=[], changed=set(), added={})
+        self.runs[run.bill_run_id] = _copy(run)
         return True
 
     async def reopen(self, run: BillRun) -> BillRun:
@@ -240,18 +240,15 @@ class FakeBillRuns:
         ]
         for name in run.changed:
             setattr(stored, name, getattr(run, name))
-        return replace(stored, events=[], changed=set(), added={})
+        return _copy(stored)
 
     async def get(self, bill_run_id: str) -> BillRun | None:
         run = self.runs.get(bill_run_id)
-        return replace(run, events=[], changed=set(), added={}) if run else None
+        return _copy(run) if run else None
 
     async def running(self) -> list[BillRun]:
         found = [r for r in self.runs.values() if r.status == "running"]
-        return [
-            replace(r, events=[], changed=set(), added={})
-            for r in sorted(found, key=lambda r: r.created_at)
-        ]
+        return [_copy(r) for r in sorted(found, key=lambda r: r.created_at)]
 
     async def save(self, run: BillRun) -> None:
         stored = self.runs[run.bill_run_id]
@@ -259,10 +256,22 @@ class FakeBillRuns:
             setattr(stored, name, getattr(run, name))
         for name, value in run.added.items():
             setattr(stored, name, getattr(stored, name) + value)
+        if "failures" in run.changed:
+            stored.failures = list(run.failures)
+        else:
+            stored.failures = stored.failures + run.new_failures
         self.events += run.events
         run.changed.clear()
         run.added.clear()
         run.events.clear()
+        run.new_failures.clear()
+
+
+def _copy(run: BillRun) -> BillRun:
+    """A run as a read returns it: nothing shared with what is stored."""
+    return replace(
+        run, events=[], changed=set(), added={}, failures=list(run.failures), new_failures=[]
+    )
 
 
 class FakeIssuer:
@@ -310,6 +319,7 @@ class FakeLedger:
 @dataclass
 class FakeSettings:
     bill_run_batch_size: int = 2
+    bill_run_max_failed_accounts: int = 100
     payment_term_days: int = 15
     ride_link_secret: str = "clave-de-enlaces-de-prueba"
     ride_link_seconds: int = 300

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from billing.domain.bill_run import BillRun, Phase, RunStatus, StateCounts
+from billing.domain.bill_run import AccountFailure, BillRun, Phase, RunStatus, StateCounts
 from billing.domain.events import BillRunCompleted
 from billing.domain.submission import State
 from common.errors import InvalidInput
@@ -80,19 +80,59 @@ def test_a_late_run_may_be_issued_back_to_the_cut_off() -> None:
 
 def test_reopening_records_what_the_store_writes() -> None:
     run = start()
+    run.page_stored("acc-2", 2, 1, [AccountFailure("acc-1", "No se pudo facturar")], NOW)
+    run.fail_for_failures(0, NOW)
+    run.changed.clear()
     run.reopen(NOW)
-    assert run.changed == {"status", "phase", "cursor", "reopened", "updated_at"}
+    assert run.changed == {
+        "status",
+        "phase",
+        "cursor",
+        "reopened",
+        "error",
+        "accounts_failed",
+        "failures",
+        "updated_at",
+    }
     assert run.reopened and run.resumed and run.phase == Phase.INVOICING
+    # The accounts that failed are tried again: their failures are this pass's no more.
+    assert (run.accounts_failed, run.failures, run.error) == (0, [], None)
 
 
 def test_a_stored_page_moves_the_cursor_and_adds_to_the_counters() -> None:
     run = start()
-    run.page_stored("acc-2", 2, 1, 1, NOW)
-    run.page_stored("acc-4", 2, 2, 0, NOW)
+    failure = AccountFailure("acc-1", "No se pudo facturar la cuenta: name: ...")
+    run.page_stored("acc-2", 2, 1, [failure], NOW)
+    run.page_stored("acc-4", 2, 2, [], NOW)
     assert run.cursor == "acc-4" and run.changed == {"cursor", "updated_at"}
     assert run.added == {"accounts_processed": 4, "invoices_created": 3, "accounts_failed": 1}
     assert (run.accounts_processed, run.invoices_created, run.accounts_failed) == (4, 3, 1)
+    assert run.failures == run.new_failures == [failure]
     assert run.resumed
+
+
+def test_past_the_limit_of_failed_accounts_the_run_fails() -> None:
+    run = start()
+    failures = [AccountFailure(f"acc-{n}", "No se pudo facturar") for n in range(3)]
+    run.page_stored("acc-3", 3, 0, failures[:2], NOW)
+    assert not run.too_many_failures(2)
+    run.page_stored("acc-4", 1, 0, failures[2:], NOW)
+    assert run.too_many_failures(2)
+    run.fail_for_failures(2, NOW)
+    assert run.status == RunStatus.FAILED and run.error == "too_many_failed_accounts: 3 > 2"
+
+
+def test_a_failure_names_the_fields_of_an_invalid_account() -> None:
+    error = InvalidInput.field(
+        "name", "Contiene un carácter no permitido (U+FFFE); revisa el texto."
+    )
+    failure = AccountFailure.of("acc-1", error)
+    assert failure.account_id == "acc-1"
+    assert failure.reason == (
+        "No se pudo facturar la cuenta: name: Contiene un carácter no permitido (U+FFFE); "
+        "revisa el texto."
+    )
+    assert AccountFailure.of("acc-2", ValueError("")).reason.endswith(": ValueError")
 
 
 def test_invoiced_then_completed() -> None:
@@ -115,7 +155,7 @@ def test_a_failed_run_says_why() -> None:
 
 def test_counts_while_invoicing_are_the_runs_own_counter() -> None:
     run = start()
-    run.page_stored("acc-9", 10, 7, 0, NOW)
+    run.page_stored("acc-9", 10, 7, [], NOW)
     assert run.counts({State.AUTHORIZED: 99}).by_state == {State.SIGNED: 7}
     run.invoiced(NOW)
     counts = run.counts({State.AUTHORIZED: 4, State.IN_PROCESS: 2, State.RETURNED: 1})

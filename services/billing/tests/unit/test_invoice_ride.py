@@ -16,6 +16,7 @@ from billing.settings import BillingSettings
 from common.contracts import LineRegistered, LineRemoved, RideRendered
 from common.contracts.rendering import RideRenderedData
 from common.links import verify_link
+from common.testing import PRODUCTION_KAFKA
 from services.billing.tests.unit.invoice_fakes import (
     FakeSettings,
     record,
@@ -108,8 +109,8 @@ def test_the_ride_is_for_signed_in_callers_and_known_invoices(
 
 def test_production_needs_the_link_key() -> None:
     with pytest.raises(ValidationError, match="RIDE_LINK_KEY"):
-        BillingSettings(app_env="production", signing_p12_path="/x.p12")
+        BillingSettings(app_env="production", signing_p12_path="/x.p12", **PRODUCTION_KAFKA)
     settings = BillingSettings(
-        app_env="production", signing_p12_path="/x.p12", ride_link_key="k" * 64
+        app_env="production", signing_p12_path="/x.p12", ride_link_key="k" * 64, **PRODUCTION_KAFKA
     )
     assert settings.ride_link_seconds == 300

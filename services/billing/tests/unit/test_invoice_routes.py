@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from billing.api.routes import bill_runs, invoices
+from billing.domain.bill_run import AccountFailure
 from billing.domain.events import InvoiceAuthorization
 from billing.domain.submission import Message, State
 from services.billing.tests.unit.invoice_fakes import (
@@ -83,7 +84,8 @@ def test_read_a_bill_run(client: TestClient, svc: RoutedBilling) -> None:
     run_id = client.post("/v1/admin/bill-runs", json=BODY, headers=OPERATOR).json()["bill_run_id"]
     run = svc.bill_runs.runs[run_id]
     run.created_at = datetime(2026, 11, 10, 15, 0, 1, 123000, tzinfo=UTC)
-    run.accounts_processed, run.invoices_created = 4, 3
+    run.accounts_processed, run.invoices_created, run.accounts_failed = 5, 3, 1
+    run.failures = [AccountFailure("acc-bad", "No se pudo facturar la cuenta: name: …")]
     response = client.get(f"/v1/admin/bill-runs/{run_id}", headers=OPERATOR)
     assert response.status_code == 200
     assert list(response.json().items()) == [
@@ -93,12 +95,17 @@ def test_read_a_bill_run(client: TestClient, svc: RoutedBilling) -> None:
         ("issue_date", "2026-11-01"),
         ("status", "running"),
         ("phase", "invoicing"),
-        ("accounts_processed", 4),
+        ("accounts_processed", 5),
         ("invoices", 3),
         ("authorized", 0),
         ("rejected", 0),
         ("pending", 3),
-        ("failed", 0),
+        ("failed", 1),
+        ("accounts_failed", 1),
+        (
+            "failures",
+            [{"account_id": "acc-bad", "reason": "No se pudo facturar la cuenta: name: …"}],
+        ),
         ("error", None),
         ("created_at", "2026-11-10T15:00:01.123000Z"),
         ("invoiced_at", None),

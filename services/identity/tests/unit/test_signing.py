@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from common.auth import AUDIENCE, ISSUER
 from common.errors import ApiError
+from common.testing import PRODUCTION_KAFKA
 from identity.adapters.signing import KeyFiles, KeyRing, KeySet, SigningKey
 from identity.settings import IdentitySettings
 from services.identity.tests.unit.fakes import SETTINGS, Fakes
@@ -132,12 +133,17 @@ def test_production_refuses_to_start_without_its_key_file(
 ) -> None:
     monkeypatch.delenv("SIGNING_KEY_PATH", raising=False)
     with pytest.raises(ValidationError, match="SIGNING_KEY_PATH is required"):
-        IdentitySettings(app_env="production")
+        IdentitySettings(app_env="production", **PRODUCTION_KAFKA)
     monkeypatch.setenv("SIGNING_KEY_PATH", "")  # an empty variable is no path
     with pytest.raises(ValidationError, match="SIGNING_KEY_PATH is required"):
-        IdentitySettings(app_env="production")
+        IdentitySettings(app_env="production", **PRODUCTION_KAFKA)
     path = tmp_path / "current.pem"
-    assert IdentitySettings(app_env="production", signing_key_path=path).signing_key_path == path
+    assert (
+        IdentitySettings(
+            app_env="production", signing_key_path=path, **PRODUCTION_KAFKA
+        ).signing_key_path
+        == path
+    )
     assert SETTINGS.signing_key_path is None  # tests and development may go without
     with pytest.raises(ValidationError, match="need SIGNING_KEY_PATH"):
         IdentitySettings(app_env="test", signing_previous_key_path=path)

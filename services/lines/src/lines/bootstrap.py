@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.auth import TokenVerifier, jwks_verifier
+from common.kafka_security import client_kwargs
 from common.revocations import RevocationList
 from common.service import Runtime
 from lines import ports
@@ -50,7 +51,9 @@ def bootstrap(settings: LinesSettings | None = None, **overrides: Any) -> Lines:
         "subscribers": SubscriberStore(database),
         "invoices": LatestInvoiceStore(database),
         "history": KafkaSubscriberHistory(
-            settings.kafka_bootstrap_servers, settings.backfill_timeout_seconds
+            settings.kafka_bootstrap_servers,
+            settings.backfill_timeout_seconds,
+            client_kwargs(settings),
         ),
         "clock": utc_now,
     } | overrides

@@ -13,7 +13,7 @@ from lines import app
 from lines.bootstrap import bootstrap
 from lines.settings import LinesSettings
 from services.lines.tests.integration.conftest import unique_number
-from tests.kafka_support import produce
+from tests.kafka_support import produce, security
 from tests.support import KAFKA
 
 
@@ -44,7 +44,7 @@ async def publish(event: Event) -> None:
 async def test_the_backfill_reads_both_topics_to_their_end(
     make_settings: Callable[..., LinesSettings],
 ) -> None:
-    await ensure_topics(KAFKA, [SubscriptionActivated.topic, SubscriptionEnded.topic])
+    await ensure_topics(KAFKA, [SubscriptionActivated.topic, SubscriptionEnded.topic], **security())
     ending, staying = unique_number(), unique_number()
     ended = subscriber(ending)
     # The ending published first: the backfill reads partitions in no particular order.

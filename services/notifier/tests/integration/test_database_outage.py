@@ -25,7 +25,7 @@ from notifier.adapters.store import DELIVERIES
 from notifier.bootstrap import Notifier
 from services.notifier.tests.integration.test_handlers import link_data
 from tests.ferretdb_support import PrivateFerretDB
-from tests.kafka_support import all_records
+from tests.kafka_support import all_records, security
 from tests.support import KAFKA, mails_to, unique_email
 
 BEFORE_SECONDS, OUTAGE_SECONDS, AFTER_SECONDS = 8.0, 30.0, 8.0
@@ -48,7 +48,7 @@ def activation_topic(spec: ServiceSpec[Notifier]) -> str:
 
 async def sign_ups(topic: str, seconds: float, addresses: list[str]) -> None:
     """What identity publishes at each sign-up: an ActivationRequested, every half second."""
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", **security())
     await producer.start()
     try:
         deadline = time.monotonic() + seconds

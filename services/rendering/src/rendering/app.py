@@ -24,6 +24,11 @@ async def stop_workers_at_shutdown(svc: Rendering) -> None:
             svc.renderer.close()
 
 
+def render_pool_healthy(svc: Rendering) -> bool:
+    """False once the rendering processes cannot be recreated."""
+    return bool(getattr(svc.renderer, "healthy", True))
+
+
 SPEC: ServiceSpec[Rendering] = ServiceSpec(
     name="rendering",
     title="rendering",
@@ -34,6 +39,7 @@ SPEC: ServiceSpec[Rendering] = ServiceSpec(
     routers=ROUTERS,
     consumers=consumers,
     loops=[stop_workers_at_shutdown],
+    health={"render_pool": render_pool_healthy},
 )
 
 

@@ -27,7 +27,7 @@ from rendering.domain.parse import read_ride
 from rendering.settings import RenderingSettings
 from services.rendering.tests.unit.facturas import authorized, one_rate
 from services.rendering.tests.unit.fakes import invoice_issued
-from tests.kafka_support import find_record, headers_of, produce
+from tests.kafka_support import find_record, headers_of, produce, security
 from tests.support import KAFKA, MONGODB
 
 
@@ -71,7 +71,7 @@ async def rendering() -> AsyncIterator[tuple[Rendering, str]]:
     build_app(dataclasses.replace(SPEC, consumers=consumers), svc)
     database = svc.runtime.database
     await database.ensure_indexes(INDEXES)
-    await ensure_topics(KAFKA, [topic])
+    await ensure_topics(KAFKA, [topic], **security())
     await svc.runtime.broker.start()
     try:
         yield svc, topic

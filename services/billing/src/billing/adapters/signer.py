@@ -2,14 +2,11 @@
 thread or in worker processes that each load the certificate once.
 """
 
-import asyncio
 import ctypes
 import ctypes.util
-import multiprocessing
 import secrets
 import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +16,13 @@ from billing.adapters.clock import ECUADOR
 from billing.adapters.signing import SigningCredentials, load_pkcs12, sign_factura
 from billing.adapters.store.invoice_documents import invoice_document
 from billing.domain.bill import build_invoice, lines_total, statement_info
-from billing.domain.bill_run import SignJob
+from billing.domain.bill_run import AccountFailure, Draft, SignJob
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
 from billing.domain.statement import Movement, build_statement
 from billing.ports import FacturaSigner, InvoiceRecord, SignedPage
 from billing.settings import BillingSettings
+from common.process_pool import RecoveringProcessPool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -107,14 +105,15 @@ class SigningProcesses:
     Threads would share the GIL with the event loop writing the previous page; processes sign
     truly in parallel. ``spawn``: forking an asyncio process with live sockets is unsafe. The
     workers start on first use and leave with the service (or on their own if it is killed).
+    A worker that dies (SIGKILL, the OOM killer) breaks the pool: it is rebuilt and the page
+    signed again (``common.process_pool``); ``healthy`` says whether that still works.
     """
 
     def __init__(self, settings: BillingSettings, processes: int) -> None:
         if not settings.signing_p12_path:
             raise SignerUnavailable("SIGNING_P12_PATH is not set")
-        self._pool = ProcessPoolExecutor(
-            max_workers=processes,
-            mp_context=multiprocessing.get_context("spawn"),
+        self._pool = RecoveringProcessPool(
+            processes,
             initializer=_init_worker,
             initargs=(
                 settings.signing_p12_path,
@@ -124,8 +123,15 @@ class SigningProcesses:
             ),
         )
 
+    @property
+    def healthy(self) -> bool:
+        return self._pool.healthy
+
     async def run(self, function: Callable[[T], R], job: T) -> R:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, job)
+        return await self._pool.run(function, job)
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 # ---- a bill-run page
@@ -135,37 +141,51 @@ def sign_page(job: SignJob, signer: FacturaSigner) -> SignedPage:
     """CPU only: number, build and sign every draft of the page (the stored invoices + XML).
 
     The invoices are built here in the store's format too, so the event loop only writes them.
+    A draft whose invoice cannot be built or signed (text no XML can hold, a value the factura
+    refuses) is left out with its reason; the next draft takes its number.
     """
     now = datetime.now(UTC)
-    period, issue_date = job.period, job.issue_date
     records: list[InvoiceRecord] = []
     signed: list[bytes] = []
-    for offset, draft in enumerate(job.drafts):
-        total = lines_total(draft.lines)
-        this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
-        statement = build_statement(period, (*draft.movements, this), due_days=job.payment_days)
-        invoice = build_invoice(
-            job.issuer,
-            draft.account,
-            draft.lines,
-            issue_date=issue_date,
-            sequential=job.first + offset,
-            numeric_code=f"{secrets.randbelow(10**8):08d}",
-            additional_info=statement_info(draft.account, period, statement),
-            payment_days=job.payment_days,
-        )
-        records.append(
-            invoice_document(
-                invoice,
-                account=draft.account,
-                period=period,
-                bill_run_id=job.run_id,
-                statement=statement,
-                now=now,
-            )
-        )
-        signed.append(signer.sign(invoice))
-    return SignedPage(records, signed)
+    failures: list[AccountFailure] = []
+    for draft in job.drafts:
+        try:
+            record, xml = _sign_draft(job, draft, job.first + len(records), signer, now)
+        except Exception as error:
+            failures.append(AccountFailure.of(draft.account.account_id, error))
+            continue
+        records.append(record)
+        signed.append(xml)
+    return SignedPage(records, signed, failures)
+
+
+def _sign_draft(
+    job: SignJob, draft: Draft, sequential: int, signer: FacturaSigner, now: datetime
+) -> tuple[InvoiceRecord, bytes]:
+    period, issue_date = job.period, job.issue_date
+    total = lines_total(draft.lines)
+    this = Movement(issue_date, "invoice", "Factura", total, "", period.label)
+    statement = build_statement(period, (*draft.movements, this), due_days=job.payment_days)
+    invoice = build_invoice(
+        job.issuer,
+        draft.account,
+        draft.lines,
+        issue_date=issue_date,
+        sequential=sequential,
+        numeric_code=f"{secrets.randbelow(10**8):08d}",
+        additional_info=statement_info(draft.account, period, statement),
+        payment_days=job.payment_days,
+    )
+    xml = signer.sign(invoice)
+    record = invoice_document(
+        invoice,
+        account=draft.account,
+        period=period,
+        bill_run_id=job.run_id,
+        statement=statement,
+        now=now,
+    )
+    return record, xml
 
 
 def sign_page_in_worker(job: SignJob) -> SignedPage:

@@ -24,10 +24,11 @@ from billing.domain.events import (
     SubscriptionActivated,
     SubscriptionEnded,
 )
-from billing.domain.invoice import PAYMENT_FORMS, Buyer, ExtraTax, clean_text
+from billing.domain.invoice import PAYMENT_FORMS, Buyer, ExtraTax, NotXmlText, clean_text
 from billing.domain.periods import BillingPeriod, check_cycle_day
 from billing.domain.taxes import iva_rate
 from common.errors import Conflict, InvalidInput, NotFound
+from common.text import non_xml_char, non_xml_message
 
 IdType = Literal["cedula", "ruc", "passport"]
 ID_TYPES: tuple[IdType, ...] = ("cedula", "ruc", "passport")
@@ -92,6 +93,8 @@ def normalize_number(text: str, field: str = "number") -> str:
 def _text(value: str, field: str, max_length: int = 300) -> str:
     try:
         return clean_text(value, what=field, max_length=max_length)
+    except NotXmlText as error:
+        raise InvalidInput.field(field, non_xml_message(error.char)) from None
     except ValueError:
         raise InvalidInput.field(field, f"Debe tener entre 1 y {max_length} caracteres.") from None
 
@@ -113,6 +116,9 @@ class Holder:
         set_(self, "name", _text(self.name, "name"))
         set_(self, "address", _text(self.address, "address"))
         email = self.email.strip() if isinstance(self.email, str) else ""
+        char = non_xml_char(email)
+        if char is not None:
+            raise InvalidInput.field("email", non_xml_message(char))
         if not _EMAIL.fullmatch(email) or len(email) > 254:
             raise InvalidInput.field("email", "El correo electrónico no es válido.")
         set_(self, "email", email)

@@ -10,7 +10,7 @@ the API may reopen a run while the runner stores its pages.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -92,6 +92,21 @@ def bill_run_input(
     return billing_period, issued
 
 
+@dataclass(frozen=True)
+class AccountFailure:
+    """An account the run could not invoice, and why (the rest of the run goes on)."""
+
+    account_id: str
+    reason: str
+
+    @classmethod
+    def of(cls, account_id: str, error: BaseException) -> "AccountFailure":
+        detail = str(error) or type(error).__name__
+        if isinstance(error, InvalidInput) and error.fields:
+            detail = "; ".join(f"{name}: {message}" for name, message in error.fields.items())
+        return cls(account_id, f"No se pudo facturar la cuenta: {detail}"[:500])
+
+
 @dataclass
 class BillRun:
     bill_run_id: str
@@ -106,14 +121,17 @@ class BillRun:
     accounts_processed: int = 0
     invoices_created: int = 0
     accounts_failed: int = 0
+    # Why each of them failed (this pass's: reopening the run clears them).
+    failures: list[AccountFailure] = field(default_factory=list)
     reopened: bool = False
     error: str | None = None
     invoiced_at: datetime | None = None  # every invoice signed and stored (the last pass)
     completed_at: datetime | None = None
     events: list[BillRunCompleted] = field(default_factory=list)
-    # What the next save writes: these fields, and these counters by increment.
+    # What the next save writes: these fields, these counters by increment, these failures.
     changed: set[str] = field(default_factory=set)
     added: dict[str, int] = field(default_factory=dict)
+    new_failures: list[AccountFailure] = field(default_factory=list)
 
     @classmethod
     def start(
@@ -147,20 +165,37 @@ class BillRun:
         return StateCounts(by_state)
 
     def reopen(self, now: datetime) -> None:
-        """Run again over every account: those invoiced already are skipped."""
+        """Run again over every account: those invoiced already are skipped, those that failed
+        are tried again (their failures are cleared)."""
         self._set(
             status=RunStatus.RUNNING,
             phase=Phase.INVOICING,
             cursor=None,
             reopened=True,
+            error=None,
+            accounts_failed=0,
+            failures=[],
             updated_at=now,
         )
 
     def page_stored(
-        self, cursor: str, accounts: int, created: int, failed: int, now: datetime
+        self,
+        cursor: str,
+        accounts: int,
+        created: int,
+        failures: Sequence[AccountFailure],
+        now: datetime,
     ) -> None:
         self._set(cursor=cursor, updated_at=now)
-        self._add(accounts_processed=accounts, invoices_created=created, accounts_failed=failed)
+        self._add(
+            accounts_processed=accounts, invoices_created=created, accounts_failed=len(failures)
+        )
+        self.failures += failures
+        self.new_failures += failures
+
+    def too_many_failures(self, limit: int) -> bool:
+        """Past ``limit`` failed accounts the cause is rarely the accounts: stop the run."""
+        return self.accounts_failed > limit
 
     def invoiced(self, now: datetime) -> None:
         """Every account's invoice is signed and stored: SRI's turn."""
@@ -168,6 +203,9 @@ class BillRun:
 
     def fail(self, reason: str, now: datetime) -> None:
         self._set(status=RunStatus.FAILED, error=reason, updated_at=now)
+
+    def fail_for_failures(self, limit: int, now: datetime) -> None:
+        self.fail(f"too_many_failed_accounts: {self.accounts_failed} > {limit}", now)
 
     def complete(self, counts: StateCounts, now: datetime) -> None:
         """Every invoice reached a final SRI state."""

@@ -6,11 +6,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.invoice import ExtraTax, clean_text
+from billing.domain.invoice import ExtraTax, NotXmlText, clean_text
 from billing.domain.money import parse_amount
 from billing.domain.periods import ECUADOR, parse_period
 from billing.domain.taxes import ICE, iva_rate
 from common.errors import InvalidInput
+from common.text import non_xml_message
 
 # Payment channels' clocks run a little ahead of ours now and then; more than this is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -54,6 +55,8 @@ def not_negative(value: str, field: str) -> Decimal:
 def text(value: str, field: str, max_length: int = 300) -> str:
     try:
         return clean_text(value, what=field, max_length=max_length)
+    except NotXmlText as error:
+        raise InvalidInput.field(field, non_xml_message(error.char)) from None
     except ValueError:
         raise InvalidInput.field(field, f"Debe tener entre 1 y {max_length} caracteres.") from None
 

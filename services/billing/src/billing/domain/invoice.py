@@ -22,6 +22,7 @@ from stdnum.ec import ruc as ec_ruc
 from billing.domain import access_key
 from billing.domain.money import DETAIL_PLACES, MONEY_PLACES, round_fiscal
 from billing.domain.taxes import ICE, LineTax, TaxTotal, iva_rate, summarize
+from common.text import describe, non_xml_char
 
 DOC_TYPE_FACTURA = "01"
 MAX_ADDITIONAL_INFO = 15
@@ -39,10 +40,23 @@ MAX_MONEY = Decimal("999999999999.99")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
+class NotXmlText(ValueError):
+    """Text with a character XML 1.0 cannot carry (U+FFFE, a lone surrogate, NUL, ...): no
+    factura could ever hold it."""
+
+    def __init__(self, what: str, char: str) -> None:
+        super().__init__(f"{what} has a character XML 1.0 does not allow: {describe(char)}")
+        self.char = char
+
+
 def clean_text(value: str, *, what: str, max_length: int = 300, min_length: int = 1) -> str:
-    """Newlines and other control characters become a space; surrounding blanks are stripped."""
+    """Newlines and tabs become a space; surrounding blanks are stripped. A character XML 1.0
+    does not allow (a NUL or another control, U+FFFE, a lone surrogate) is refused."""
     if not isinstance(value, str):
         raise ValueError(f"{what} must be a string, got {type(value).__name__}")
+    char = non_xml_char(value)
+    if char is not None:
+        raise NotXmlText(what, char)
     cleaned = _CONTROL.sub(" ", value).strip()
     if not min_length <= len(cleaned) <= max_length:
         raise ValueError(f"{what} must have {min_length}..{max_length} characters, got {value!r}")

@@ -69,6 +69,12 @@ class BillRunner:
                 self.invoicing = True
                 try:
                     await invoicing.invoice(self._svc, run, self, _now)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Not an account's fault (those are recorded and skipped): the database,
+                    # the signing pool... Tried again at the next pass; the other runs go on.
+                    log.exception("bill_run_pass_failed", bill_run_id=run.bill_run_id)
                 finally:
                     self.invoicing = False
         for completed in await bill_runs.complete_finished(self._svc, _now):

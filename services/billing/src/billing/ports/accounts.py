@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from billing.domain.accounts import Account, ClaimCheck, Plan, Subscription
 from billing.domain.bill import Charge
+from billing.domain.bill_run import AccountFailure
 from billing.domain.invoice import Issuer
 from billing.domain.ledger import LedgerEntry
 from billing.domain.statement import Movement
@@ -67,7 +68,7 @@ class AccountRepository(Protocol):
     async def billable(self, cycle_day: int, after_id: str | None, limit: int) -> list[Account]: ...
     def stream_billable(
         self, cycle_day: int, after_id: str | None, chunk: int
-    ) -> AsyncIterator[list[Account]]: ...
+    ) -> AsyncIterator[list[Account | AccountFailure]]: ...
 
 
 class ChargeRepository(Protocol):

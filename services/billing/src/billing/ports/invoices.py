@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from billing.domain.accounts import Account, Plan
 from billing.domain.bill import Charge
-from billing.domain.bill_run import BillRun, SignJob
+from billing.domain.bill_run import AccountFailure, BillRun, SignJob
 from billing.domain.invoice import Invoice, Issuer
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.statement import Movement
@@ -24,10 +24,13 @@ InvoiceRecord = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class SignedPage:
-    """A page's invoices, numbered in order from the job's ``first``, and their signed XML."""
+    """A page's invoices, numbered in order from the job's ``first``, and their signed XML; the
+    drafts whose invoice could not be built or signed are left out (``failures``) and the
+    numbers stay consecutive."""
 
     records: list[InvoiceRecord]
     xml: list[bytes]
+    failures: list[AccountFailure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,10 @@ class PlanSource(Protocol):
 class BillableAccounts(Protocol):
     def stream_billable(
         self, cycle_day: int, after_id: str | None, chunk: int
-    ) -> AsyncIterator[list[Account]]: ...
+    ) -> AsyncIterator[list[Account | AccountFailure]]:
+        """Pages of a cycle day's accounts in ``_id`` order; an account whose stored document
+        cannot be read as an account comes as its failure, in its place."""
+        ...
 
 
 class ChargeSource(Protocol):
@@ -123,6 +129,8 @@ class LedgerSource(Protocol):
 class BillRunSettings(Protocol):
     @property
     def bill_run_batch_size(self) -> int: ...
+    @property
+    def bill_run_max_failed_accounts(self) -> int: ...
     @property
     def payment_term_days(self) -> int: ...
 

@@ -8,6 +8,10 @@ free number, are signed off the event loop (``Pages.sign``: a worker process or 
 inserted in order; an insert that stops early (someone else took a number or invoiced an account)
 is re-planned from the first free number. Nothing here talks to SRI: the submitter picks up what
 was stored.
+
+One bad account does not stop the run: an account that cannot be read, billed, built or signed
+is recorded with its reason (``accounts_failed``, ``failures``) and the others go on; past
+``BILL_RUN_MAX_FAILED_ACCOUNTS`` the run fails (the cause is then rarely the accounts).
 """
 
 import asyncio
@@ -17,7 +21,7 @@ from datetime import date
 
 from billing.domain.accounts import Account, Plan
 from billing.domain.bill import Charge, bill_lines
-from billing.domain.bill_run import BillRun, Draft, SignJob
+from billing.domain.bill_run import AccountFailure, BillRun, Draft, SignJob
 from billing.domain.invoice import Issuer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement
@@ -49,9 +53,9 @@ class RunState:
 class Page:
     """A page of accounts: their drafts, and the signing of those drafts, started early."""
 
-    accounts: Sequence[Account]
+    accounts: Sequence[Account | AccountFailure]
     drafts: list[Draft]
-    failed: int
+    failures: list[AccountFailure]
     first: int
     signing: "asyncio.Future[SignedPage]"
 
@@ -61,7 +65,8 @@ async def invoice(svc: Invoicing, run: BillRun, pages: Pages, now: Clock) -> Non
     state = await _begin(svc, run, pages, now)
     if state is None:
         return
-    await _Pass(svc, pages, state, now).run()
+    if not await _Pass(svc, pages, state, now).run():
+        return  # failed: too many accounts could not be invoiced
     run.invoiced(now())
     await svc.bill_runs.save(run)
     log.info("bill_run_invoiced", bill_run_id=run.bill_run_id)
@@ -110,7 +115,8 @@ class _Pass:
     def __init__(self, svc: Invoicing, pages: Pages, state: RunState, now: Clock) -> None:
         self._svc, self._pages, self._state, self._now = svc, pages, state, now
 
-    async def run(self) -> None:
+    async def run(self) -> bool:
+        """Whether every page was stored (False: the run failed on the way)."""
         state = self._state
         pages = self._svc.accounts.stream_billable(
             state.period.cycle_day, state.run.cursor, self._svc.settings.bill_run_batch_size
@@ -118,38 +124,42 @@ class _Pass:
         # Pipelined: page k+1 is signed (in a worker) while page k is written.
         previous: Page | None = None
         async for accounts in pages:
-            drafts, failed = await self._drafts(accounts)
-            page = Page(accounts, drafts, failed, state.planned, self._signing(drafts))
+            drafts, failures = await self._drafts(accounts)
+            page = Page(accounts, drafts, failures, state.planned, self._signing(drafts))
             state.planned += len(drafts)
             if previous is not None:
-                await self._store_page(previous)
+                if not await self._store_page(previous):
+                    page.signing.cancel()
+                    return False
                 if state.next_sequential != page.first:
                     # It stopped short: this page gets signed again at its turn, from here.
                     state.planned = state.next_sequential + len(drafts)
             previous = page
-        if previous is not None:
-            await self._store_page(previous)
+        return previous is None or await self._store_page(previous)
 
-    async def _drafts(self, accounts: Sequence[Account]) -> tuple[list[Draft], int]:
-        """Drafts for the accounts not yet invoiced, and how many accounts could not be billed."""
+    async def _drafts(
+        self, accounts: Sequence[Account | AccountFailure]
+    ) -> tuple[list[Draft], list[AccountFailure]]:
+        """Drafts for the accounts not yet invoiced, and the accounts that could not be billed."""
         state = self._state
-        todo = [a for a in accounts if a.account_id not in state.done]
+        failures = [a for a in accounts if isinstance(a, AccountFailure)]
+        todo = [a for a in accounts if isinstance(a, Account) and a.account_id not in state.done]
         if not todo:
-            return [], 0
+            return [], failures
         ids = [a.account_id for a in todo]
         charges: dict[str, list[Charge]] = await self._svc.charges.for_accounts(
             ids, state.period.label
         )
         ledger = await self._svc.ledger.movements(ids)
-        drafts, failed = [], 0
+        drafts: list[Draft] = []
         for account in todo:
             try:
                 lines = bill_lines(
                     account, state.plans, state.period, charges.get(account.account_id, ())
                 )
-            except ValueError:
+            except Exception as error:
                 log.exception("account_not_billable", account_id=account.account_id)
-                failed += 1
+                failures.append(AccountFailure.of(account.account_id, error))
                 continue
             if lines:
                 movements = (
@@ -157,7 +167,7 @@ class _Pass:
                     *state.history.get(account.account_id, ()),
                 )
                 drafts.append(Draft(account, lines, movements))
-        return drafts, failed
+        return drafts, failures
 
     def _job(self, drafts: Sequence[Draft], first: int) -> SignJob:
         state = self._state
@@ -174,28 +184,42 @@ class _Pass:
     def _signing(self, drafts: Sequence[Draft]) -> "asyncio.Future[SignedPage]":
         return asyncio.ensure_future(self._pages.sign(self._job(drafts, self._state.planned)))
 
-    async def _store_page(self, page: Page) -> None:
-        """Write a signed page, then advance the run's cursor past its accounts."""
+    async def _store_page(self, page: Page) -> bool:
+        """Write a signed page, then advance the run's cursor past its accounts; False when
+        the run failed (too many accounts could not be invoiced)."""
         state = self._state
         signed = await page.signing
         if page.first != state.next_sequential:
             # An earlier page stopped short (a conflict): these numbers are stale, sign again.
             signed = await self._pages.sign(self._job(page.drafts, state.next_sequential))
-        created = await self._insert(page.drafts, signed)
+        created, failures = await self._insert(page.drafts, signed)
+        failures = page.failures + failures
+        for failure in failures:
+            log.warning(
+                "account_not_invoiced", account_id=failure.account_id, reason=failure.reason
+            )
         run = state.run
         run.page_stored(
-            page.accounts[-1].account_id, len(page.accounts), created, page.failed, self._now()
+            page.accounts[-1].account_id, len(page.accounts), created, failures, self._now()
         )
         self._pages.progressed(run, len(page.accounts))
+        limit = self._svc.settings.bill_run_max_failed_accounts
+        if run.too_many_failures(limit):
+            log.error("bill_run_failed", bill_run_id=run.bill_run_id, failed=run.accounts_failed)
+            run.fail_for_failures(limit, self._now())
         await self._svc.bill_runs.save(run)
+        return not run.too_many_failures(limit)
 
-    async def _insert(self, drafts: Sequence[Draft], signed: SignedPage) -> int:
+    async def _insert(
+        self, drafts: Sequence[Draft], signed: SignedPage
+    ) -> tuple[int, list[AccountFailure]]:
         """Insert in order; on a conflict, continue from the first free number. Returns how many
-        invoices were created."""
+        invoices were created, and the drafts that could not be signed."""
         store, state = self._svc.invoices, self._state
         issuer = state.issuer
         point = (issuer.ruc, issuer.establishment, issuer.emission_point)
-        created = 0
+        created, failures = 0, list(signed.failures)
+        drafts = _signed_only(drafts, signed)
         while drafts:
             first = state.next_sequential
             result = await store.insert_batch(signed.records)
@@ -220,4 +244,12 @@ class _Pass:
                 state.next_sequential = await store.next_sequential(*point)
             if drafts:
                 signed = await self._pages.sign(self._job(drafts, state.next_sequential))
-        return created
+                failures += signed.failures
+                drafts = _signed_only(drafts, signed)
+        return created, failures
+
+
+def _signed_only(drafts: Sequence[Draft], signed: SignedPage) -> list[Draft]:
+    """The drafts the page holds an invoice for, in its order."""
+    failed = {failure.account_id for failure in signed.failures}
+    return [draft for draft in drafts if draft.account.account_id not in failed]

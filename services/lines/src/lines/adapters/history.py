@@ -7,7 +7,8 @@ from its own offsets (replays merge to the same documents).
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -28,17 +29,25 @@ TOPICS: dict[str, type[SubscriptionActivated] | type[SubscriptionEnded]] = {
 
 
 class KafkaSubscriberHistory:
-    def __init__(self, bootstrap_servers: str, timeout_seconds: float = 120.0) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        timeout_seconds: float = 120.0,
+        client: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``client``: the security arguments (common.kafka_security.client_kwargs)."""
         self._bootstrap = bootstrap_servers
         self._timeout = timeout_seconds
+        self._client = dict(client or {})
 
     async def subscriptions(self) -> AsyncIterator[Subscription]:
-        partitions = await topic_partitions(self._bootstrap, TOPICS)
+        partitions = await topic_partitions(self._bootstrap, TOPICS, **self._client)
         if not partitions:
             return
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             group_id=None,
+            **self._client,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )

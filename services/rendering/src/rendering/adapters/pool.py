@@ -11,11 +11,9 @@ times, before the error goes back to the consumer (whose own retries, with backo
 a worker lost now and then (OOM killer, a node drained) costs a re-render, not a dead letter.
 """
 
-import asyncio
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
+from common.process_pool import RecoveringProcessPool
 from rendering.adapters.pdf import RideRenderer
 
 _renderer: RideRenderer | None = None
@@ -32,38 +30,29 @@ def _render(xml: bytes) -> bytes:
 
 
 class ProcessPoolRenderer:
+    """The pool and its recovery are ``common.process_pool.RecoveringProcessPool``'s."""
+
     def __init__(self, workers: int, tasks_per_worker: int, broken_pool_retries: int = 2) -> None:
         self.workers = workers
         self.tasks_per_worker = tasks_per_worker
         self.broken_pool_retries = broken_pool_retries
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = RecoveringProcessPool(
+            workers,
+            initializer=_start_worker,
+            max_tasks_per_child=tasks_per_worker,
+            broken_pool_retries=broken_pool_retries,
+        )
+
+    @property
+    def healthy(self) -> bool:
+        """False while its pool cannot be recreated into one that renders."""
+        return self._pool.healthy
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:  # started on first use: no processes at bootstrap
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                max_tasks_per_child=self.tasks_per_worker,
-            )
-        return self._pool
+        return self._pool.executor()
 
     async def render(self, xml: bytes) -> bytes:
-        for retry in range(self.broken_pool_retries + 1):
-            pool = self._executor()
-            try:
-                return await asyncio.get_running_loop().run_in_executor(pool, _render, xml)
-            except BrokenProcessPool:
-                self._discard(pool)
-                if retry == self.broken_pool_retries:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _discard(self, pool: ProcessPoolExecutor) -> None:
-        if self._pool is pool:
-            self._pool = None
-        pool.shutdown(wait=False, cancel_futures=True)
+        return await self._pool.run(_render, xml)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._discard(self._pool)
+        self._pool.close()

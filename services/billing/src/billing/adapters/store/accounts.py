@@ -24,6 +24,7 @@ from billing.adapters.store.documents import (
     subscription_document,
 )
 from billing.domain.accounts import Account, ClaimCheck, Subscription
+from billing.domain.bill_run import AccountFailure
 from common.database import Database
 from common.outbox import OUTBOX_FIELD
 
@@ -97,19 +98,24 @@ class AccountStore:
 
     async def stream_billable(
         self, cycle_day: int, after_id: str | None, chunk: int
-    ) -> AsyncIterator[list[Account]]:
+    ) -> AsyncIterator[list[Account | AccountFailure]]:
         """A cycle day's accounts after ``after_id`` in ``_id`` order, ``chunk`` at a time.
 
         One query for the whole run: FerretDB can only push the equality on cycle_day down to
         SQL, so paging with ``_id > cursor`` would read every account of the cycle per page.
+        A document that is no valid account any more (changed behind the API's back) comes as
+        its failure: one bad account must not stop the run.
         """
         query: dict[str, Any] = {"cycle_day": cycle_day}
         cursor = self._accounts.find(query, _NO_OUTBOX).sort("_id", 1)
-        page: list[Account] = []
+        page: list[Account | AccountFailure] = []
         async for doc in cursor:
             if after_id is not None and doc["_id"] <= after_id:
                 continue
-            page.append(account(doc))
+            try:
+                page.append(account(doc))
+            except Exception as error:
+                page.append(AccountFailure.of(str(doc["_id"]), error))
             if len(page) == chunk:
                 yield page
                 page = []

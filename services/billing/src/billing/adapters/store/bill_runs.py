@@ -6,13 +6,14 @@ never the whole document.
 """
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from billing.domain.bill_run import BillRun, Phase, RunStatus
+from billing.domain.bill_run import AccountFailure, BillRun, Phase, RunStatus
 from billing.events import to_wire
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
@@ -60,15 +61,19 @@ class BillRunStore:
             update["$set"] = _changes(run)
         if run.added:
             update["$inc"] = dict(run.added)
+        pushes: dict[str, Any] = {}
         if run.events:
-            update["$push"] = {
-                OUTBOX_FIELD: {"$each": [to_wire(e).to_document() for e in run.events]}
-            }
+            pushes[OUTBOX_FIELD] = {"$each": [to_wire(e).to_document() for e in run.events]}
+        if run.new_failures and "failures" not in run.changed:
+            pushes["failures"] = {"$each": [asdict(f) for f in run.new_failures]}
+        if pushes:
+            update["$push"] = pushes
         if update:
             await self._runs.update_one({"_id": run.bill_run_id}, update)
         run.changed.clear()
         run.added.clear()
         run.events.clear()
+        run.new_failures.clear()
 
 
 def _document(run: BillRun) -> dict[str, Any]:
@@ -83,6 +88,8 @@ def _document(run: BillRun) -> dict[str, Any]:
         "cursor": run.cursor,
         "accounts_processed": run.accounts_processed,
         "invoices_created": run.invoices_created,
+        "accounts_failed": run.accounts_failed,
+        "failures": [asdict(f) for f in run.failures],
         "created_at": run.created_at,
         "updated_at": run.updated_at,
     }
@@ -93,6 +100,8 @@ def _changes(run: BillRun) -> dict[str, Any]:
 
 
 def _stored(value: object) -> object:
+    if isinstance(value, list):
+        return [asdict(item) if isinstance(item, AccountFailure) else item for item in value]
     return value.value if isinstance(value, RunStatus | Phase) else value
 
 
@@ -110,6 +119,7 @@ def bill_run(doc: Mapping[str, Any]) -> BillRun:
         accounts_processed=int(doc.get("accounts_processed", 0)),
         invoices_created=int(doc.get("invoices_created", 0)),
         accounts_failed=int(doc.get("accounts_failed", 0)),
+        failures=[AccountFailure(**f) for f in doc.get("failures") or ()],
         reopened=bool(doc.get("reopened", False)),
         error=doc.get("error"),
         invoiced_at=doc.get("invoiced_at"),

@@ -2,15 +2,15 @@
 
 from datetime import date, datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator
+from billing.api.routes import billing_router
 from billing.domain.periods import ecuador_day
 from billing.use_cases import bill_runs
 from billing.use_cases.bill_runs import BillRunReport
 
-router = APIRouter(prefix="/v1", tags=["billing-invoices"])
+router = billing_router("billing-invoices")
 
 
 class BillRunIn(BaseModel):
@@ -25,6 +25,11 @@ class BillRunCreated(BaseModel):
     status: str
 
 
+class AccountFailureOut(BaseModel):
+    account_id: str
+    reason: str
+
+
 class BillRunOut(BaseModel):
     bill_run_id: str
     cycle_day: int
@@ -37,7 +42,10 @@ class BillRunOut(BaseModel):
     authorized: int
     rejected: int
     pending: int
-    failed: int  # accounts that could not be billed
+    failed: int  # accounts that could not be billed (the same as accounts_failed)
+    accounts_failed: int
+    # Why each of them could not be invoiced (this pass's; reopening the run tries them again).
+    failures: list[AccountFailureOut]
     error: str | None
     created_at: datetime
     # Every invoice signed and stored (the last pass, if the run was reopened).
@@ -60,6 +68,10 @@ class BillRunOut(BaseModel):
             rejected=counts.rejected,
             pending=counts.pending,
             failed=run.accounts_failed,
+            accounts_failed=run.accounts_failed,
+            failures=[
+                AccountFailureOut(account_id=f.account_id, reason=f.reason) for f in run.failures
+            ],
             error=run.error,
             created_at=run.created_at,
             invoiced_at=run.invoiced_at,

@@ -5,17 +5,18 @@ they hold (the use cases decide, ``domain/ownership.py``)."""
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator, Reader
+from billing.api.routes import billing_router
 from billing.domain.invoice import InvoiceLine
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import Message
 from billing.use_cases import invoices
 
-router = APIRouter(prefix="/v1", tags=["billing-invoices"])
+router = billing_router("billing-invoices")
 
 
 class InvoiceRow(BaseModel):

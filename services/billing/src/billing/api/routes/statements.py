@@ -3,15 +3,16 @@ GET /v1/statement (operators any line, customers a line they hold)."""
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from billing import use_cases
 from billing.api.deps import BillingDep, Reader, operator
+from billing.api.routes import billing_router
 from billing.domain.money import money_text
 from billing.use_cases.statements import AccountStatement
 
-router = APIRouter(prefix="/v1", tags=["billing-statements"])
+router = billing_router("billing-statements")
 
 
 class MovementOut(BaseModel):
