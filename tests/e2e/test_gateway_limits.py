@@ -111,3 +111,18 @@ async def test_a_service_down_and_a_body_too_large_keep_the_security_headers(
     assert "retry-after" not in too_large.headers
     for answer in (down, too_large):
         assert all(name in answer.headers for name in SECURITY_HEADERS), answer.headers
+
+
+async def test_the_gateways_own_refusals_have_the_json_error_body(gateway: Gateway) -> None:
+    """Found by tests/e2e/test_api_contract.py: a NUL byte in a path and TRACE were nginx's HTML
+    pages, the 405 without Allow. An upstream's 405 keeps the service's own Allow."""
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        nul = await client.get("/api/lines/v1/lines/ab%00cd")
+        trace = await client.request("TRACE", "/api/lines/v1/lines")
+        patch = await client.request("PATCH", "/api/lines/v1/lines")
+    assert nul.status_code == 400 and nul.json()["error"]["code"] == "bad_request"
+    assert trace.status_code == 405 and trace.json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in trace.headers["allow"]
+    assert patch.status_code == 405 and patch.headers["allow"] == "GET, HEAD, POST"
+    for answer in (nul, trace, patch):
+        assert all(name in answer.headers for name in SECURITY_HEADERS), answer.headers

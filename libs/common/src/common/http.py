@@ -1,11 +1,13 @@
 """The HTTP edge every service shares: the error shape of every API (docs/api.md)
 ``{"error": {"code", "message", "fields"?}}`` and how routes reach the service's parts."""
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.errors import ApiError, InvalidInput
@@ -35,6 +37,46 @@ _STATUS_MESSAGES = {
     405: "Método no permitido.",
     401: "Necesitas iniciar sesión.",
     403: "No tienes permiso para esta acción.",
+}
+
+
+class ErrorDetail(BaseModel):
+    # More members beside code, message and fields may come (lines' "attempts_left").
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorOut(BaseModel):
+    """The error body of every API (docs/api.md, "Errors")."""
+
+    error: ErrorDetail
+
+
+# What any route of any service may answer besides its own successes, declared once for all of
+# them in the OpenAPI (the runtime adds it to every service router): bad input the gateway
+# refuses before the service (400: a NUL byte in the path), no or a revoked session (401), a
+# missing role (403), an unknown resource (404), a state that forbids it (409), a body too large
+# (413, the gateway), an expired or used link, captcha or code (410), field errors (422), a limit
+# (429, the gateway or the service), an unexpected error (500) and the service or a dependency
+# down (503).
+_DESCRIPTIONS = {
+    400: "Solicitud mal formada (la rechaza el gateway).",
+    401: "Sin sesión, o la sesión expiró o fue revocada.",
+    403: "La sesión no tiene el rol necesario.",
+    404: "No existe (o no es de quien pregunta).",
+    409: "El estado actual no lo permite.",
+    410: "El enlace, captcha o código expiró o ya se usó.",
+    413: "Cuerpo demasiado grande (gateway).",
+    422: "Datos no válidos, campo por campo en `fields`.",
+    429: "Demasiadas solicitudes; `Retry-After` dice cuántos segundos esperar.",
+    500: "Error inesperado.",
+    503: "El servicio o una dependencia no está disponible.",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in _DESCRIPTIONS.items()
 }
 
 
@@ -76,12 +118,34 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = _STATUS_MESSAGES.get(exc.status_code) or (
             exc.detail if isinstance(exc.detail, str) else "Error."
         )
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request)
+        return JSONResponse(error_body(code, message), exc.status_code, headers=headers or None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette re-raises it after this answer (uvicorn logs it); the body keeps the shape.
+        body = error_body("internal_error", "Ocurrió un error inesperado. Intenta nuevamente.")
+        return JSONResponse(body, 500)
+
+
+def _allowed(request: Request) -> str:
+    """Every method of the path, from the OpenAPI document: Starlette's own Allow names only the
+    first route that matched the path (GET and POST of /v1/lines are two routes)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def service_of(request: Request) -> Any:

@@ -33,7 +33,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from common import context
 from common.contracts.base import Event
 from common.database import Database, Index
-from common.http import install_error_handlers
+from common.http import ERROR_RESPONSES, install_error_handlers
 from common.kafka_security import client_kwargs
 from common.logging import configure_logging, get_logger
 from common.messaging import Consumers, create_broker, ensure_topics, publish_entry
@@ -193,7 +193,7 @@ def _create_app(
     app.middleware("http")(_observe_request)
     app.include_router(_operations_router(runtime))
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
 
 

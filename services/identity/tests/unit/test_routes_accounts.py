@@ -136,14 +136,15 @@ def test_resend_and_reset_need_a_solved_captcha(
 ) -> None:
     register(client)
     sent = len(fakes.users.outbox)
-    for request in (
-        {"email": "maria@correo.com"},
-        with_captcha(client, "maria@correo.com", answer="ZZZZZ"),
-        with_captcha(client, "nadie@correo.com", answer="ZZZZZ"),
+    for request, fields in (
+        # Both captcha fields are required (the OpenAPI says so).
+        ({"email": "maria@correo.com"}, {"captcha_id", "captcha_answer"}),
+        (with_captcha(client, "maria@correo.com", answer="ZZZZZ"), {"captcha_answer"}),
+        (with_captcha(client, "nadie@correo.com", answer="ZZZZZ"), {"captcha_answer"}),
     ):
         refused = client.post(f"{V1}{path}", json=request)
         assert refused.status_code == 422
-        assert set(refused.json()["error"]["fields"]) == {"captcha_answer"}
+        assert set(refused.json()["error"]["fields"]) == fields
     assert len(fakes.users.outbox) == sent  # nothing emailed
 
 
@@ -189,3 +190,30 @@ def test_jwks_publishes_the_signing_key(client: TestClient, path: str) -> None:
     assert key == KEY.jwk()
     assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("OKP", "Ed25519", "EdDSA", "sig")
     assert isinstance(jwt.PyJWK(key).key, type(KEY.public_key))
+
+
+def test_the_openapi_marks_the_request_fields_required(client: TestClient) -> None:
+    """Found by tests/e2e/test_api_contract.py: every field of these bodies was published as
+    optional, so schema-valid requests were refused with 422."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    registration = schemas["RegistrationIn"]
+    assert set(registration["required"]) == set(registration["properties"])
+    assert registration["properties"]["accept_terms"]["const"] is True
+    assert registration["properties"]["id_type"]["enum"] == ["cedula", "passport"]
+    assert set(schemas["ResetConfirmIn"]["required"]) == {
+        "token",
+        "password",
+        "password_confirmation",
+    }
+    assert set(schemas["EmailWithCaptchaIn"]["required"]) == {
+        "email",
+        "captcha_id",
+        "captcha_answer",
+    }
+
+
+def test_a_missing_field_is_named_in_spanish(client: TestClient) -> None:
+    refused = client.post(f"{V1}/registrations", json={"email": "maria@correo.com"})
+    assert refused.status_code == 422
+    fields = refused.json()["error"]["fields"]
+    assert fields["surnames"] == "Este campo es obligatorio." and "email" not in fields

@@ -186,3 +186,11 @@ def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
         "/v1/lines/{line_id}/verification/resend",
         "/v1/service-types",
     ]
+
+
+def test_the_openapi_lists_the_service_types(client: TestClient) -> None:
+    """Found by tests/e2e/test_api_contract.py: any string was published as a service type."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    listed = schemas["LineIn"]["properties"]["service_type"]["enum"]
+    offered = client.get("/v1/service-types", headers=ANA).json()
+    assert listed == [kind["code"] for kind in offered] and len(listed) >= 2

@@ -11,8 +11,8 @@ class EmailIn(BaseModel):
 class EmailWithCaptchaIn(EmailIn):
     """An email a link goes to, guarded by a solved captcha (``POST /captchas``)."""
 
-    captcha_id: str = Field(default="", max_length=64)
-    captcha_answer: str = Field(default="", max_length=64)
+    captcha_id: str = Field(max_length=64)
+    captcha_answer: str = Field(max_length=64)
 
 
 class StatusOut(BaseModel):

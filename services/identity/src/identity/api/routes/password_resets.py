@@ -10,8 +10,8 @@ router = APIRouter(prefix="/v1", tags=["identity"])
 
 class ResetConfirmIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
-    password: str = ""
-    password_confirmation: str = ""
+    password: str = Field(max_length=1024)
+    password_confirmation: str = Field(max_length=1024)
 
 
 @router.post("/password-resets", status_code=202)

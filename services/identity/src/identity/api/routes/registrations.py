@@ -1,5 +1,7 @@
+from typing import Literal
+
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from identity.api.deps import IdentityDep
 from identity.domain.validation import RegistrationForm
@@ -9,17 +11,19 @@ router = APIRouter(prefix="/v1", tags=["identity"])
 
 
 class RegistrationIn(BaseModel):
-    # Plain strings: the domain validates them and answers in Spanish, field by field.
-    email: str = ""
-    password: str = ""
-    password_confirmation: str = ""
-    given_names: str = ""
-    surnames: str = ""
-    id_type: str = "cedula"
-    id_number: str = ""
-    captcha_id: str = ""
-    captcha_answer: str = ""
-    accept_terms: bool = False
+    # Every field required (the OpenAPI says so); their content is the domain's to judge, in
+    # Spanish, field by field (a cédula's check digit, the password policy, the captcha).
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+    password_confirmation: str = Field(max_length=1024)
+    given_names: str = Field(max_length=200)
+    surnames: str = Field(max_length=200)
+    id_type: Literal["cedula", "passport"]
+    id_number: str = Field(max_length=40)
+    captcha_id: str = Field(max_length=64)
+    captcha_answer: str = Field(max_length=64)
+    # The OpenAPI says only true is accepted; the domain refuses false with its Spanish message.
+    accept_terms: bool = Field(json_schema_extra={"const": True})
 
 
 class RegistrationOut(BaseModel):

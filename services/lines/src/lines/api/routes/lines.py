@@ -3,6 +3,7 @@ from pydantic import BaseModel, Field
 
 from lines.api.deps import Customer, LinesDep
 from lines.api.routes.schemas import LineCreatedOut, LineOut
+from lines.domain.numbers import ServiceType
 from lines.use_cases import lines, verification
 from lines.use_cases.lines import Consultation
 
@@ -10,7 +11,10 @@ router = APIRouter(prefix="/v1", tags=["lines"])
 
 
 class LineIn(BaseModel):
-    service_type: str = Field(max_length=20)
+    # The OpenAPI lists the kinds; the domain refuses any other with its Spanish message.
+    service_type: str = Field(
+        max_length=20, json_schema_extra={"enum": [kind.value for kind in ServiceType]}
+    )
     number: str = Field(max_length=40)
 
 
