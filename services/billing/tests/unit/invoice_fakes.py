@@ -90,6 +90,7 @@ class FakeInvoices:
         self.records: dict[str, dict[str, Any]] = {}  # as inserted (cycle day, period, items)
         self.invoices: dict[str, IssuedInvoice] = {}  # the current state
         self.signed: dict[str, bytes] = {}
+        self.due_queries = 0
         self.authorized: dict[str, bytes] = {}
         self.hints: dict[str, int] = {}
         self.trail: dict[str, list[HistoryEntry]] = {}  # history entries written
@@ -180,7 +181,16 @@ class FakeInvoices:
             for i in self.invoices.values()
             if i.state in OPEN and i.next_attempt_at is not None and i.next_attempt_at <= now
         ]
-        return due[:limit]
+        self.due_queries += 1
+        return sorted(due, key=lambda i: i.next_attempt_at or now)[:limit]
+
+    async def next_attempt_at(self) -> datetime | None:
+        waiting = [
+            i.next_attempt_at
+            for i in self.invoices.values()
+            if i.state in OPEN and i.next_attempt_at is not None
+        ]
+        return min(waiting, default=None)
 
     async def invoiced_in(self, cycle_day: int, period: str) -> set[str]:
         return {

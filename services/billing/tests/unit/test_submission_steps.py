@@ -1,6 +1,7 @@
 """The SRI submitter on fakes with a scripted SRI: every path of the state machine performs the
 right calls in the right order and leaves the right events behind (no database, no network)."""
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,21 @@ async def test_en_proceso_waits_for_its_backoff() -> None:
     final = service.invoices.current(invoice_id)
     assert final.state == State.IN_PROCESS and sri.calls == ["recepcion", "autorizacion"]
     assert final.attempts == 2  # the submission and this poll; not due for about a minute
+
+
+async def test_an_idle_submitter_asks_again_only_when_a_step_is_due() -> None:
+    """One invoice polled EN PROCESO, its next poll 60 s away: the loop sleeps until then
+    instead of querying the open invoices every ``poll_seconds``."""
+    service = Service(settings=Settings(sri_retry_base_seconds=60, sri_retry_max_seconds=60))
+    stored(service.invoices)
+    sri = ScriptedSri([Reception("RECIBIDA", ())], [[answer("EN PROCESO")]])
+    submitter = Submitter(service, sri, FakeSigner)
+    loop = asyncio.create_task(submitter.run(poll_seconds=0.01, idle_seconds=30))
+    await asyncio.sleep(1.0)  # a hundred polls' worth
+    loop.cancel()
+    await asyncio.gather(loop, return_exceptions=True)
+    assert sri.calls == ["recepcion", "autorizacion"]
+    assert service.invoices.due_queries <= 3  # the steps, then one look when idle
 
 
 async def test_fresh_invoices_are_sent_with_the_xml_they_were_stored_with() -> None:

@@ -94,7 +94,10 @@ class Submitter:
                 self._queue.append((invoice, xml))
         self._wake.set()
 
-    async def run(self, poll_seconds: float = 1.0) -> None:
+    async def run(self, poll_seconds: float = 1.0, idle_seconds: float = 30.0) -> None:
+        """Submit until cancelled. When nothing is due, sleep until the earliest next step
+        (at least ``poll_seconds``, at most ``idle_seconds``: another replica's work) or until
+        new invoices arrive, instead of asking the database every second."""
         busy = False
         while True:
             self._wake.clear()
@@ -112,9 +115,20 @@ class Submitter:
                 busy = False
                 self.on_final()  # just went idle: the bill-run loop may find runs complete
             try:
-                await asyncio.wait_for(self._wake.wait(), poll_seconds)
+                wait = await self._until_next_step(poll_seconds, idle_seconds)
+                await asyncio.wait_for(self._wake.wait(), wait)
             except TimeoutError:
                 pass
+
+    async def _until_next_step(self, floor: float, ceiling: float) -> float:
+        try:
+            earliest = await self.parts.invoices.next_attempt_at()
+        except Exception:
+            log.exception("sri_next_step_lookup_failed")
+            return floor
+        if earliest is None:
+            return ceiling
+        return min(ceiling, max(floor, (earliest - _now()).total_seconds()))
 
     async def run_once(self) -> int:
         """One batch: fresh invoices from the bill run first, else whatever is due in the

@@ -219,18 +219,36 @@ class InvoiceStore:
     async def due(
         self, now: datetime, limit: int, states: Iterable[State] = OPEN
     ) -> list[IssuedInvoice]:
-        """Open invoices whose next SRI step is due.
+        """Open invoices whose next SRI step is due, earliest first.
 
-        One equality query per state (FerretDB pushes those down, not ``$in`` or ``$lte``).
+        One query per state on the (state, next_attempt_at) index: MongoDB reads only what is
+        due; FerretDB filters the state's documents itself (it pushes down only equality), and
+        the submitter asks only when something is due (``next_attempt_at``), not every second.
         """
         due: list[IssuedInvoice] = []
         for state in states:
-            async for doc in self._invoices.find({"state": state.value}, _SUMMARY):
-                if doc.get("next_attempt_at") is not None and doc["next_attempt_at"] <= now:
-                    due.append(issued_invoice(doc))
-                    if len(due) >= limit:
-                        return due
+            cursor = self._invoices.find(
+                {"state": state.value, "next_attempt_at": {"$lte": now}},
+                _SUMMARY,
+                sort=[("next_attempt_at", 1)],
+                limit=limit - len(due),
+            )
+            due += [issued_invoice(doc) async for doc in cursor]
+            if len(due) >= limit:
+                break
         return due
+
+    async def next_attempt_at(self, states: Iterable[State] = OPEN) -> datetime | None:
+        earliest: list[datetime] = []
+        for state in states:
+            doc = await self._invoices.find_one(
+                {"state": state.value, "next_attempt_at": {"$ne": None}},
+                {"next_attempt_at": 1},
+                sort=[("next_attempt_at", 1)],
+            )
+            if doc is not None:
+                earliest.append(doc["next_attempt_at"])
+        return min(earliest, default=None)
 
     async def count_by_state(self, bill_run_id: str) -> dict[State, int]:
         counts: dict[State, int] = {}
