@@ -20,6 +20,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -122,6 +123,24 @@ async def outbox_drained(billing: BillingProcess) -> None:
         await database.close()
 
 
+async def run_to_the_end(billing: BillingProcess) -> dict[str, Any]:
+    """Ask for the bill run of PERIOD (cycle day 1) and wait until it is no longer running."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        client.headers.update(await operator_headers(client))
+        response = await client.post(
+            f"{billing.url}/admin/bill-runs", json={"cycle_day": 1, "period": PERIOD.label}
+        )
+        response.raise_for_status()
+        run_id = response.json()["bill_run_id"]
+        while True:
+            state: dict[str, Any] = (
+                await client.get(f"{billing.url}/admin/bill-runs/{run_id}")
+            ).json()
+            if state["status"] != "running":
+                return state
+            await asyncio.sleep(2.0)
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -143,18 +162,7 @@ async def main(count: int, bare: int) -> None:
     assert billing.process is not None
     try:
         await outbox_drained(billing)
-        async with httpx.AsyncClient(timeout=60) as client:
-            client.headers.update(await operator_headers(client))
-            response = await client.post(
-                f"{billing.url}/admin/bill-runs", json={"cycle_day": 1, "period": PERIOD.label}
-            )
-            response.raise_for_status()
-            run_id = response.json()["bill_run_id"]
-            while True:
-                state = (await client.get(f"{billing.url}/admin/bill-runs/{run_id}")).json()
-                if state["status"] != "running":
-                    break
-                await asyncio.sleep(2.0)
+        state = await run_to_the_end(billing)
         invoices = state["invoices"]
         # The service's own timestamps: polling would add the latency of the polls.
         created = datetime.fromisoformat(state["created_at"])

@@ -27,30 +27,13 @@ from typing import Any
 
 import httpx
 
-from bench.bill_run import PERIOD, accounts, outbox_drained, seed
+from bench.bill_run import accounts, outbox_drained, run_to_the_end, seed
 from common.database import Database
 from deploy.local import demo_data
-from tests.billing_support import BillingProcess, make_ruc, operator_headers
+from tests.billing_support import BillingProcess, make_ruc
 from tests.support import MAILPIT, MONGODB
 
 PAGE = 500
-
-
-async def bill_run(billing: BillingProcess) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        client.headers.update(await operator_headers(client))
-        response = await client.post(
-            f"{billing.url}/admin/bill-runs", json={"cycle_day": 1, "period": PERIOD.label}
-        )
-        response.raise_for_status()
-        run_id = response.json()["bill_run_id"]
-        while True:
-            state: dict[str, Any] = (
-                await client.get(f"{billing.url}/admin/bill-runs/{run_id}")
-            ).json()
-            if state["status"] != "running":
-                return state
-            await asyncio.sleep(2.0)
 
 
 async def authorized_at(billing: BillingProcess) -> dict[str, datetime]:
@@ -144,7 +127,7 @@ async def main(count: int, quiet_seconds: float) -> None:
     await billing.start()
     try:
         await outbox_drained(billing)
-        state = await bill_run(billing)
+        state = await run_to_the_end(billing)
         print(
             f"bill run: {state['status']}, invoices {state['invoices']}, "
             f"authorized {state['authorized']}, rejected {state['rejected']}",

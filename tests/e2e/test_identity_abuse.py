@@ -9,7 +9,6 @@ the stack's topics, so nothing is emailed.
 import asyncio
 import io
 import shutil
-import uuid
 import wave
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ import pytest
 from common.database import Database
 from identity.adapters.passwords import Argon2Passwords
 from identity.adapters.store import UserStore
-from identity.domain.users import Status, User
+from tests.identity_support import active_user
 from tests.support import MONGODB, ServiceProcess, unique_email
 
 PASSWORD = "Chimborazo-6310-Nevado"
@@ -57,21 +56,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 async def customer(identity: ServiceProcess) -> tuple[str, UserStore, Database]:
     """An active customer written straight into the process's database (no events)."""
     database = Database(MONGODB, identity.database, max_pool_size=1)
-    email = unique_email("abuso")
-    now = datetime.now(UTC)
-    user = User(
-        user_id=uuid.uuid4().hex,
-        email=email,
-        email_key=email,
-        given_names="Ana",
-        surnames="Quispe",
-        id_type="passport",
-        id_number=uuid.uuid4().hex[:12].upper(),
-        password_hash=await Argon2Passwords().hash(PASSWORD),
-        created_at=now,
-        status=Status.ACTIVE,
-        activated_at=now,
-    )
+    user = active_user(unique_email("abuso"), await Argon2Passwords().hash(PASSWORD))
     users = UserStore(database)
     await users.add(user)
     return user.user_id, users, database

@@ -7,9 +7,7 @@ and restarts it with each stage's key files, as a rollout would; its test user i
 straight into that database, so no event reaches the stack's topics.
 """
 
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -22,7 +20,7 @@ from common.errors import ApiError
 from identity.adapters.passwords import Argon2Passwords
 from identity.adapters.signing import SigningKey
 from identity.adapters.store import UserStore
-from identity.domain.users import Status, User
+from tests.identity_support import active_user
 from tests.support import MONGODB, ServiceProcess, unique_email
 
 PASSWORD = "Chimborazo-6310-Nevado"
@@ -64,20 +62,8 @@ async def restart(
 async def active_customer(identity: ServiceProcess) -> tuple[str, str]:
     """(user id, email) of an active customer written straight into identity's database."""
     database = Database(MONGODB, identity.database, max_pool_size=1)
-    email, now = unique_email("rotacion"), datetime.now(UTC)
-    user = User(
-        user_id=uuid.uuid4().hex,
-        email=email,
-        email_key=email,
-        given_names="Rosa",
-        surnames="Guamán",
-        id_type="passport",
-        id_number=uuid.uuid4().hex[:12].upper(),
-        password_hash=await Argon2Passwords().hash(PASSWORD),
-        created_at=now,
-        status=Status.ACTIVE,
-        activated_at=now,
-    )
+    email = unique_email("rotacion")
+    user = active_user(email, await Argon2Passwords().hash(PASSWORD), given_names="Rosa")
     try:
         await UserStore(database).add(user)
     finally:

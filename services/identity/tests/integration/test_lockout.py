@@ -3,7 +3,6 @@ attempt is counted before its password is checked, so at most the policy's numbe
 passwords are ever verified, whatever the concurrency."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -12,9 +11,10 @@ import pytest
 from common.errors import ApiError
 from identity.adapters.passwords import Argon2Passwords
 from identity.bootstrap import Identity, bootstrap
-from identity.domain.users import Status, User
+from identity.domain.users import User
 from identity.settings import IdentitySettings
 from identity.use_cases import sessions
+from tests.identity_support import active_user
 from tests.support import unique_email
 
 PASSWORD = "Chimborazo-6310-Nevado"
@@ -46,21 +46,7 @@ async def svc(settings: IdentitySettings) -> AsyncIterator[Identity]:
 
 
 async def active_customer(svc: Identity) -> User:
-    email = unique_email("bloqueo")
-    now = datetime.now(UTC)
-    user = User(
-        user_id=uuid.uuid4().hex,
-        email=email,
-        email_key=email,
-        given_names="Ana",
-        surnames="Quispe",
-        id_type="passport",
-        id_number=uuid.uuid4().hex[:12].upper(),
-        password_hash=await svc.passwords.hash(PASSWORD),
-        created_at=now,
-        status=Status.ACTIVE,
-        activated_at=now,
-    )
+    user = active_user(unique_email("bloqueo"), await svc.passwords.hash(PASSWORD))
     await svc.users.add(user)
     return user
 
