@@ -72,6 +72,13 @@ class FakeAccounts:
         self.events += account.events
         return account
 
+    async def plan_in_use(self, plan_code: str) -> bool:
+        return any(
+            s.plan_code == plan_code and s.end_date is None
+            for account in self.accounts.values()
+            for s in account.subscriptions
+        )
+
     async def get(self, account_id: str) -> Account | None:
         return self.accounts.get(account_id)
 

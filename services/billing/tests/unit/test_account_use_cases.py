@@ -197,6 +197,25 @@ async def test_subscription_input_is_judged_against_the_catalog() -> None:
         await use_cases.subscriptions.add(svc, "nope", movil(plan_code="NOPE"))
 
 
+async def test_a_plan_in_use_keeps_its_service_type() -> None:
+    accounts = FakeAccounts()
+    svc = fake_billing(accounts=accounts, plans=FakePlans(M30))
+    account_id = (await use_cases.accounts.create(svc, HOLDER, 1, "20")).account_id
+    await use_cases.subscriptions.add(svc, account_id, movil())
+    with pytest.raises(Conflict) as refused:
+        await use_cases.plans.put(svc, M30.code, PlanInput(M30.name, "tv", "30"))
+    assert refused.value.code == "plan_in_use" and refused.value.fields == {
+        "service_type": "El plan tiene suscripciones vigentes."
+    }
+    assert (await svc.plans.get(M30.code)) == M30  # unchanged
+    renamed = await use_cases.plans.put(svc, M30.code, PlanInput("Otro", "movil", "31"))
+    assert renamed.name == "Otro"  # other changes are fine
+    unused = await use_cases.plans.put(svc, "TV-9", PlanInput("TV", "tv", "20"))
+    assert (
+        await use_cases.plans.put(svc, unused.code, PlanInput("TV", "fijo", "20"))
+    ).service_type == "fijo"
+
+
 async def test_a_number_others_keep_claiming_is_a_conflict_to_retry() -> None:
     accounts = FakeAccounts()
     svc = fake_billing(accounts=accounts, plans=FakePlans(M30))

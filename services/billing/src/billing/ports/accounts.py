@@ -66,6 +66,10 @@ class AccountRepository(Protocol):
 
     # The bill run's reads.
     async def billable(self, cycle_day: int, after_id: str | None, limit: int) -> list[Account]: ...
+    async def plan_in_use(self, plan_code: str) -> bool:
+        """Whether a subscription that has not ended is on the plan."""
+        ...
+
     def stream_billable(
         self, cycle_day: int, after_id: str | None, chunk: int
     ) -> AsyncIterator[list[Account | AccountFailure]]: ...

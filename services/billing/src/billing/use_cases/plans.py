@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from billing.domain import inputs
 from billing.domain.accounts import Plan
 from billing.ports import Accounting
+from common.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,19 @@ async def list_plans(svc: Accounting) -> list[Plan]:
 
 
 async def put(svc: Accounting, code: str, plan: PlanInput) -> Plan:
-    """Create or replace the plan ``code``."""
+    """Create or replace the plan ``code``. Its service type stays while a subscription that
+    has not ended uses it: the subscriptions keep theirs (a mobile line on a TV plan)."""
     fee = inputs.not_negative(plan.monthly_fee, "monthly_fee")
     extra = (inputs.ice(plan.ice.rate_code, plan.ice.rate),) if plan.ice else ()
     checked = Plan(code, plan.name, plan.service_type, fee, plan.tax_code, extra)
+    current = await svc.plans.get(code)
+    changes_type = current is not None and current.service_type != checked.service_type
+    if changes_type and await svc.accounts.plan_in_use(code):
+        raise Conflict(
+            "plan_in_use",
+            "El plan tiene suscripciones vigentes: no se puede cambiar su tipo de servicio. "
+            "Crea un plan nuevo con ese tipo.",
+            {"service_type": "El plan tiene suscripciones vigentes."},
+        )
     await svc.plans.put(checked)
     return checked

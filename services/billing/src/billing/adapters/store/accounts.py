@@ -88,6 +88,15 @@ class AccountStore:
         """Accounts that have (or had) a subscription on ``number`` (E.164)."""
         return await self._many(await self._claims.account_ids(number))
 
+    async def plan_in_use(self, plan_code: str) -> bool:
+        """A scan of the subscriptions (a map per account, which no index reaches): only when
+        an operator changes a plan's service type, a rare act."""
+        async for doc in self._accounts.find({}, {"subscriptions": 1}):
+            for sub in (doc.get("subscriptions") or {}).values():
+                if sub.get("plan_code") == plan_code and sub.get("end_date") is None:
+                    return True
+        return False
+
     async def billable(self, cycle_day: int, after_id: str | None, limit: int) -> list[Account]:
         """One page of a cycle day's accounts, in ``_id`` order, after ``after_id``."""
         query: dict[str, Any] = {"cycle_day": cycle_day}
