@@ -15,6 +15,9 @@ import pytest
 # Services built inside tests talk to FerretDB like the local stack does: one connection per
 # process keeps FerretDB's conditional updates atomic (see common/settings.py).
 os.environ.setdefault("MONGODB_MAX_POOL_SIZE", "1")
+# What tests write under .local/ (their services' logs, private brokers' data) is as private as
+# what the stack writes there (deploy/local/stack.sh: umask 077).
+os.umask(0o077)
 
 # The local stack's Kafka takes SASL/SCRAM clients only (deploy/local/stack.sh): the tests' own
 # clients, the services they build and the processes they start are its super-user `admin`

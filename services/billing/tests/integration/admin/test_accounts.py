@@ -147,3 +147,18 @@ async def test_subscription_validation(http: httpx.AsyncClient) -> None:
     assert missing.status_code == 404
     promo = await http.post(path, json=base | {"end_date": "2026-06-30", "monthly_discount": "5"})
     assert promo.status_code == 201 and promo.json()["monthly_discount"] == "5.00"
+
+
+async def test_a_plan_keeps_its_service_type_while_a_subscription_uses_it(
+    http: httpx.AsyncClient,
+) -> None:
+    account_id, subscription_id = await with_line(http)
+    refused = await http.put("/v1/admin/plans/M-30", json=plan_body(service_type="tv"))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "plan_in_use"
+    plan = (await http.get("/v1/admin/plans")).json()
+    assert [p["service_type"] for p in plan if p["code"] == "M-30"] == ["movil"]
+    end = f"/v1/admin/accounts/{account_id}/subscriptions/{subscription_id}/end"
+    assert (await http.post(end, json={"end_date": "2025-12-31"})).status_code == 200
+    moved = await http.put("/v1/admin/plans/M-30", json=plan_body(service_type="tv"))
+    assert moved.status_code == 200 and moved.json()["service_type"] == "tv"
