@@ -19,6 +19,8 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from common.database import Database
+
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = os.environ.get(
     "GATEWAY_URL", f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
@@ -230,6 +232,15 @@ class ServiceProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+
+    async def stop_and_drop(self) -> None:
+        """Stop it and drop its database (a test's own process leaves nothing behind)."""
+        self.stop()
+        database = Database(MONGODB, self.database)
+        try:
+            await database.client.drop_database(self.database)
+        finally:
+            await database.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

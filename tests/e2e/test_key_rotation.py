@@ -32,10 +32,7 @@ async def identity() -> AsyncIterator[ServiceProcess]:
     try:
         yield process
     finally:
-        process.stop()
-        database = Database(MONGODB, process.database)
-        await database.client.drop_database(process.database)
-        await database.close()
+        await process.stop_and_drop()
 
 
 def key_file(directory: Path, name: str) -> tuple[SigningKey, str]:
