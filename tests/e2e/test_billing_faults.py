@@ -9,8 +9,11 @@ sandbox's sequence checks start clean) against the real Kafka, FerretDB and SRI 
 
 import asyncio
 import os
+import random
 import signal
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -117,34 +120,40 @@ async def test_sri_en_proceso_slow_and_failing_still_authorizes_everything(
 
 async def test_sigkill_of_the_signing_worker_mid_run(client: httpx.AsyncClient) -> None:
     """The worker process that signs the pages dies mid-run (issue 11, item 13): the pool is
-    rebuilt, the page signed again, the run completes, and /healthz stays ok."""
+    rebuilt, the page signed again, the run completes, and /healthz stays ok.
+
+    The pool starts with the run's first page, so a worker exists only while the run invoices.
+    The kill comes from a thread watching /proc, at a random delay after the worker appears,
+    and is proved mid-run by its time: before the run's ``invoiced_at``. (Polling the run's
+    state over HTTP to time the kill lost the race on a loaded machine.)"""
     period = BillingPeriod.of("2026-10")
     billing = await billing_with_issuer(client, BILL_RUN_BATCH_SIZE="2", SUBMIT_BATCH_SIZE="10")
     try:
         await seed_accounts(client, billing.url, 120, period)
+        delay = random.uniform(0, 0.5)
+        killer = asyncio.create_task(asyncio.to_thread(_kill_first_worker, billing, delay))
         run_id = await start_bill_run(client, billing.url, period)
-        killed: list[int] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 120
-        while not killed and loop.time() < deadline:
-            state = (await client.get(f"{billing.url}/admin/bill-runs/{run_id}")).json()
-            assert state["phase"] == "invoicing", f"the run left invoicing before the kill: {state}"
-            workers = billing.children() if state["invoices"] > 0 else []
-            for pid in workers:
-                os.kill(pid, signal.SIGKILL)
-            killed += workers
-            at_kill = f"{state['invoices']} invoices stored, phase {state['phase']}"
-            await asyncio.sleep(0.01)
-        assert killed, f"the kill should land while pages are signed: {state}"
+        killed, killed_at = await asyncio.wait_for(killer, timeout=120)
         state = await wait_bill_run(client, billing.url, run_id)
         assert state["status"] == "completed" and state["accounts_failed"] == 0, state
+        invoiced_at = datetime.fromisoformat(state["invoiced_at"].replace("Z", "+00:00"))
+        assert killed_at < invoiced_at, f"the kill landed after invoicing: {killed_at}, {state}"
         await _check_invariants(client, billing)
         health = await client.get(billing.url.removesuffix("/v1") + "/healthz")
         assert health.json() == {"status": "ok", "checks": {"signing_pool": True}}
-        assert billing.children() and not set(killed) & set(billing.children())  # a new worker
-        print(f"signing worker {killed} SIGKILLed with {at_kill}; run {state}")
+        assert billing.children() and killed not in billing.children()  # a new worker
+        print(f"signing worker {killed} SIGKILLed {delay:.2f} s after it started; run {state}")
     finally:
         billing.stop()
+
+
+def _kill_first_worker(billing: BillingProcess, delay: float) -> tuple[int, datetime]:
+    """SIGKILLs the first signing worker ``delay`` seconds after it appears."""
+    while not (workers := billing.children()):
+        time.sleep(0.005)
+    time.sleep(delay)
+    os.kill(workers[0], signal.SIGKILL)
+    return workers[0], datetime.now(UTC)
 
 
 async def test_one_bad_account_does_not_stop_the_bill_run(client: httpx.AsyncClient) -> None:
