@@ -6,7 +6,9 @@
 - service: rendering's own worker pool (``ProcessPoolRenderer``: spawned workers that build the
   renderer once, recycled after ``--tasks-per-worker`` documents), ``--workers`` at a time.
 Both render the same one-page authorized factura. Prints documents/s for each and the ratio, the
-p50 and p95 per document of each, and the RSS of every worker process sampled over
+p50 and p95 per document of each; the latency of one page alone (one warm worker, one document
+at a time: what a customer waiting for one RIDE sees, without the other worker competing for
+this machine's two cores), and the RSS of every worker process sampled over
 ``--rss-documents`` documents (first, median and last sample, and the spread), so a worker that
 grows shows it. Needs no stack.
 """
@@ -57,6 +59,19 @@ async def service(
     return rate, durations
 
 
+async def latency(xml: bytes, documents: int) -> list[float]:
+    """Seconds per document, one at a time through one warm worker of the service's pool."""
+    pool = ProcessPoolRenderer(1, documents + 1)
+    await pool.render(xml)  # the worker up and warm
+    durations = []
+    for _ in range(documents):
+        begin = time.perf_counter()
+        await pool.render(xml)
+        durations.append(time.perf_counter() - begin)
+    pool.close()
+    return durations
+
+
 def _rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -101,6 +116,11 @@ def main() -> None:
         f"p95 {_ms(times, 95):6.1f} ms  ({args.workers} warm workers)"
     )
     print(f"ratio:   {rate / naive_rate:.2f}x")
+    alone = asyncio.run(latency(xml, args.documents))
+    print(
+        f"alone:   p50 {_ms(alone, 50):6.1f} ms  p95 {_ms(alone, 95):6.1f} ms  "
+        "(one page at a time, one warm worker)"
+    )
     memory = asyncio.run(worker_memory(xml, args.rss_documents, args.workers))
     for pid, kib in memory.items():
         spread = (max(kib) - min(kib)) / statistics.median(kib) * 100
