@@ -20,6 +20,7 @@ FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
 
 UV_VERSION=0.13.8
 MAILPIT_VERSION=v1.33.1
+AXE_CORE_VERSION=4.14.1
 # PostgreSQL (Debian's server) listens on a unix socket only, no TCP: nothing to clash with a
 # system cluster on :5432. The port only names the socket file (.s.PGSQL.5433).
 PG_PORT=5433
@@ -110,6 +111,10 @@ install_tools() {
     command -v zbarimg >/dev/null || pkgs+=(zbar-tools)
     # identity's audio captcha speaks Spanish digits with Debian's espeak-ng (es-419 voice).
     command -v espeak-ng >/dev/null || pkgs+=(espeak-ng)
+    # The portal's browser tests drive Debian's headless Chromium with Playwright (no browser
+    # download); axe-core (npm) is injected into its pages for the accessibility scan.
+    [[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
+    command -v npm >/dev/null || pkgs+=(npm)
     if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
     # The Go toolchain lives outside PATH in some non-login shells.
     if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=$PATH:/usr/local/go/bin; fi
@@ -224,12 +229,27 @@ install_part() {
     esac
 }
 
+# axe-core, pinned, from the npm registry into .local (the browser tests inject axe.min.js).
+install_axe() {
+    local dir=$LOCAL/axe-core
+    [[ -f $dir/$AXE_CORE_VERSION/axe.min.js ]] && return
+    log "fetching axe-core $AXE_CORE_VERSION (npm)"
+    rm -rf "$dir" && mkdir -p "$dir/tmp"
+    (cd "$dir/tmp" && npm pack -q "axe-core@$AXE_CORE_VERSION" >/dev/null 2>"$LOCAL/logs/axe-install.log" &&
+        tar -xzf "axe-core-$AXE_CORE_VERSION.tgz") ||
+        die "npm pack failed; see $(relpath "$LOCAL/logs/axe-install.log")"
+    mkdir -p "$dir/$AXE_CORE_VERSION"
+    mv "$dir/tmp/package/axe.min.js" "$dir/$AXE_CORE_VERSION/axe.min.js"
+    rm -rf "$dir/tmp"
+}
+
 cmd_install() {
     install_tools
     install_uv
     install_venv
     install_kafka
     install_verapdf
+    install_axe
     install_postgres
     install_ferretdb
     install_mailpit
