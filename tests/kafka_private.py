@@ -82,7 +82,11 @@ class PrivateKafka:
     async def start(self, timeout: float = 45.0) -> None:
         config = self.render()
         await asyncio.to_thread(self.format, config)
-        self.process = self._launch(config)
+        await self.restart(timeout)
+
+    async def restart(self, timeout: float = 45.0) -> None:
+        """Starts the broker on its formatted storage (again, after ``stop``: same data)."""
+        self.process = self._launch(self.workdir / "server.properties")
         async with asyncio.timeout(timeout):
             while not (self._listening() and b"Kafka Server started" in self.log.read_bytes()):
                 assert self.process.poll() is None, self.log.read_text()[-3000:]

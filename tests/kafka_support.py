@@ -55,10 +55,12 @@ def headers_of(record: ConsumerRecord) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
 
 
-async def all_records(topic: str, idle_seconds: float = 3.0) -> list[ConsumerRecord]:
+async def all_records(
+    topic: str, idle_seconds: float = 3.0, bootstrap: str = KAFKA
+) -> list[ConsumerRecord]:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=KAFKA,
+        bootstrap_servers=bootstrap,
         group_id=f"test-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
