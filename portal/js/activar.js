@@ -1,21 +1,8 @@
 // /activar?token=… — the link of the "Activar Cuenta" e-mail (docs/design.md §1, step 1.2).
 
 import { post } from './api.js';
-import {
-  MSG_EMAIL,
-  MSG_REQUIRED,
-  clearMessage,
-  focusFirstInvalid,
-  looksLikeEmail,
-  resetErrors,
-  setBusy,
-  showFieldErrors,
-  showMessage,
-  showPanel,
-  valueOf,
-} from './forms.js';
-
-const RESEND_MESSAGE = 'Si la cuenta existe y no está activa, te enviaremos un nuevo enlace.';
+import { wireLinkRequest } from './link-request.js';
+import { showPanel } from './forms.js';
 
 const panels = {
   loading: document.getElementById('activar-cargando'),
@@ -49,6 +36,7 @@ async function activate() {
   const { code, message } = result.error;
   if (result.status === 410 && code === 'token_expired') {
     show('expired', message, 'expirado-mensaje');
+    offerResend();
   } else if (result.status === 410) {
     // token_used (or any other "gone"): the account is most likely active already.
     show('used', message, 'usado-mensaje');
@@ -61,36 +49,15 @@ async function activate() {
 
 document.getElementById('activar-reintentar').addEventListener('click', activate);
 
-// --- expired link: ask for a new one ---------------------------------------------------------
+// --- expired link: ask for a new one (with a captcha, as on /reenviar; loaded only then) ------
 
-const form = document.getElementById('reenvio-form');
-const submit = document.getElementById('reenvio-submit');
-const alertRegion = document.getElementById('reenvio-alerta');
-const status = document.getElementById('reenvio-estado');
+let resendWired = false;
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  if (submit.disabled) return;
-  resetErrors(form, alertRegion);
-  clearMessage(status);
-  const email = valueOf(form, 'email');
-  const problem = !email ? MSG_REQUIRED : !looksLikeEmail(email) ? MSG_EMAIL : '';
-  if (problem) {
-    showFieldErrors(form, { email: problem });
-    focusFirstInvalid(form);
-    return;
-  }
-  setBusy(submit, true, 'Enviando…');
-  const result = await post('/activations/resend', { email });
-  setBusy(submit, false);
-  if (result.ok) {
-    showMessage(status, RESEND_MESSAGE, 'success');
-  } else {
-    const unplaced = showFieldErrors(form, result.error.fields);
-    showMessage(alertRegion, result.error.message, 'error', unplaced);
-    focusFirstInvalid(form);
-  }
-});
+function offerResend() {
+  if (resendWired) return;
+  resendWired = true;
+  wireLinkRequest('reenvio', '/activations/resend');
+}
 
 // --- start ---------------------------------------------------------------------------------------
 

@@ -7,6 +7,17 @@ import struct
 
 from identity.ports import VoiceUnavailable
 
+# A little variation per request (pitch and speed), so no two recordings of a digit match sample
+# for sample. espeak-ng is deterministic otherwise: the portal's browser test finds the pitch and
+# speed of a recording by saying its text again (tests/e2e/test_portal_signup.py).
+PITCHES = range(35, 65)
+SPEEDS = range(130, 150)
+
+
+def espeak_args(voice: str, pitch: int, speed: int, text: str) -> list[str]:
+    """espeak-ng's arguments for ``text`` said by ``voice`` as a WAV on stdout."""
+    return ["-v", voice, "-p", str(pitch), "-s", str(speed), "-g", "6", "--stdout", text]
+
 
 class EspeakVoice:
     """The captcha voice port."""
@@ -25,10 +36,8 @@ class EspeakVoice:
 
     async def speak(self, text: str) -> bytes:
         """A WAV file (16-bit mono PCM) of ``text``; raises VoiceUnavailable."""
-        # A little variation per request (pitch and speed), so no two recordings of a digit match
-        # sample for sample.
-        pitch, speed = 35 + secrets.randbelow(30), 130 + secrets.randbelow(20)
-        args = ["-v", self._voice, "-p", str(pitch), "-s", str(speed), "-g", "6", "--stdout", text]
+        pitch, speed = secrets.choice(PITCHES), secrets.choice(SPEEDS)
+        args = espeak_args(self._voice, pitch, speed, text)
         async with self._slots:
             try:
                 process = await asyncio.create_subprocess_exec(
