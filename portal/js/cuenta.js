@@ -118,7 +118,7 @@ function render(me) {
   text('perfil-apellidos', me.surnames);
   const idLabel = ID_TYPES[me.id_type] || 'Identificación';
   text('perfil-identificacion', me.id_number ? `${idLabel} ${me.id_number}` : '');
-  document.title = `${given ? `Hola, ${given}` : 'Mi cuenta'} | Mi Claro`;
+  document.title = `${given ? `Hola, ${given}` : 'Mi cuenta'} | ${document.querySelector('meta[name="application-name"]').content}`;
 }
 
 async function load() {
