@@ -39,8 +39,9 @@ export function phone(value) {
   const text = String(value || '');
   if (!text.startsWith('+593')) return text;
   const national = `0${text.slice(4)}`;
-  if (/^09\d{8}$/.test(national)) return `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`;
-  if (/^0[2-7]\d{7}$/.test(national)) return `(${national.slice(0, 2)}) ${national.slice(2, 5)}-${national.slice(5)}`;
+  // Non-breaking spaces: a number never wraps across lines.
+  if (/^09\d{8}$/.test(national)) return [national.slice(0, 3), national.slice(3, 6), national.slice(6)].join(NBSP);
+  if (/^0[2-7]\d{7}$/.test(national)) return `(${national.slice(0, 2)})${NBSP}${national.slice(2, 5)}-${national.slice(5)}`;
   return national;
 }
 

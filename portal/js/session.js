@@ -172,8 +172,8 @@ export function loginUrl(place) {
 }
 
 /**
- * The ?volver= value if it is a path of this portal, else null: never another origin
- * ("//evil.example", "https://…", "/\\evil"), never the login page itself.
+ * The ?volver= value if it is a page of this portal, else null: never another origin
+ * ("//evil.example", "https://…", "/\\evil"), never the login page itself nor the API.
  */
 export function safeReturnPath(value) {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) {
@@ -185,7 +185,8 @@ export function safeReturnPath(value) {
   } catch {
     return null;
   }
-  if (url.origin !== window.location.origin || url.pathname.startsWith('/ingresar')) return null;
+  if (url.origin !== window.location.origin) return null;
+  if (url.pathname.startsWith('/ingresar') || url.pathname.startsWith('/api/')) return null;
   return url.pathname + url.search + url.hash;
 }
 
