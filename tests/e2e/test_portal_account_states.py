@@ -117,19 +117,20 @@ def test_a_wrong_code_shows_the_attempts_left_then_the_right_one_adds_the_line(
     expect(card.get_by_text("Verificada")).to_be_visible()
 
 
-def test_resend_waits_for_the_countdown_and_then_for_the_apis_retry_after(
+def test_resend_waits_for_the_countdown_then_a_pending_line_is_verified_later(
     page: Page, http: httpx.Client
 ) -> None:
     with operator() as op:
         number = new_mobile_subscriber(op)
     page.clock.install()  # the browser's clock only: lines keeps its own
     add_mobile(page, number)
+    before = len(sms_to(http, number))
     generar(page)
+    code = new_code(http, number, before)
     resend = page.get_by_role("button", name="Reenviar código")
     expect(resend).to_be_disabled()
-    expect(resend).to_have_accessible_description(
-        re.compile(r"Podrás pedir un nuevo código en \d+ segundos")
-    )
+    waiting = re.compile(r"Podrás pedir un nuevo código en \d+ segundos")
+    expect(resend).to_have_accessible_description(waiting)
     snap(page, "cuenta-reenviar-espera")
 
     page.clock.fast_forward("01:01")
@@ -141,6 +142,18 @@ def test_resend_waits_for_the_countdown_and_then_for_the_apis_retry_after(
     expect(page.get_by_role("alert")).to_contain_text("para pedir un nuevo código")
     expect(resend).to_be_disabled()
     expect(resend).to_have_accessible_description(re.compile(r"en \d+ segundos"))
+
+    # Left pending: «Mis servicios» offers to finish it, and the code sent still works.
+    page.get_by_role("link", name="Mis servicios").first.click()
+    card = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name=f"Móvil {shown_number(number)}")
+    )
+    expect(card.get_by_text("Pendiente de verificación")).to_be_visible()
+    card.get_by_role("link", name=f"Ingresar código de {shown_number(number)}").click()
+    expect(page.get_by_label("Número de teléfono")).to_have_value(shown_number(number))
+    page.get_by_label("CÓDIGO").fill(code)
+    page.get_by_role("button", name="Aceptar").click()
+    expect(card.get_by_text("Verificada")).to_be_visible()
 
 
 def test_a_new_customer_has_no_lines_and_a_silent_service_offers_to_retry(page: Page) -> None:

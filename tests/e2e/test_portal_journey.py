@@ -108,7 +108,7 @@ def open_ride(page: Page, invoice: dict[str, str]) -> Response:
     with page.expect_response(lambda r: "/api/rendering/v1/rides/" in r.url) as answer:
         page.get_by_role("button", name=f"Ver Factura de {label}").click()
     expect(page.get_by_role("heading", name=f"Factura en formato RIDE: {label}")).to_be_visible()
-    expect(page.locator(f'iframe[title^="RIDE de la factura {invoice["number"]}"]')).to_be_visible()
+    expect(page.get_by_title(f"RIDE de la factura {invoice['number']}")).to_be_visible()
     page.wait_for_timeout(3000)  # only for the screenshot: the PDF viewer draws the page
     snap(page, "journey-ride")
     return answer.value
@@ -160,6 +160,9 @@ def test_the_whole_journey_from_sign_up_to_the_statement(tmp_path: Path) -> None
         sign_up(page, http, email)
         log_in(page, email)
         add_line(page, http, number)
+        # The session lives in this tab's sessionStorage; nothing is left in localStorage.
+        assert page.evaluate("() => localStorage.length") == 0
+        assert page.evaluate("() => sessionStorage.getItem('refresh_token')")
         rows = invoices(page, http, number)
         newest = rows[0]
         detail = http.get(f"{BILLING}/invoices/{newest['invoice_id']}", headers=bearer(page))

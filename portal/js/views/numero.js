@@ -196,7 +196,7 @@ async function resumePending(app, route, context) {
   describeType(type);
   app.title(`Agregar servicio ${type.name}`);
   current = { app, serviceType: type.code, typeName: type.name, lineId: result.body.line_id, number: result.body.number };
-  numberInput.value = phone(result.body.number);
+  numberInput.value = phone(result.body.number).replace(/\u00a0/g, ' '); // typed spaces in a field
   showCodeStep('', 0);
   return title;
 }
