@@ -1,4 +1,5 @@
-// Thin fetch wrapper for the identity API (same origin, JSON, Spanish fallback messages).
+// Thin fetch wrapper for the platform's API (same origin, JSON, Spanish fallback messages):
+// identity by default, another service with `base` (e.g. '/api/lines/v1').
 // Every call resolves (never throws) to { status, ok, body, headers, error }:
 //   - status 0 means the request never got a usable answer (network down, timeout, not JSON);
 //   - for any non-2xx answer, body.error (also exposed as `error`) always has
@@ -49,11 +50,11 @@ function failure(headers) {
 
 /**
  * @param {string} method  HTTP method
- * @param {string} path    path under /api/identity/v1, e.g. "/sessions"
- * @param {{json?: unknown, token?: string|null, timeoutMs?: number}} [options]
+ * @param {string} path    path under `base` (default /api/identity/v1), e.g. "/sessions"
+ * @param {{json?: unknown, token?: string|null, timeoutMs?: number, base?: string}} [options]
  */
 export async function apiRequest(method, path, options = {}) {
-  const { json, token, timeoutMs = TIMEOUT_MS } = options;
+  const { json, token, timeoutMs = TIMEOUT_MS, base = API_BASE } = options;
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (json !== undefined) {
@@ -68,7 +69,7 @@ export async function apiRequest(method, path, options = {}) {
   let response;
   let text = '';
   try {
-    response = await fetch(API_BASE + path, init);
+    response = await fetch(base + path, init);
     text = await response.text();
   } catch {
     return failure(response && response.headers);

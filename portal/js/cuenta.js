@@ -1,97 +1,55 @@
-// /cuenta — the signed-in area: greeting, profile, menu (Mis líneas, Facturación → Ver Factura).
+// /cuenta — the signed-in area: greeting, profile, and the screens of the guide's steps 1.4–3.3
+// (./router.js lists them; each lives in ./views/). This module starts the page: session,
+// profile, main menu, "Cerrar sesión", and which screen the hash shows.
 
 import { apiRequest } from './api.js';
-import {
-  accessToken,
-  authorizedRequest,
-  clearSession,
-  hasSession,
-  setFlash,
-} from './session.js';
+import { SESSION_ENDED, app, toLogin } from './app.js';
 import { showPanel } from './forms.js';
-
-const SESSION_ENDED = 'Tu sesión expiró. Inicia sesión nuevamente.';
-const ID_TYPES = { cedula: 'Cédula', passport: 'Pasaporte', ruc: 'RUC' };
+import { focusOn } from './dom.js';
+import { parseRoute } from './router.js';
+import { accessToken, authorizedRequest, clearSession, hasSession, keepSessionAlive, setFlash } from './session.js';
+import { greet, renderProfile } from './views/perfil.js';
+import { renderServices } from './views/servicios.js';
+import { renderServiceTypes } from './views/agregar.js';
+import { renderAddLine } from './views/numero.js';
+import { renderLine } from './views/linea.js';
+import { closeRide } from './views/ride.js';
 
 const loading = document.getElementById('cuenta-cargando');
 const failure = document.getElementById('cuenta-error');
 const account = document.getElementById('cuenta');
 const menu = document.getElementById('menu');
 
-function toLogin(message) {
-  clearSession();
-  if (message) setFlash(message);
-  window.location.replace('/ingresar');
-}
+const VIEWS = {
+  perfil: renderProfile,
+  servicios: renderServices,
+  agregar: renderServiceTypes,
+  numero: renderAddLine,
+  linea: renderLine,
+};
+// The main menu entry each screen belongs to.
+const MENU_OF = { perfil: 'perfil', servicios: 'servicios', agregar: 'servicios', numero: 'servicios', linea: 'servicios' };
 
-function text(id, value) {
-  document.getElementById(id).textContent = value || '—';
-}
+let me = null;
 
-// --- sections (hash: #perfil, #lineas, #factura) ----------------------------------------------
-
-const SECTIONS = ['perfil', 'lineas', 'factura'];
-
-function currentSection() {
-  const name = window.location.hash.replace('#', '');
-  return SECTIONS.includes(name) ? name : 'perfil';
-}
-
-function renderSection({ focus }) {
-  const name = currentSection();
-  for (const panel of document.querySelectorAll('[data-section-panel]')) {
-    panel.hidden = panel.dataset.sectionPanel !== name;
+function show(route, { focus }) {
+  const token = app.begin();
+  closeRide();
+  for (const section of document.querySelectorAll('[data-view]')) {
+    section.hidden = section.dataset.view !== route.view;
   }
-  for (const link of menu.querySelectorAll('[data-section]')) {
-    if (link.dataset.section === name) link.setAttribute('aria-current', 'page');
+  for (const link of menu.querySelectorAll('[data-nav]')) {
+    if (link.dataset.nav === MENU_OF[route.view]) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  if (focus) {
-    const heading = document.querySelector(`[data-section-panel="${name}"] .section__title`);
-    if (heading) heading.focus();
-  }
+  app.showFlash();
+  const section = document.querySelector(`[data-view="${route.view}"]`);
+  // Each screen puts focus on its heading once it knows what to say (for screen readers).
+  const done = VIEWS[route.view](app, route, { token, me, section });
+  if (focus) Promise.resolve(done).then((target) => app.stale(token) || focusOn(target || section.querySelector('h2')));
 }
 
-window.addEventListener('hashchange', () => {
-  closeSubmenu();
-  renderSection({ focus: true });
-});
-
-// --- "Facturación" disclosure menu ------------------------------------------------------------
-
-const billingButton = document.getElementById('facturacion-boton');
-const billingMenu = document.getElementById('facturacion-menu');
-
-function closeSubmenu({ restoreFocus = false } = {}) {
-  if (billingMenu.hidden) return;
-  billingMenu.hidden = true;
-  billingButton.setAttribute('aria-expanded', 'false');
-  if (restoreFocus) billingButton.focus();
-}
-
-billingButton.addEventListener('click', () => {
-  const open = billingMenu.hidden;
-  billingMenu.hidden = !open;
-  billingButton.setAttribute('aria-expanded', String(open));
-  if (open) billingMenu.querySelector('a').focus();
-});
-billingMenu.addEventListener('click', (event) => {
-  // Same hash again: no hashchange event, so render here too.
-  if (event.target.closest('a')) {
-    closeSubmenu();
-    setTimeout(() => renderSection({ focus: true }), 0);
-  }
-});
-document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && !billingMenu.hidden) closeSubmenu({ restoreFocus: true });
-});
-document.addEventListener('click', (event) => {
-  if (!event.target.closest('#facturacion-boton, #facturacion-menu')) closeSubmenu();
-});
-billingMenu.addEventListener('focusout', (event) => {
-  const next = event.relatedTarget;
-  if (next && !billingMenu.contains(next) && next !== billingButton) closeSubmenu();
-});
+window.addEventListener('hashchange', () => show(parseRoute(window.location.hash), { focus: true }));
 
 // --- logout --------------------------------------------------------------------------------------
 
@@ -105,33 +63,24 @@ logoutButton.addEventListener('click', async () => {
     await apiRequest('DELETE', '/sessions/current', { token, timeoutMs: 8000 });
   }
   clearSession();
+  setFlash('Cerraste tu sesión.');
   window.location.replace('/ingresar');
 });
 
-// --- profile -------------------------------------------------------------------------------------
-
-function render(me) {
-  const given = typeof me.given_names === 'string' ? me.given_names.trim() : '';
-  document.getElementById('saludo').textContent = given ? `Hola, ${given}` : 'Hola';
-  text('perfil-email', me.email);
-  text('perfil-nombres', me.given_names);
-  text('perfil-apellidos', me.surnames);
-  const idLabel = ID_TYPES[me.id_type] || 'Identificación';
-  text('perfil-identificacion', me.id_number ? `${idLabel} ${me.id_number}` : '');
-  document.title = `${given ? `Hola, ${given}` : 'Mi cuenta'} | Mi Claro`;
-}
+// --- start ---------------------------------------------------------------------------------------
 
 async function load() {
   showPanel(loading, [failure, account]);
   const result = await authorizedRequest('GET', '/me');
   if (result.status === 200 && result.body && typeof result.body === 'object') {
-    render(result.body);
+    me = result.body;
+    greet(me);
     loading.hidden = true;
     failure.hidden = true;
     account.hidden = false;
     menu.hidden = false;
-    renderSection({ focus: false });
-    document.getElementById('saludo').focus();
+    keepSessionAlive(() => toLogin(SESSION_ENDED));
+    show(parseRoute(window.location.hash), { focus: true });
     return;
   }
   if (result.sessionEnded || result.status === 401) {

@@ -2,7 +2,7 @@
 
 import { post, retryAfterSeconds } from './api.js';
 import { rememberResendEmail } from './reenviar-email.js';
-import { hasSession, saveTokens, takeFlash } from './session.js';
+import { hasSession, safeReturnPath, saveTokens, takeFlash } from './session.js';
 import {
   MSG_EMAIL,
   MSG_REQUIRED,
@@ -28,9 +28,13 @@ const submit = document.getElementById('ingresar-submit');
 const wait = document.getElementById('ingresar-espera');
 const password = document.getElementById('password');
 
-// Already signed in in this tab: go straight to the account.
+// Where to go after logging in: back to where an expired session left the person
+// (?volver=, a path of this portal only), else the account.
+const destination = safeReturnPath(new URLSearchParams(window.location.search).get('volver')) || '/cuenta';
+
+// Already signed in in this tab: go straight there.
 if (hasSession()) {
-  window.location.replace('/cuenta');
+  window.location.replace(destination);
 }
 
 const flash = takeFlash();
@@ -104,7 +108,7 @@ form.addEventListener('submit', async (event) => {
   setBusy(submit, false);
 
   if (result.status === 200 && saveTokens(result.body)) {
-    window.location.assign('/cuenta');
+    window.location.assign(destination);
     return;
   }
   if (result.ok) {
