@@ -62,8 +62,8 @@ def _text(max_length: int, what: str) -> Any:
 
 def _ecuador_numbers() -> str:
     """Ecuador's valid numbers as phonenumbers knows them (``normalize_number`` accepts exactly
-    those): national significant numbers of every kind it lists, with the country code, with
-    the national prefix 0 (toll-free ones are dialled without it) or bare."""
+    those): the national significant numbers of every kind it lists for Ecuador, after the
+    country code, the national prefix 0 or nothing (tests/unit/test_openapi.py draws from it)."""
     region = phonenumbers.PhoneMetadata.metadata_for_region("EC")
     assert region is not None
     kinds = [region.fixed_line, region.mobile, region.voip, region.toll_free]
