@@ -2,7 +2,8 @@
 ``{"error": {"code", "message", "fields"?}}`` and how routes reach the service's parts."""
 
 import re
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -156,18 +157,55 @@ def service_of(request: Request) -> Any:
 async def refuse_non_xml_text(request: Request) -> None:
     """A route dependency: 422 naming each field whose text XML 1.0 cannot carry (a NUL, a lone
     surrogate, U+FFFE, a C0 control) in the path, the query or the JSON body — before such a
-    value is stored and, much later, refused by whatever builds an XML document from it."""
+    value is stored and, much later, refused by whatever builds an XML document from it.
+
+    Only what the route declares is judged: members of the body its model does not name and
+    query parameters it does not take are ignored (never read, never stored), as by any route."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    declared = {p.alias for p in getattr(dependant, "query_params", [])}
+    query = [(n, v) for n, v in request.query_params.multi_items() if n in declared]
     fields: dict[str, str] = {}
-    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+    for name, value in [*request.path_params.items(), *query]:
         char = non_xml_char(str(value))
         if char is not None:
             fields.setdefault(str(name), non_xml_message(char))
-    if "json" in request.headers.get("content-type", ""):
+    body_field = getattr(route, "body_field", None)
+    if body_field is not None and "json" in request.headers.get("content-type", ""):
         try:
             body = await request.json()
         except ValueError:
             body = None  # not JSON: the route's own validation answers
-        for name, char in non_xml_fields(body):
+        for name, char in non_xml_fields(declared_members(body, body_field.field_info.annotation)):
             fields.setdefault(name, non_xml_message(char))
     if fields:
         raise InvalidInput(fields)
+
+
+def declared_members(value: Any, annotation: Any) -> Any:
+    """``value`` with only what ``annotation`` (a pydantic model, a list or union of them, a
+    scalar) names: the members of a JSON body that a route reads."""
+    if isinstance(value, dict):
+        model = next((t for t in _alternatives(annotation) if _is_model(t)), None)
+        if model is None:
+            return value  # a mapping of its own (or not what the route takes: it refuses it)
+        fields = model.model_fields.items()
+        names = {field.alias or name: field.annotation for name, field in fields}
+        return {k: declared_members(v, names[k]) for k, v in value.items() if k in names}
+    if isinstance(value, list):
+        items = [get_args(t)[0] for t in _alternatives(annotation) if get_origin(t) is list]
+        return [declared_members(v, items[0] if items else Any) for v in value]
+    return value
+
+
+def _alternatives(annotation: Any) -> set[Any]:
+    """The types a (possibly optional or union) annotation admits."""
+    if get_origin(annotation) in (Union, UnionType):
+        return set().union(*(_alternatives(arg) for arg in get_args(annotation)))
+    if get_origin(annotation) is Annotated:
+        return _alternatives(get_args(annotation)[0])
+    return {annotation}
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)

@@ -37,7 +37,13 @@ def test_a_new_run_of_a_closed_period() -> None:
     [
         (0, "2026-10", None, "cycle_day", "El día de corte debe estar entre 1 y 28."),
         (29, "2026-10", None, "cycle_day", "El día de corte debe estar entre 1 y 28."),
-        (1, "2026-1", None, "period", "El período debe tener el formato AAAA-MM."),
+        (
+            1,
+            "2026-1",
+            None,
+            "period",
+            "El período debe tener el formato AAAA-MM (de 2000-01 a 2999-12).",
+        ),
         (
             1,
             "2026-11",

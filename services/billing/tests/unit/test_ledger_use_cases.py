@@ -71,6 +71,7 @@ async def test_charge_input() -> None:
         ({"tax_code": "9"}, "tax_code"),
         ({"period": "2026-04"}, "period"),  # NOW is in March 2026
         ({"period": "2026-13"}, "period"),
+        ({"period": "1999-12"}, "period"),  # periods run from 2000-01 to 2999-12
         ({"description": " "}, "description"),
         ({"idempotency_key": ""}, "idempotency_key"),
     ]:
@@ -116,6 +117,8 @@ async def test_payment_input() -> None:
     for request, field in [
         (paid(amount="-1.00"), "amount"),
         (paid(paid_at="2026-03-11T10:00:00-05:00"), "paid_at"),
+        # Year 0 in UTC: no datetime can hold it (was a 500).
+        (paid(paid_at="0001-01-01T00:00:00+05:00"), "paid_at"),
         (paid(channel=" "), "channel"),
         (paid(channel="x" * 51), "channel"),
         (paid("nope"), "account_id"),
@@ -203,6 +206,11 @@ async def test_statement_input() -> None:
     assert bad_line.value.fields == {"line": "El número de teléfono no es válido."}
     with pytest.raises(InvalidInput) as bad_period:
         await use_cases.statements.of_account(svc, "a1", "2025-1")
-    assert bad_period.value.fields == {"period": "Use el formato AAAA-MM."}
+    assert bad_period.value.fields == {"period": "Use el formato AAAA-MM (de 2000-01 a 2999-12)."}
+    # Their last day would be in year 10000, their first in year 0 (both were a 500).
+    for period in ("9999-12", "0000-01"):
+        with pytest.raises(InvalidInput) as out_of_range:
+            await use_cases.statements.of_account(svc, "a1", period)
+        assert set(out_of_range.value.fields or {}) == {"period"}
     with pytest.raises(NotFound):
         await use_cases.statements.of_account(svc, "nope", "2025-11")

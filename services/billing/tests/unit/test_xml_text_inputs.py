@@ -74,6 +74,25 @@ def test_every_field_and_every_input_is_checked(client: TestClient) -> None:
     assert issuer["fields"] == {"razon_social": message("U+0007")}
 
 
+def test_what_a_route_does_not_read_is_not_judged(client: TestClient) -> None:
+    """Found by tests/e2e/test_api_contract.py: a member the body's model does not name (an
+    extension a client adds), or a query parameter the route does not take, was refused for a
+    character XML cannot carry although billing ignores it and never stores it."""
+    extra = {"nota\x00": "\ufffe", "otros": [{"x": "\x01"}]}
+    body = {"holder": HOLDER | extra, "cycle_day": 1, "payment_method": "20"} | extra
+    created = client.post("/v1/admin/accounts", json=body, params={"debug": "\x07"})
+    assert created.status_code == 201, created.text
+    issuer = {
+        "razon_social": "Demo \x07 S.A.",
+        "establishments": [{"address": "\x00", "z": "\x00"}],
+    }
+    fields = refusal(client.put("/v1/admin/issuer", json=issuer | extra))["fields"]
+    assert fields == {
+        "razon_social": message("U+0007"),
+        "establishments.0.address": message("U+0000"),
+    }
+
+
 def test_text_xml_can_carry_is_accepted(client: TestClient) -> None:
     # Tabs and newlines are XML (and become spaces); accents, ñ, emoji outside the BMP too.
     body = {"holder": HOLDER | {"name": "Ñandú\tPérez 😀", "address": "Quito\nEC"}}

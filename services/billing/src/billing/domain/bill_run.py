@@ -71,7 +71,9 @@ def bill_run_input(
     try:
         billing_period = BillingPeriod.of(period, cycle_day)
     except ValueError:
-        raise InvalidInput({"period": "El período debe tener el formato AAAA-MM."}) from None
+        raise InvalidInput(
+            {"period": "El período debe tener el formato AAAA-MM (de 2000-01 a 2999-12)."}
+        ) from None
     if not billing_period.is_closed(today):
         raise InvalidInput(
             {

@@ -94,7 +94,7 @@ def period_label(value: str, field: str = "period") -> str:
     try:
         year, month = parse_period(value)
     except ValueError:
-        raise InvalidInput.field(field, "Use el formato AAAA-MM.") from None
+        raise InvalidInput.field(field, "Use el formato AAAA-MM (de 2000-01 a 2999-12).") from None
     return f"{year:04d}-{month:02d}"
 
 
@@ -116,5 +116,9 @@ def paid_at(value: str, now: datetime) -> datetime:
         parsed = parsed.replace(tzinfo=ECUADOR)  # a bare time is Ecuador's clock
     if parsed > now + CLOCK_SKEW:
         raise InvalidInput.field("paid_at", "La fecha de pago no puede estar en el futuro.")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is in year 0 in UTC
+        raise InvalidInput.field("paid_at", "La fecha de pago no es válida.") from None
     # BSON keeps milliseconds: truncating here makes a replay answer exactly the first response.
-    return parsed.astimezone(UTC).replace(microsecond=parsed.microsecond // 1000 * 1000)
+    return in_utc.replace(microsecond=parsed.microsecond // 1000 * 1000)

@@ -13,11 +13,14 @@ from datetime import date, datetime, timedelta, timezone
 # exact: Ecuador has had no daylight saving time since 1993.
 ECUADOR = timezone(timedelta(hours=-5), "ECT")
 MAX_CYCLE_DAY = 28
-_PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+# Years 2000–2999: every day of such a period and of its neighbours is a date Python can hold
+# (9999-12 would end in year 10000), and no period of this system falls outside them.
+_PERIOD = re.compile(r"(2[0-9]{3})-(0[1-9]|1[0-2])")
 
 
 def parse_period(text: str) -> tuple[int, int]:
-    """ "2026-10" → (2026, 10); anything else raises ValueError."""
+    """ "2026-10" → (2026, 10); anything else (another format, a year outside 2000–2999)
+    raises ValueError."""
     match = _PERIOD.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"a period is YYYY-MM, got {text!r}")

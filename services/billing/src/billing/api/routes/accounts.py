@@ -1,14 +1,24 @@
 """Accounts: POST /v1/admin/accounts, GET /v1/admin/accounts?id_number=, GET one."""
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 from billing import use_cases
 from billing.api.deps import BillingDep
 from billing.api.routes import admin_router
+from billing.api.schemas import (
+    CycleDay,
+    Email,
+    IdempotencyKey,
+    Identifier,
+    IdNumber,
+    OptionalPhone,
+    PaymentMethod,
+    Text,
+)
 from billing.domain.accounts import Account, Subscription
 from billing.domain.money import money_text
 from billing.use_cases.accounts import HolderInput
@@ -18,19 +28,28 @@ router = admin_router()
 
 class HolderIn(BaseModel):
     id_type: Literal["cedula", "ruc", "passport"]
+    id_number: IdNumber
+    name: Text
+    address: Text
+    email: Email
+    phone: OptionalPhone = ""
+
+
+class HolderOut(BaseModel):
+    id_type: Literal["cedula", "ruc", "passport"]
     id_number: str
     name: str
     address: str
     email: str
-    phone: str = ""
+    phone: str  # E.164, or empty
 
 
 class AccountIn(BaseModel):
     holder: HolderIn
-    cycle_day: int
-    payment_method: str
+    cycle_day: CycleDay
+    payment_method: PaymentMethod
     # Optional (docs/api.md): lets a script retry a creation without making two accounts.
-    idempotency_key: str | None = None
+    idempotency_key: IdempotencyKey | None = None
 
 
 class AccountCreated(BaseModel):
@@ -61,7 +80,7 @@ class SubscriptionOut(BaseModel):
 
 class AccountOut(BaseModel):
     account_id: str
-    holder: HolderIn
+    holder: HolderOut
     cycle_day: int
     payment_method: str
     subscriptions: list[SubscriptionOut]
@@ -71,7 +90,7 @@ class AccountOut(BaseModel):
         holder = account.holder
         return cls(
             account_id=account.account_id,
-            holder=HolderIn(
+            holder=HolderOut(
                 id_type=holder.id_type,
                 id_number=holder.id_number,
                 name=holder.name,
@@ -95,10 +114,12 @@ async def create_account(body: AccountIn, svc: BillingDep) -> AccountCreated:
 
 
 @router.get("/admin/accounts", response_model=list[AccountOut])
-async def find_accounts(svc: BillingDep, id_number: str = Query(min_length=1)) -> list[AccountOut]:
+async def find_accounts(
+    svc: BillingDep, id_number: Annotated[Identifier, Query()]
+) -> list[AccountOut]:
     return [AccountOut.of(a) for a in await use_cases.accounts.find(svc, id_number)]
 
 
 @router.get("/admin/accounts/{account_id}", response_model=AccountOut)
-async def get_account(account_id: str, svc: BillingDep) -> AccountOut:
+async def get_account(account_id: Annotated[Identifier, Path()], svc: BillingDep) -> AccountOut:
     return AccountOut.of(await use_cases.accounts.get(svc, account_id))

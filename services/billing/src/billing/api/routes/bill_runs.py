@@ -1,11 +1,14 @@
 """Bill runs (docs/api.md §billing): start or reopen one, follow it. Operators only."""
 
 from datetime import date, datetime
+from typing import Annotated
 
+from fastapi import Path
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator
 from billing.api.routes import billing_router
+from billing.api.schemas import CycleDay, DayValue, Identifier, Period, published
 from billing.domain.periods import ecuador_day
 from billing.use_cases import bill_runs
 from billing.use_cases.bill_runs import BillRunReport
@@ -14,10 +17,10 @@ router = billing_router("billing-invoices")
 
 
 class BillRunIn(BaseModel):
-    cycle_day: int
-    period: str
+    cycle_day: CycleDay
+    period: Annotated[Period, published("Un periodo ya terminado (AAAA-MM).")]
     # Defaults to today; may be set back to the cut-off (within SRI's window) for a late run.
-    issue_date: date | None = None
+    issue_date: DayValue | None = None
 
 
 class BillRunCreated(BaseModel):
@@ -90,5 +93,5 @@ async def start_bill_run(body: BillRunIn, svc: Ctx, _: Operator) -> BillRunCreat
 
 
 @router.get("/admin/bill-runs/{bill_run_id}")
-async def bill_run(bill_run_id: str, svc: Ctx, _: Operator) -> BillRunOut:
+async def bill_run(bill_run_id: Annotated[Identifier, Path()], svc: Ctx, _: Operator) -> BillRunOut:
     return BillRunOut.of(await bill_runs.report(svc, bill_run_id))

@@ -1,10 +1,14 @@
 """One-off charges: POST /v1/admin/accounts/{account_id}/charges."""
 
+from typing import Annotated
+
+from fastapi import Path
 from pydantic import BaseModel
 
 from billing import use_cases
 from billing.api.deps import BillingDep
 from billing.api.routes import admin_router
+from billing.api.schemas import IdempotencyKey, Identifier, Period, PositiveMoney, TaxCode, Text
 from billing.domain.money import money_text
 from billing.use_cases.charges import ChargeInput
 
@@ -12,11 +16,12 @@ router = admin_router()
 
 
 class ChargeIn(BaseModel):
-    description: str
-    amount: str
-    tax_code: str
-    period: str
-    idempotency_key: str
+    description: Text
+    amount: PositiveMoney  # before taxes
+    tax_code: TaxCode
+    # Not after the current month (the domain's rule: the schema cannot know today).
+    period: Period
+    idempotency_key: IdempotencyKey
 
 
 class ChargeOut(BaseModel):
@@ -29,7 +34,9 @@ class ChargeOut(BaseModel):
 
 
 @router.post("/admin/accounts/{account_id}/charges", status_code=201, response_model=ChargeOut)
-async def add_charge(account_id: str, body: ChargeIn, svc: BillingDep) -> ChargeOut:
+async def add_charge(
+    account_id: Annotated[Identifier, Path()], body: ChargeIn, svc: BillingDep
+) -> ChargeOut:
     request = ChargeInput(**body.model_dump())
     charge = await use_cases.charges.add(svc, account_id, request, svc.clock())
     return ChargeOut(

@@ -5,18 +5,21 @@ they hold (the use cases decide, ``domain/ownership.py``)."""
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Query, Response
+from fastapi import Path, Query, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from billing.api.deps import Ctx, Operator, Reader
 from billing.api.routes import billing_router
+from billing.api.schemas import Identifier, PhoneNumber
 from billing.domain.invoice import InvoiceLine
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import Message
 from billing.use_cases import invoices
+from common.http import ERROR_RESPONSES
 
 router = billing_router("billing-invoices")
+InvoiceId = Annotated[Identifier, Path()]
 
 
 class InvoiceRow(BaseModel):
@@ -155,7 +158,7 @@ def _row(invoice: IssuedInvoice) -> dict[str, Any]:
 
 @router.get("/admin/invoices")
 async def invoices_of_account(
-    account_id: Annotated[str, Query(min_length=1)], svc: Ctx, _: Operator
+    account_id: Annotated[Identifier, Query()], svc: Ctx, _: Operator
 ) -> list[InvoiceRow]:
     """An account's invoices, newest period first."""
     return [InvoiceRow.of(invoice) for invoice in await invoices.of_account(svc, account_id)]
@@ -163,19 +166,30 @@ async def invoices_of_account(
 
 @router.get("/invoices")
 async def invoices_of_line(
-    line: Annotated[str, Query()], svc: Ctx, caller: Reader
+    line: Annotated[PhoneNumber, Query()], svc: Ctx, caller: Reader
 ) -> list[InvoiceRow]:
     """A line's invoices, newest period first (customers: a line they hold)."""
     return [InvoiceRow.of(invoice) for invoice in await invoices.of_line(svc, line, caller)]
 
 
 @router.get("/invoices/{invoice_id}")
-async def invoice(invoice_id: str, svc: Ctx, caller: Reader) -> InvoiceOut:
+async def invoice(invoice_id: InvoiceId, svc: Ctx, caller: Reader) -> InvoiceOut:
     return InvoiceOut.of(await invoices.get(svc, invoice_id, caller))
 
 
-@router.get("/invoices/{invoice_id}/xml", response_class=Response)
-async def invoice_xml(invoice_id: str, svc: Ctx, caller: Reader) -> Response:
+@router.get(
+    "/invoices/{invoice_id}/xml",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "SRI's `autorizacion` with the signed comprobante inside.",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+        },
+        409: ERROR_RESPONSES[409] | {"description": "Aún no autorizada (`not_authorized`)."},
+    },
+)
+async def invoice_xml(invoice_id: InvoiceId, svc: Ctx, caller: Reader) -> Response:
     """The fiscal record: SRI's ``autorizacion`` with the signed comprobante inside."""
     invoice, xml = await invoices.authorized_xml(svc, invoice_id, caller)
     return Response(
@@ -189,9 +203,15 @@ async def invoice_xml(invoice_id: str, svc: Ctx, caller: Reader) -> Response:
     "/invoices/{invoice_id}/ride",
     response_class=RedirectResponse,
     status_code=302,
-    responses={409: {"description": "La factura aún no tiene su RIDE."}},
+    responses={
+        302: {
+            "description": "A link to the RIDE (PDF) at rendering, valid five minutes.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        409: ERROR_RESPONSES[409] | {"description": "Aún sin RIDE (`ride_not_ready`)."},
+    },
 )
-async def invoice_ride(invoice_id: str, svc: Ctx, caller: Reader) -> RedirectResponse:
+async def invoice_ride(invoice_id: InvoiceId, svc: Ctx, caller: Reader) -> RedirectResponse:
     """302 to the RIDE (PDF) at rendering through a link valid for five minutes."""
     link = await invoices.ride_link(svc, invoice_id, caller, svc.clock())
     return RedirectResponse(link, status_code=302, headers={"Cache-Control": "no-store"})

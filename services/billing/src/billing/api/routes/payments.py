@@ -1,12 +1,24 @@
 """The ledger: POST /v1/admin/payments and POST /v1/admin/accounts/{account_id}/adjustments."""
 
 from datetime import date, datetime
+from typing import Annotated
 
+from fastapi import Path
 from pydantic import BaseModel
 
 from billing import use_cases
 from billing.api.deps import BillingDep
 from billing.api.routes import admin_router
+from billing.api.schemas import (
+    Channel,
+    Day,
+    IdempotencyKey,
+    Identifier,
+    PositiveMoney,
+    SignedMoney,
+    Text,
+    Timestamp,
+)
 from billing.domain.money import money_text
 from billing.use_cases.adjustments import AdjustmentInput
 from billing.use_cases.payments import PaymentInput
@@ -15,11 +27,11 @@ router = admin_router()
 
 
 class PaymentIn(BaseModel):
-    account_id: str
-    amount: str
-    paid_at: str
-    channel: str
-    idempotency_key: str
+    account_id: Identifier  # an account that exists (else 422 on account_id)
+    amount: PositiveMoney
+    paid_at: Timestamp  # not in the future
+    channel: Channel
+    idempotency_key: IdempotencyKey
 
 
 class PaymentOut(BaseModel):
@@ -31,10 +43,10 @@ class PaymentOut(BaseModel):
 
 
 class AdjustmentIn(BaseModel):
-    amount: str  # signed: positive raises what the customer owes, negative is a credit
-    reason: str
-    effective_date: str
-    idempotency_key: str
+    amount: SignedMoney  # positive raises what the customer owes, negative is a credit
+    reason: Text
+    effective_date: Day  # not in the future
+    idempotency_key: IdempotencyKey
 
 
 class AdjustmentOut(BaseModel):
@@ -62,7 +74,9 @@ async def record_payment(body: PaymentIn, svc: BillingDep) -> PaymentOut:
 @router.post(
     "/admin/accounts/{account_id}/adjustments", status_code=201, response_model=AdjustmentOut
 )
-async def add_adjustment(account_id: str, body: AdjustmentIn, svc: BillingDep) -> AdjustmentOut:
+async def add_adjustment(
+    account_id: Annotated[Identifier, Path()], body: AdjustmentIn, svc: BillingDep
+) -> AdjustmentOut:
     request = AdjustmentInput(**body.model_dump())
     adjustment = await use_cases.adjustments.add(svc, account_id, request, svc.clock())
     return AdjustmentOut(

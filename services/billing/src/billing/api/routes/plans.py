@@ -1,12 +1,14 @@
 """The plan catalog: GET /v1/admin/plans, PUT /v1/admin/plans/{code}."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel
 
 from billing import use_cases
 from billing.api.deps import BillingDep
 from billing.api.routes import admin_router
+from billing.api.schemas import IceRate, IceRateCode, Money, PlanCode, ServiceType, TaxCode, Text
 from billing.domain.accounts import Plan
 from billing.domain.money import money_text
 from billing.domain.taxes import ICE, iva_rate
@@ -16,15 +18,21 @@ router = admin_router()
 
 
 class IceIn(BaseModel):
+    rate_code: IceRateCode
+    rate: IceRate
+
+
+class IceOut(BaseModel):
     rate_code: str
     rate: str
 
 
 class PlanIn(BaseModel):
-    name: str
-    service_type: str
-    monthly_fee: str
-    tax_code: str = "4"
+    name: Text
+    # Not another one while subscriptions that have not ended use the plan (409 plan_in_use).
+    service_type: ServiceType
+    monthly_fee: Money
+    tax_code: TaxCode = "4"
     ice: IceIn | None = None
 
 
@@ -40,7 +48,7 @@ class PlanOut(BaseModel):
     service_type: str
     monthly_fee: str
     tax_code: str
-    ice: IceIn | None
+    ice: IceOut | None
     taxes: list[TaxOut]
 
     @classmethod
@@ -55,7 +63,7 @@ class PlanOut(BaseModel):
             service_type=plan.service_type,
             monthly_fee=money_text(plan.monthly_fee),
             tax_code=plan.tax_code,
-            ice=IceIn(rate_code=ice.rate_code, rate=str(ice.rate)) if ice else None,
+            ice=IceOut(rate_code=ice.rate_code, rate=str(ice.rate)) if ice else None,
             taxes=taxes,
         )
 
@@ -66,7 +74,7 @@ async def list_plans(svc: BillingDep) -> list[PlanOut]:
 
 
 @router.put("/admin/plans/{code}", response_model=PlanOut)
-async def put_plan(code: str, body: PlanIn, svc: BillingDep) -> PlanOut:
+async def put_plan(code: Annotated[PlanCode, Path()], body: PlanIn, svc: BillingDep) -> PlanOut:
     ice = IceInput(**body.ice.model_dump()) if body.ice else None
     plan = PlanInput(body.name, body.service_type, body.monthly_fee, body.tax_code, ice)
     return PlanOut.of(await use_cases.plans.put(svc, code, plan))

@@ -2,13 +2,15 @@
 GET /v1/statement (operators any line, customers a line they hold)."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel
 
 from billing import use_cases
 from billing.api.deps import BillingDep, Reader, operator
 from billing.api.routes import billing_router
+from billing.api.schemas import Identifier, Period, PhoneNumber
 from billing.domain.money import money_text
 from billing.use_cases.statements import AccountStatement
 
@@ -69,13 +71,18 @@ class StatementOut(BaseModel):
     dependencies=[Depends(operator)],
 )
 async def account_statement(
-    account_id: str, svc: BillingDep, period: str = Query()
+    account_id: Annotated[Identifier, Path()],
+    svc: BillingDep,
+    period: Annotated[Period, Query()],
 ) -> StatementOut:
     return StatementOut.of(await use_cases.statements.of_account(svc, account_id, period))
 
 
 @router.get("/statement", response_model=StatementOut)
 async def line_statement(
-    svc: BillingDep, caller: Reader, line: str = Query(), period: str = Query()
+    svc: BillingDep,
+    caller: Reader,
+    line: Annotated[PhoneNumber, Query()],
+    period: Annotated[Period, Query()],
 ) -> StatementOut:
     return StatementOut.of(await use_cases.statements.of_line(svc, line, period, caller))
