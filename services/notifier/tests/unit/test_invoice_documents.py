@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaMessage, TestKafkaBroker
+from pydantic import ValidationError
 
 from common.contracts import InvoiceIssued
 from common.documents import DocumentUnavailable
 from common.faults import is_transient
+from common.testing import PRODUCTION_KAFKA
 from notifier.consumers import remember_invoice
+from notifier.settings import NotifierSettings
 
 from .fakes import FakeInvoiceMails, parts
 from .test_consumers import app_on_fakes, publish
@@ -91,3 +94,13 @@ async def test_what_billing_cannot_serve_as_named_goes_to_the_dlq_at_once(
     mail = svc_parts["invoice_mails"].mails.get("inv-1")
     assert mail is None or mail.issued is None  # only RideRendered's half
     assert svc_parts["mailer"].sent == []
+
+
+def test_production_needs_the_document_key() -> None:
+    keys = {"ride_link_key": "k" * 64, "smpp_system_id": "selfcare", "smpp_password": "secreto"}
+    with pytest.raises(ValidationError, match="DOCUMENT_LINK_KEY"):
+        NotifierSettings(app_env="production", **keys, **PRODUCTION_KAFKA)
+    settings = NotifierSettings(
+        app_env="production", document_link_key="d" * 64, **keys, **PRODUCTION_KAFKA
+    )
+    assert settings.document_link_secret == "d" * 64 and "d" * 64 not in repr(settings)
