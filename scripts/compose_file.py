@@ -107,6 +107,16 @@ NEEDS = {
             "(python3 -c 'import secrets;print(secrets.token_hex(32))').",
         ),
     ),
+    "document-link-key": Need(
+        env=(("DOCUMENT_LINK_KEY", "${DOCUMENT_LINK_KEY:?set DOCUMENT_LINK_KEY (shell or .env)}"),),
+        comment=(
+            "DOCUMENT_LINK_KEY is a secret shared by billing, notifier and rendering, not the",
+            "RIDE_LINK_KEY: from the shell or a git-ignored .env file (generated like it).",
+        ),
+    ),
+    "billing-api": Need(
+        env=(("BILLING_URL", f"http://billing:{CONTAINER_PORT}"),),
+    ),
 }
 
 

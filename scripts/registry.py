@@ -42,6 +42,8 @@ NEEDS = (
     "token-signing-key",
     "ride-link-key",
     "rendering-api",
+    "document-link-key",
+    "billing-api",
     "smsc",
 )
 COMPONENTS = ("api", "consumer")

@@ -42,14 +42,19 @@ def _render(target: Path, values: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def own_gateway(rate_limits: str = "on", down: tuple[str, ...] = ()) -> Iterator[Gateway]:
-    """nginx on 127.0.0.1:<free port>; the services named in ``down`` point at a closed port."""
+def own_gateway(
+    rate_limits: str = "on", down: tuple[str, ...] = (), upstream: dict[str, str] | None = None
+) -> Iterator[Gateway]:
+    """nginx on 127.0.0.1:<free port>; the services named in ``down`` point at a closed port,
+    those in ``upstream`` (name → host:port) at a stand-in of the test's."""
     services = registry.load()
     upstreams = registry.gateway_upstreams(services, lambda s: f"127.0.0.1:{s.port}")
     closed = f"127.0.0.1:{free_port()}"
     for service in services:
         if service.name in down:
             upstreams[service.upstream_var] = closed
+        if upstream and service.name in upstream:
+            upstreams[service.upstream_var] = upstream[service.name]
     port = free_port()
     prefix = Path(tempfile.mkdtemp(prefix="gateway-"))
     for folder in ("gateway/tmp", "logs", "run"):

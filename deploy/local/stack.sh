@@ -878,20 +878,25 @@ need_env() {
     operator-account) printf '%s\n' "OPERATOR_EMAIL=$OPERATOR_EMAIL" "OPERATOR_PASSWORD=$(operator_password)" ;;
     signing-certificate) printf '%s\n' "SIGNING_P12_PATH=$SIGNING_P12" "SIGNING_P12_PASSWORD=$(<"$SIGNING_PASSWORD_FILE")" ;;
     token-signing-key) make_token_signing_key && echo "SIGNING_KEY_PATH=$TOKEN_SIGNING_KEY" ;;
-    ride-link-key) echo "RIDE_LINK_KEY=$(ride_link_key)" ;;
+    ride-link-key) echo "RIDE_LINK_KEY=$(link_key RIDE_LINK_KEY ride-link.key)" ;;
     rendering-api) echo "RENDERING_URL=http://127.0.0.1:${SERVICE_PORT[rendering]}" ;;
+    document-link-key) echo "DOCUMENT_LINK_KEY=$(link_key DOCUMENT_LINK_KEY document-link.key)" ;;
+    billing-api) echo "BILLING_URL=http://127.0.0.1:${SERVICE_PORT[billing]}" ;;
     *) die "services.toml: no meaning in the local stack for the need '$1'" ;;
     esac
 }
 
-# The HMAC key of the RIDE download links, one value for billing and rendering: RIDE_LINK_KEY
-# from the caller, else generated once and kept in .local/secrets/ride-link.key (never in git).
-ride_link_key() {
-    if [[ -n ${RIDE_LINK_KEY:-} ]]; then
-        echo "$RIDE_LINK_KEY"
+# An HMAC key of signed links, one value for every service that has its need: $1 from the
+# caller, else generated once and kept in .local/secrets/$2 (never in git). RIDE_LINK_KEY
+# (ride-link.key): the RIDE download links (billing and notifier sign, rendering verifies);
+# DOCUMENT_LINK_KEY (document-link.key): the links to billing's documents (rendering and
+# notifier sign, billing verifies).
+link_key() {
+    local var=$1 f=$SECRETS/$2
+    if [[ -n ${!var:-} ]]; then
+        echo "${!var}"
         return
     fi
-    local f=$SECRETS/ride-link.key
     if [[ ! -s $f ]]; then
         mkdir -p "$SECRETS"
         (umask 077 && python3 -c 'import secrets;print(secrets.token_hex(32))' >"$f")

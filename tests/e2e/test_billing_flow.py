@@ -2,7 +2,7 @@
 invoice authorized by the SRI sandbox → InvoiceIssued on Kafka; a second run adds nothing."""
 
 import asyncio
-import json
+import hashlib
 import random
 import shutil
 import subprocess
@@ -21,6 +21,7 @@ from lxml import etree
 from billing.adapters.signing import verify_factura
 from billing.adapters.sri_schema import validate_factura
 from billing.domain.periods import BillingPeriod
+from common.contracts import InvoiceIssued
 from deploy.local import demo_data
 from services.billing.tests.unit.test_signing import xmlsec1_command
 from tests.billing_support import (
@@ -143,11 +144,13 @@ async def _assert_authorized_and_published(client: httpx.AsyncClient, row: dict[
     assert blind_resends(await sandbox_calls(client, key)) == 0
 
     record = await find_record("billing.invoice-issued", row["invoice_id"].encode())
-    event = json.loads(record.value)
-    assert event["data"]["access_key"] == key
-    assert event["data"]["totals"]["total"] == row["total"]
-    assert event["data"]["holder"]["email"].endswith("@pruebas.ec")
-    assert "<numeroAutorizacion>" in event["data"]["authorized_xml"]
+    event = InvoiceIssued.model_validate_json(record.value).data
+    assert event.access_key == key
+    assert event.totals.total == row["total"]
+    assert event.holder.email is not None and event.holder.email.endswith("@pruebas.ec")
+    # The event names the fiscal record the API serves: its digest and size.
+    assert event.authorized_xml_sha256 == hashlib.sha256(xml.content).hexdigest()
+    assert event.authorized_xml_size == len(xml.content)
 
 
 async def test_bill_run_end_to_end(operator: httpx.AsyncClient) -> None:

@@ -1,6 +1,7 @@
 """The invoice email end to end: a bill run → InvoiceIssued (billing) → RideRendered (rendering)
-→ notifier fetches the RIDE by signed link and emails it with the authorized XML to the holder's
-billing email, in Mailpit; replaying either event sends no second email."""
+→ notifier fetches the RIDE (rendering) and the authorized XML (billing) by signed links and
+emails both to the holder's billing email, in Mailpit; replaying either event sends no second
+email."""
 
 import asyncio
 import hashlib
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from common.contracts import InvoiceIssued
 from tests.e2e.test_rendering_flow import ISSUED, RENDERED, _bill_run, operator
 from tests.kafka_support import find_record, headers_of, produce
 from tests.support import MAILPIT, mails_to, wait_for_mail
@@ -50,11 +52,12 @@ async def test_every_invoice_is_emailed_once_with_its_ride_and_xml(
     async with httpx.AsyncClient(timeout=30) as client:
         for invoice in invoices:
             key = invoice["invoice_id"].encode()
-            issued = json.loads((await find_record(ISSUED, key, 300)).value)["data"]
+            record = await find_record(ISSUED, key, 300)
+            issued = InvoiceIssued.model_validate_json(record.value).data
             rendered = json.loads((await find_record(RENDERED, key, 300)).value)["data"]
             email, number = invoice["holder"]["email"], invoice["number"]
             [message] = await wait_for_mail(client, email, timeout=120)
-            year, month = issued["period"].split("-")
+            year, month = issued.period.split("-")
             period = f"{MONTHS[int(month) - 1]} {int(year)}"
             assert message["Subject"] == f"Tu factura electrónica de {period} — {number}"
             types = {a["FileName"]: a["ContentType"] for a in message["Attachments"]}
@@ -62,7 +65,9 @@ async def test_every_invoice_is_emailed_once_with_its_ride_and_xml(
             pdf = await _part(client, message, f"{number}.pdf")
             assert hashlib.sha256(pdf).hexdigest() == rendered["sha256"]
             xml = await _part(client, message, f"{number}.xml")
-            assert xml == issued["authorized_xml"].encode()
+            # The record InvoiceIssued names (billing serves it to notifier by clave).
+            assert hashlib.sha256(xml).hexdigest() == issued.authorized_xml_sha256
+            assert len(xml) == issued.authorized_xml_size
             assert "/" in message["Text"] and number in message["Text"]
 
         first = invoices[0]

@@ -245,6 +245,27 @@ def test_k8s_ingress_routes_every_service() -> None:
         )
 
 
+def test_the_ingress_does_not_route_billings_documents() -> None:
+    """billing's /v1/documents is for rendering and notifier, in-cluster (the gateway's own
+    refusal is tests/e2e/test_gateway_internal.py)."""
+    paths = [
+        path["path"]
+        for file in ("ingress.yaml", "ingress-limits.yaml")
+        for ingress in yaml.safe_load_all((K8S / file).read_text())
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    key = "0112202601179001167400120010010000001231234567811"
+    for internal in (
+        f"/api/billing/v1/documents/{key}.xml",
+        "/api/billing/v1/documents",
+        "/api/billing/v1/documents/",
+    ):
+        assert not [p for p in paths if re.fullmatch(p, internal)], internal
+    for public in ("/api/billing/v1/invoices/x/xml", "/api/billing/v1/documentsx"):
+        assert [p for p in paths if re.fullmatch(p, public)], public
+
+
 def _gateway_zones() -> dict[str, tuple[int, list[str]]]:
     """zone → (requests per minute, the regex locations that use it) in the gateway template."""
     text = (ROOT / "deploy/gateway/gateway.conf.template").read_text()
@@ -289,6 +310,8 @@ NEED_ENV = {
     "token-signing-key": "SIGNING_KEY_PATH",
     "ride-link-key": "RIDE_LINK_KEY",
     "rendering-api": "RENDERING_URL",
+    "document-link-key": "DOCUMENT_LINK_KEY",
+    "billing-api": "BILLING_URL",
 }
 
 

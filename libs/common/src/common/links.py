@@ -18,7 +18,7 @@ def sign_link(key: str | bytes, resource: str, expires: int) -> str:
     """The hex signature of ``resource`` valid until ``expires`` (Unix seconds)."""
     secret = key.encode() if isinstance(key, str) else key
     if not secret:
-        raise ValueError("a link key is required (RIDE_LINK_KEY)")
+        raise ValueError("a link key is required (RIDE_LINK_KEY, DOCUMENT_LINK_KEY)")
     return hmac.new(secret, _message(resource, expires), hashlib.sha256).hexdigest()
 
 

@@ -1,5 +1,6 @@
 """Event envelope, CloudEvents headers, log masking and the API error shape."""
 
+import hashlib
 import json
 import re
 
@@ -12,6 +13,7 @@ from common import context
 from common.contracts import (
     ALL_EVENTS,
     ActivationRequested,
+    InvoiceIssued,
     LineVerificationRequested,
     UserRegistered,
 )
@@ -127,3 +129,47 @@ def test_topic_type_and_key_come_from_one_declaration() -> None:
     }  # fmt: skip
     assert LineVerificationRequested.topic == "lines.line-verification-requested"
     assert LineVerificationRequested.sensitive  # it carries the SMS code
+
+
+def _invoice_data(**fiscal: object) -> dict[str, object]:
+    return {
+        "invoice_id": "inv-1",
+        "account_id": "acc-1",
+        "period": "2026-11",
+        "number": "001-001-000000123",
+        "access_key": "1" * 49,
+        "issue_date": "2026-12-01",
+        "authorization_number": "1" * 49,
+        "authorized_at": "2026-12-01T15:00:00+00:00",
+        "environment": "PRUEBAS",
+        "holder": {"name": "Ana", "email": None, "id_type": "cedula", "id_number": "1714307103"},
+        "lines": ["+593991234567"],
+        "totals": {"subtotal": "10.00", "discount": "0.00", "taxes": "1.50", "total": "11.50"},
+        "statement": {
+            "previous_balance": "0.00",
+            "payments": "0.00",
+            "charges": "11.50",
+            "adjustments": "0.00",
+            "balance_due": "11.50",
+            "due_date": "2026-12-16",
+        },
+        **fiscal,
+    }
+
+
+def test_invoice_issued_names_its_fiscal_record_and_reads_version_1() -> None:
+    """Version 2 carries the record's digest and size, never the record; a version-1 event
+    (the XML inline: still in the topic or a DLQ) reads as the digest and size of that XML."""
+    xml = "<autorizacion><estado>AUTORIZADO</estado>ñ</autorizacion>"
+    digest = hashlib.sha256(xml.encode()).hexdigest()
+    v2 = InvoiceIssued(
+        data=_invoice_data(authorized_xml_sha256=digest, authorized_xml_size=len(xml.encode()))
+    )
+    payload = json.loads(v2.model_dump_json())
+    assert payload["schema_version"] == 2 and "authorized_xml" not in payload["data"]
+    assert v2.cloudevents_headers()["ce_dataschema"] == "urn:selfcare:billing.invoice_issued:v2"
+    v1 = payload | {"schema_version": 1, "data": _invoice_data(authorized_xml=xml)}
+    read = InvoiceIssued.model_validate_json(json.dumps(v1))
+    assert read.schema_version == 1 and read.data == v2.data
+    with pytest.raises(ValidationError):
+        InvoiceIssued(data=_invoice_data(authorized_xml_sha256="abc", authorized_xml_size=1))

@@ -75,7 +75,8 @@ def _(event: domain.InvoiceIssued) -> Event:
         lines=list(event.lines),
         totals=wire.Totals(**asdict(event.totals)),
         statement=wire.StatementSummary(**asdict(event.statement)),
-        authorized_xml=event.authorized_xml,
+        authorized_xml_sha256=event.authorized_xml_sha256,
+        authorized_xml_size=event.authorized_xml_size,
     )
     return wire.InvoiceIssued(data=data)
 

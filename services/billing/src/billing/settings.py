@@ -57,6 +57,13 @@ class BillingSettings(ServiceSettings):
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"
 
+    # The links rendering and notifier sign to fetch an invoice's authorized XML from billing's
+    # internal GET /v1/documents/{access_key}.xml (InvoiceIssued names the document, it does not
+    # carry it): the key shared with them, a secret of its own (.local/secrets/document-link.key
+    # locally, the Secret document-link on Kubernetes), never RIDE_LINK_KEY, whose links
+    # customers hold.
+    document_link_key: SecretStr = SecretStr("")
+
     # Test only (tests/e2e/test_billing_kills.py): "point:n,..." makes the process SIGKILL
     # itself the n-th time it reaches a named point (adapters/crash_points.py). Refused in
     # production.
@@ -70,6 +77,10 @@ class BillingSettings(ServiceSettings):
     def ride_link_secret(self) -> str:
         return self.ride_link_key.get_secret_value()
 
+    @property
+    def document_link_secret(self) -> str:
+        return self.document_link_key.get_secret_value()
+
     @model_validator(mode="after")
     def _production_needs_certificate(self) -> "BillingSettings":
         if self.app_env == "production" and not self.signing_p12_path:
@@ -77,6 +88,8 @@ class BillingSettings(ServiceSettings):
         if self.app_env == "production" and len(self.ride_link_secret) < 32:
             # Without it no RIDE link can be signed (common.links refuses an empty key).
             raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
+        if self.app_env == "production" and len(self.document_link_secret) < 32:
+            raise ValueError("DOCUMENT_LINK_KEY must be set (32 characters or more) in production")
         if self.app_env == "production" and self.crash_points:
             raise ValueError("CRASH_POINTS is for fault tests only: refused in production")
         if self.app_env == "production" and not self.consume_events:

@@ -3,6 +3,7 @@ steps with their history and outbox events, the equality-only reads, bill runs w
 changes and increments. Every scenario of the state machine runs on fakes in
 tests/unit/test_submission_steps.py; here a few prove the same on the real documents."""
 
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -97,6 +98,12 @@ async def test_recibida_then_autorizado(app: FastAPI) -> None:
     assert json.loads(event["payload"])["data"]["totals"] == doc["totals"]
     xml = await store(app).authorized_xml(doc["_id"])
     assert xml is not None and doc["access_key"].encode() in xml
+    # The event names that record, which billing serves by clave byte for byte.
+    data = json.loads(event["payload"])["data"]
+    assert "authorized_xml" not in data and data["authorized_xml_size"] == len(xml)
+    assert data["authorized_xml_sha256"] == hashlib.sha256(xml).hexdigest()
+    assert await store(app).authorized_xml_of_key(doc["access_key"]) == xml
+    assert await store(app).authorized_xml_of_key("1" * 49) is None
     # The write woke the relay by itself (an outbox collection): nobody had to tell it.
     assert (INVOICES, doc["_id"]) in app.state.runtime.relay._written
 

@@ -167,6 +167,10 @@ class FakeInvoices:
     async def authorized_xml(self, invoice_id: str) -> bytes | None:
         return self.authorized.get(invoice_id)
 
+    async def authorized_xml_of_key(self, access_key: str) -> bytes | None:
+        ids = [i for i, r in self.records.items() if r["access_key"] == access_key]
+        return self.authorized.get(ids[0]) if ids else None
+
     async def for_account(self, account_id: str) -> list[IssuedInvoice]:
         found = [self.current(i) for i, r in self.records.items() if r["account_id"] == account_id]
         return sorted(found, key=lambda i: (i.period, i.invoice_id), reverse=True)
@@ -334,6 +338,7 @@ class FakeSettings:
     ride_link_secret: str = "clave-de-enlaces-de-prueba"
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"
+    document_link_secret: str = "clave-de-documentos-de-prueba"
 
 
 @dataclass

@@ -110,7 +110,15 @@ def test_the_ride_is_for_signed_in_callers_and_known_invoices(
 def test_production_needs_the_link_key() -> None:
     with pytest.raises(ValidationError, match="RIDE_LINK_KEY"):
         BillingSettings(app_env="production", signing_p12_path="/x.p12", **PRODUCTION_KAFKA)
+    keys = {"ride_link_key": "k" * 64, "document_link_key": "d" * 64}
+    with pytest.raises(ValidationError, match="DOCUMENT_LINK_KEY"):
+        BillingSettings(
+            app_env="production",
+            signing_p12_path="/x.p12",
+            **(keys | {"document_link_key": "short"}),
+            **PRODUCTION_KAFKA,
+        )
     settings = BillingSettings(
-        app_env="production", signing_p12_path="/x.p12", ride_link_key="k" * 64, **PRODUCTION_KAFKA
+        app_env="production", signing_p12_path="/x.p12", **keys, **PRODUCTION_KAFKA
     )
-    assert settings.ride_link_seconds == 300
+    assert settings.ride_link_seconds == 300 and settings.document_link_secret == "d" * 64

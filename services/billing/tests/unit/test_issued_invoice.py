@@ -1,6 +1,7 @@
 """The issued invoice on its way through SRI: every transition of the aggregate, what it records
 (history) and raises (InvoiceIssued, InvoiceRejected)."""
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -120,7 +121,9 @@ def test_autorizado_is_authorized_with_an_invoice_issued() -> None:
     assert item.history == [HistoryEntry(State.AUTHORIZED, NOW)]
     [event] = item.events
     assert isinstance(event, InvoiceIssued)
-    assert event.authorization == authorization and event.authorized_xml == "<autorizacion/>"
+    assert event.authorization == authorization
+    assert event.authorized_xml_sha256 == hashlib.sha256(b"<autorizacion/>").hexdigest()
+    assert event.authorized_xml_size == len(b"<autorizacion/>")
     assert (event.invoice_id, event.lines, event.totals) == (
         item.invoice_id,
         item.lines,

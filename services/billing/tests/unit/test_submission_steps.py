@@ -2,6 +2,7 @@
 right calls in the right order and leaves the right events behind (no database, no network)."""
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +64,12 @@ async def test_recibida_then_autorizado() -> None:
     assert final.state == State.AUTHORIZED and sri.calls == ["recepcion", "autorizacion"]
     assert final.authorization is not None and final.authorization.number == final.access_key
     [event] = service.invoices.events
-    assert isinstance(event, InvoiceIssued) and final.access_key in event.authorized_xml
-    assert final.access_key.encode() in service.invoices.authorized[invoice_id]
+    assert isinstance(event, InvoiceIssued)
+    record = service.invoices.authorized[invoice_id]
+    assert final.access_key.encode() in record
+    # The event names the stored record: its digest and length, not its text.
+    assert event.authorized_xml_sha256 == hashlib.sha256(record).hexdigest()
+    assert event.authorized_xml_size == len(record)
     states = [entry.state for entry in service.invoices.trail[invoice_id]]
     assert states == [State.SUBMITTING, State.RECEIVED, State.AUTHORIZED]
 

@@ -129,7 +129,9 @@ def issued(number: str, account_id: str) -> InvoiceIssuedData:
             balance_due="23.00",
             due_date=date(2026, 3, 16),
         ),
-        authorized_xml="<autorizacion/>",
+        # The fiscal record lines never reads: named, not carried.
+        authorized_xml_sha256="0" * 64,
+        authorized_xml_size=15,
     )
 
 

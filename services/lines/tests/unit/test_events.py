@@ -90,7 +90,9 @@ def test_an_invoice_gives_one_summary_per_number() -> None:
             balance_due="28.00",
             due_date=date(2026, 3, 16),
         ),
-        authorized_xml="<autorizacion/>",
+        # The fiscal record lines never reads: named, not carried.
+        authorized_xml_sha256="0" * 64,
+        authorized_xml_size=15,
     )
     found = invoice_summaries(data)
     assert [number for number, _ in found] == ["+593991234567", "+59322345678"]

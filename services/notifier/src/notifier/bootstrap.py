@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.auth import TokenVerifier, jwks_verifier
+from common.documents import BillingDocuments
 from common.revocations import RevocationList
 from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
@@ -22,6 +23,7 @@ from notifier.ports import (
     Deliveries,
     EmailRenderer,
     FirstStart,
+    FiscalDocuments,
     InvoiceMails,
     Jitter,
     Mailer,
@@ -47,6 +49,7 @@ class Notifier:
     invoice_mails: InvoiceMails
     first_start: FirstStart
     rides: RideSource
+    documents: FiscalDocuments
     renderer: EmailRenderer
     mailer: Mailer
     sms: SmsGateway
@@ -73,6 +76,11 @@ def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Not
         "invoice_mails": InvoiceMailStore(runtime.database),
         "first_start": FirstStartStore(runtime.database),
         "rides": HttpRideSource(settings, utc_now),
+        "documents": BillingDocuments(
+            settings.billing_url,
+            settings.document_link_secret,
+            settings.document_fetch_timeout_seconds,
+        ),
         "renderer": JinjaEmailRenderer(settings),
         "mailer": SmtpMailer(settings),
         "sms": SmppGateway(settings, utc_now),

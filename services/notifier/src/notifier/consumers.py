@@ -57,7 +57,9 @@ async def _email_link(svc: Notifier, event: ActivationRequested | PasswordResetR
 
 @consumers(InvoiceIssued)
 async def remember_invoice(event: InvoiceIssued, svc: NotifierDep) -> None:
-    """Keep what the invoice email needs; email it if its RIDE is already rendered."""
+    """Keep what the invoice email needs (the authorized XML fetched from billing: billing down
+    is waited out, other bytes than the event names go to the DLQ); email it if its RIDE is
+    already rendered."""
     issued = issued_invoice(event.data)
     await _undeliverable_is_permanent(
         invoices.remember_issued(svc, issued, svc.clock(), event.correlation_id)
@@ -106,7 +108,8 @@ def issued_invoice(data: InvoiceIssuedData) -> IssuedInvoice:
         total=data.totals.total,
         access_key=data.access_key,
         authorized_at=data.authorized_at,
-        authorized_xml=data.authorized_xml,
+        authorized_xml_sha256=data.authorized_xml_sha256,
+        authorized_xml_size=data.authorized_xml_size,
     )
 
 

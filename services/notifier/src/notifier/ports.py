@@ -97,6 +97,15 @@ class RideSource(Protocol):
         ...
 
 
+class FiscalDocuments(Protocol):
+    """billing's authorized XML by clave de acceso (common.documents.BillingDocuments)."""
+
+    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
+        """The XML, exactly the bytes of that digest and size. Raises a TransientError while
+        billing cannot answer, a PermanentError for a clave it does not have or other bytes."""
+        ...
+
+
 class EmailRenderer(Protocol):
     def render(self, template: Template, mail: LinkMail) -> RenderedEmail: ...
 
@@ -178,6 +187,9 @@ class NotifierPorts(Protocol):
 
     @property
     def rides(self) -> RideSource: ...
+
+    @property
+    def documents(self) -> FiscalDocuments: ...
 
     @property
     def renderer(self) -> EmailRenderer: ...

@@ -37,6 +37,13 @@ class NotifierSettings(ServiceSettings):
     rendering_url: str = "http://127.0.0.1:8105"
     ride_link_key: SecretStr = SecretStr("")
     ride_fetch_timeout_seconds: float = 30.0
+    # The invoice email attaches the authorized XML too, which InvoiceIssued names and billing
+    # serves to links signed with the key billing, rendering and notifier share
+    # (DOCUMENT_LINK_KEY, a secret: .local/secrets/document-link.key locally, the Secret
+    # document-link on Kubernetes); a fetch that takes longer is a transient failure.
+    billing_url: str = "http://127.0.0.1:8103"
+    document_link_key: SecretStr = SecretStr("")
+    document_fetch_timeout_seconds: float = 10.0
     # How often the invoices not emailed yet are counted (invoices_not_emailed).
     invoice_scan_seconds: float = 60.0
     # Invoices authorized before this are remembered and not emailed: the consumer group starts
@@ -107,6 +114,8 @@ class NotifierSettings(ServiceSettings):
         # The links notifier signs to fetch RIDEs are only as strong as the key (as billing's).
         if self.app_env == "production" and len(self.ride_link_secret) < 32:
             raise ValueError("RIDE_LINK_KEY must be set (32 characters or more) in production")
+        if self.app_env == "production" and len(self.document_link_secret) < 32:
+            raise ValueError("DOCUMENT_LINK_KEY must be set (32 characters or more) in production")
         return self
 
     @model_validator(mode="after")
@@ -134,6 +143,10 @@ class NotifierSettings(ServiceSettings):
     @property
     def ride_link_secret(self) -> str:
         return self.ride_link_key.get_secret_value()
+
+    @property
+    def document_link_secret(self) -> str:
+        return self.document_link_key.get_secret_value()
 
     @property
     def smpp_secret(self) -> str:

@@ -21,7 +21,7 @@ from notifier.settings import NotifierSettings
 from notifier.use_cases import invoices
 from tests.support import unique_email
 
-from .test_invoice_email import PDF, Rides, events, publish
+from .test_invoice_email import PDF, Documents, Rides, events, publish
 
 MakeApp = Callable[..., Awaitable[FastAPI]]
 
@@ -72,7 +72,7 @@ async def test_an_invoice_from_before_the_first_start_is_remembered_not_emailed(
     make_app: MakeApp,
 ) -> None:
     rides = Rides()
-    app = await make_app(parts={"rides": rides})
+    app = await make_app(parts={"rides": rides, "documents": Documents()})
     svc: Notifier = app.state.service  # started (its first start recorded) just now
     old, old_ride = events(unique_email("vieja"), datetime.now(UTC) - timedelta(days=40))
     new, _ = events(unique_email("nueva"))

@@ -1,6 +1,7 @@
 """The invoice email on the real FerretDB (invoice_mails, deliveries) and the real Mailpit, under
 FastStream's TestKafkaBroker: RideRendered before InvoiceIssued, replays, both attachments
-byte for byte (the RIDE comes from a stand-in for rendering)."""
+byte for byte (the RIDE comes from a stand-in for rendering, the XML from one for billing;
+tests/integration/test_fiscal_documents.py fetches it from a real billing)."""
 
 import hashlib
 import uuid
@@ -15,6 +16,7 @@ from faststream.kafka import TestKafkaBroker
 from common.contracts import InvoiceIssued, RideRendered
 from common.contracts.billing import Holder, InvoiceIssuedData, StatementSummary, Totals
 from common.contracts.rendering import RideRenderedData
+from common.documents import check
 from notifier.adapters.invoice_store import INVOICE_MAILS
 from notifier.bootstrap import Notifier
 from notifier.use_cases import invoices
@@ -34,6 +36,13 @@ class Rides:
 
     async def fetch(self, access_key: str) -> bytes:
         return self.pdfs[access_key]
+
+
+class Documents:
+    """billing's documents: XML for every clave, checked as common.documents checks it."""
+
+    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
+        return check(XML.encode(), sha256, size)
 
 
 def events(email: str, authorized_at: datetime | None = None) -> tuple[InvoiceIssued, RideRendered]:
@@ -64,7 +73,8 @@ def events(email: str, authorized_at: datetime | None = None) -> tuple[InvoiceIs
                 balance_due="23.00",
                 due_date=date(2026, 12, 16),
             ),
-            authorized_xml=XML,
+            authorized_xml_sha256=hashlib.sha256(XML.encode()).hexdigest(),
+            authorized_xml_size=len(XML.encode()),
         )
     )
     rendered = RideRendered(
@@ -95,7 +105,7 @@ async def test_ride_first_then_invoice_and_replays_make_one_email_with_both_file
     make_app: MakeApp,
 ) -> None:
     rides = Rides()
-    app = await make_app(parts={"rides": rides})
+    app = await make_app(parts={"rides": rides, "documents": Documents()})
     email = unique_email("factura")
     issued, rendered = events(email)
     rides.pdfs[issued.data.access_key] = PDF
@@ -125,7 +135,7 @@ async def test_ride_first_then_invoice_and_replays_make_one_email_with_both_file
 
 
 async def test_an_invoice_without_its_ride_is_counted_as_not_emailed(make_app: MakeApp) -> None:
-    app = await make_app(parts={"rides": Rides()})
+    app = await make_app(parts={"rides": Rides(), "documents": Documents()})
     issued, _ = events(unique_email("factura"))
     async with TestKafkaBroker(app.state.runtime.broker):
         await publish(app, issued)

@@ -16,7 +16,7 @@ from notifier.settings import NotifierSettings
 from notifier.use_cases import invoices
 
 from .fakes import FakeClock, FakeFirstStart, FakeInvoiceMails, FakeRides, parts
-from .test_invoice_email import ACCESS_KEY, PDF, SETTINGS, issued, rendered, sent
+from .test_invoice_email import ACCESS_KEY, PDF, SETTINGS, XML, documents, issued, rendered, sent
 
 AUTHORIZED = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # issued()'s authorized_at
 
@@ -26,6 +26,7 @@ def service(started: datetime, settings: NotifierSettings = SETTINGS, **changes:
     svc = bootstrap(settings, **parts(settings, clock=FakeClock(started), **changes))
     assert isinstance(svc.rides, FakeRides)
     svc.rides.pdfs[ACCESS_KEY] = PDF
+    documents(svc).served[ACCESS_KEY] = XML.encode()
     return svc
 
 
@@ -62,6 +63,9 @@ async def test_an_invoice_authorized_at_or_after_the_first_start_is_emailed() ->
     assert message["To"] == "maria@correo.ec"
     assert mails(svc).mails["inv-1"].not_emailed_reason is None
     assert mails(svc).mails["inv-2"].not_emailed_reason == AUTHORIZED_BEFORE_CUTOFF
+    # The XML is fetched from billing only for the invoice to be emailed.
+    assert documents(svc).fetched == [ACCESS_KEY]
+    assert mails(svc).mails["inv-2"].issued.authorized_xml is None
 
 
 async def test_the_first_start_is_recorded_once_and_kept_across_restarts() -> None:

@@ -16,7 +16,16 @@ from notifier.domain.invoices import period_text
 from notifier.settings import NotifierSettings
 from notifier.use_cases import deliveries, invoices
 
-from .fakes import T0, FakeClock, FakeDeliveries, FakeInvoiceMails, FakeMailer, FakeRides, parts
+from .fakes import (
+    T0,
+    FakeClock,
+    FakeDeliveries,
+    FakeDocuments,
+    FakeInvoiceMails,
+    FakeMailer,
+    FakeRides,
+    parts,
+)
 
 SETTINGS = NotifierSettings(consumer_backoff_seconds=0.0, portal_base_url="https://mi.claro.ec")
 ACCESS_KEY = "0112202601179001167400120010010000001231234567811"
@@ -57,7 +66,8 @@ def issued(**changes: Any) -> InvoiceIssued:
             balance_due="23.00",
             due_date=date(2026, 12, 16),
         ),
-        "authorized_xml": XML,
+        "authorized_xml_sha256": hashlib.sha256(XML.encode()).hexdigest(),
+        "authorized_xml_size": len(XML.encode()),
     }
     return InvoiceIssued(data=InvoiceIssuedData(**data | changes))
 
@@ -80,7 +90,13 @@ def service() -> Notifier:
     svc = bootstrap(SETTINGS, **parts(SETTINGS))
     assert isinstance(svc.rides, FakeRides)
     svc.rides.pdfs[ACCESS_KEY] = PDF
+    documents(svc).served[ACCESS_KEY] = XML.encode()  # what billing serves
     return svc
+
+
+def documents(svc: Notifier) -> FakeDocuments:
+    assert isinstance(svc.documents, FakeDocuments)
+    return svc.documents
 
 
 def sent(svc: Notifier) -> list[EmailMessage]:

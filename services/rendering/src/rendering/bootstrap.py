@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from common.documents import BillingDocuments
 from common.service import Runtime
 from rendering.adapters.gridfs_storage import GridFsRideStorage
 from rendering.adapters.pool import ProcessPoolRenderer
 from rendering.adapters.store import RideStore
-from rendering.ports import Clock, Renderer, Rides, RideStorage
+from rendering.ports import Clock, FiscalDocuments, Renderer, Rides, RideStorage
 from rendering.settings import RenderingSettings
 
 
@@ -27,6 +28,7 @@ class Rendering:
     rides: Rides
     storage: RideStorage
     renderer: Renderer
+    documents: FiscalDocuments
     clock: Clock = utc_now
 
 
@@ -37,5 +39,10 @@ def bootstrap(settings: RenderingSettings | None = None, **overrides: Any) -> Re
         "rides": RideStore(runtime.database),
         "storage": GridFsRideStorage(runtime.database),
         "renderer": ProcessPoolRenderer(settings.render_workers, settings.render_tasks_per_worker),
+        "documents": BillingDocuments(
+            settings.billing_url,
+            settings.document_link_secret,
+            settings.document_fetch_timeout_seconds,
+        ),
     } | overrides
     return Rendering(runtime=runtime, settings=settings, **parts)

@@ -1,8 +1,10 @@
 """billing's events → rendering's use cases (consumer group "rendering").
 
 The runtime's ReliableConsumer does idempotency, retries and the DLQ around the handler; the
-use case is idempotent by clave de acceso on top of that (a replay with a new event id). When
-the runtime gives a message up after its last attempt, ``ride_failed`` records the failure.
+use case is idempotent by clave de acceso on top of that (a replay with a new event id). The
+authorized XML comes from billing (common.documents): billing down is a TransientError (waited
+out, never dead-lettered), a clave it does not have or other bytes than the event names a
+PermanentError. When the runtime gives a message up, ``ride_failed`` records the failure.
 """
 
 from typing import Annotated
@@ -44,5 +46,6 @@ def ride_request(data: InvoiceIssuedData) -> RideRequest:
         access_key=data.access_key,
         number=data.number,
         period=data.period,
-        authorized_xml=data.authorized_xml.encode(),
+        authorized_xml_sha256=data.authorized_xml_sha256,
+        authorized_xml_size=data.authorized_xml_size,
     )

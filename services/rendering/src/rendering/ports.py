@@ -43,6 +43,15 @@ class Renderer(Protocol):
         ...
 
 
+class FiscalDocuments(Protocol):
+    """billing's authorized XML by clave de acceso (common.documents.BillingDocuments)."""
+
+    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
+        """The XML, exactly the bytes of that digest and size. Raises a TransientError while
+        billing cannot answer, a PermanentError for a clave it does not have or other bytes."""
+        ...
+
+
 class LinkSettings(Protocol):
     @property
     def ride_link_secret(self) -> str: ...
@@ -59,6 +68,9 @@ class RenderingService(Protocol):
 
     @property
     def renderer(self) -> Renderer: ...
+
+    @property
+    def documents(self) -> FiscalDocuments: ...
 
     @property
     def settings(self) -> LinkSettings: ...

@@ -26,7 +26,7 @@ from rendering.bootstrap import Rendering, bootstrap
 from rendering.domain.parse import read_ride
 from rendering.settings import RenderingSettings
 from services.rendering.tests.unit.facturas import authorized, one_rate
-from services.rendering.tests.unit.fakes import invoice_issued
+from services.rendering.tests.unit.fakes import FakeDocuments, invoice_issued
 from tests.kafka_support import find_record, headers_of, produce, security
 from tests.support import KAFKA, MONGODB
 
@@ -67,7 +67,7 @@ async def rendering() -> AsyncIterator[tuple[Rendering, str]]:
         consumer_max_attempts=3,
         ride_link_key="clave-de-enlaces-de-integracion-0123456789",
     )
-    svc = bootstrap(settings, renderer=BreakableRenderer())
+    svc = bootstrap(settings, renderer=BreakableRenderer(), documents=FakeDocuments())
     build_app(dataclasses.replace(SPEC, consumers=consumers), svc)
     database = svc.runtime.database
     await database.ensure_indexes(INDEXES)

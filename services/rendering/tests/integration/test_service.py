@@ -20,7 +20,7 @@ from rendering.app import build
 from rendering.domain.parse import read_ride
 from rendering.settings import RenderingSettings
 from services.rendering.tests.unit.facturas import authorized, one_rate
-from services.rendering.tests.unit.fakes import invoice_issued
+from services.rendering.tests.unit.fakes import FakeDocuments, invoice_issued
 from tests.support import KAFKA, MONGODB
 
 KEY = "clave-de-enlaces-de-integracion-0123456789"
@@ -39,7 +39,8 @@ async def app() -> AsyncIterator[FastAPI]:
         render_workers=1,
         render_tasks_per_worker=5,
     )
-    app = build(settings)
+    # billing's documents on a fake (tests/integration/test_fiscal_documents.py: the real one).
+    app = build(settings, documents=FakeDocuments())
     await app.state.runtime.database.ensure_indexes(INDEXES)
     try:
         yield app

@@ -43,7 +43,7 @@ async def test_a_pdf_round_trips_and_is_never_replaced(database: Database) -> No
 
 async def test_a_ride_is_recorded_once_with_its_event(database: Database) -> None:
     store = RideStore(database)
-    request = RideRequest("inv-1", "acc-1", KEY, "001-001-000000123", "2026-11", b"<x/>")
+    request = RideRequest("inv-1", "acc-1", KEY, "001-001-000000123", "2026-11", "0" * 64, 4)
     ride = Ride.rendered(request, b"%PDF", NOW)
     assert await store.add(ride) and ride.events == []
     assert not await store.add(Ride.rendered(request, b"%PDF", NOW))
@@ -57,7 +57,7 @@ async def test_a_ride_is_recorded_once_with_its_event(database: Database) -> Non
 
 async def test_only_a_retryable_failure_is_replaced_and_its_outbox_kept(database: Database) -> None:
     store = RideStore(database)
-    request = RideRequest("inv-1", "acc-1", KEY, "001-001-000000123", "2026-11", b"<x/>")
+    request = RideRequest("inv-1", "acc-1", KEY, "001-001-000000123", "2026-11", "0" * 64, 4)
     assert await store.add(Ride.failed(request, "BrokenProcessPool: died", NOW, retryable=True))
     again = Ride.failed(request, "TimeoutError: late", NOW, retryable=True)
     assert await store.replace_retryable(again) and again.events == []
@@ -74,6 +74,6 @@ async def test_only_a_retryable_failure_is_replaced_and_its_outbox_kept(database
         ("rendering.ride-rendered", False),
     ]
 
-    refused = RideRequest("inv-2", "acc-1", "9" * 49, "001-001-000000124", "2026-11", b"<x/>")
+    refused = RideRequest("inv-2", "acc-1", "9" * 49, "001-001-000000124", "2026-11", "0" * 64, 4)
     assert await store.add(Ride.failed(refused, "no es una factura", NOW))
     assert not await store.replace_retryable(Ride.rendered(refused, b"%PDF", NOW))

@@ -1,6 +1,10 @@
-"""In-memory stand-ins for rendering's ports, and InvoiceIssued events to feed the consumer."""
+"""In-memory stand-ins for rendering's ports, and InvoiceIssued events to feed the consumer.
+
+``invoice_issued(xml)`` makes the event as billing publishes it (the XML's digest and size) and
+puts the XML in ``BILLING``, the documents billing serves, which ``FakeDocuments`` reads."""
 
 import copy
+import hashlib
 import uuid
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -10,6 +14,7 @@ from typing import Any
 from common.contracts import InvoiceIssued
 from common.contracts.base import Event
 from common.contracts.billing import Holder, InvoiceIssuedData, StatementSummary, Totals
+from common.documents import DocumentMissing, DocumentUnavailable, check
 from rendering.bootstrap import Rendering, bootstrap
 from rendering.domain.ride import NotAFactura
 from rendering.domain.rides import Ride, StoredPdf
@@ -21,6 +26,9 @@ LINK_KEY = "clave-de-enlaces-de-prueba"
 SETTINGS = RenderingSettings(consumer_backoff_seconds=0.0, ride_link_key=LINK_KEY)
 ACCESS_KEY = "0112202601179001167400120010010000001231234567811"
 NOT_A_FACTURA = b"<notaCredito/>"
+DEFAULT_XML = "<autorizacion>…</autorizacion>"
+# What billing serves (GET /v1/documents/{access_key}.xml), by clave de acceso.
+BILLING: dict[str, bytes] = {}
 
 
 @dataclass
@@ -84,17 +92,41 @@ class FakeRenderer:
         return b"%PDF-1.7 " + xml
 
 
+@dataclass
+class FakeDocuments:
+    """billing's documents as common.documents serves them: the bytes checked against the
+    event (DocumentMismatch), DocumentMissing for an unknown clave; billing is down
+    (DocumentUnavailable) for the first ``outages`` calls."""
+
+    served: dict[str, bytes] = field(default_factory=lambda: BILLING)
+    outages: int = 0
+    calls: int = 0
+
+    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
+        self.calls += 1
+        if self.outages:
+            self.outages -= 1
+            raise DocumentUnavailable("billing answered 503")
+        if access_key not in self.served:
+            raise DocumentMissing(f"billing has no authorized invoice with clave {access_key}")
+        return check(self.served[access_key], sha256, size)
+
+
 def service(**overrides: Any) -> Rendering:
     parts: dict[str, Any] = {
         "rides": FakeRides(),
         "storage": FakeStorage(),
         "renderer": FakeRenderer(),
+        "documents": FakeDocuments(),
         "clock": lambda: T0,
     }
     return bootstrap(SETTINGS, **(parts | overrides))
 
 
-def invoice_issued(xml: str = "<autorizacion>…</autorizacion>", **changes: Any) -> InvoiceIssued:
+def invoice_issued(xml: str = DEFAULT_XML, **changes: Any) -> InvoiceIssued:
+    """The event billing publishes for an invoice whose authorized XML is ``xml`` (served by
+    ``BILLING`` from now on)."""
+    record = xml.encode()
     data: dict[str, Any] = {
         "invoice_id": "inv-1",
         "account_id": "acc-1",
@@ -118,6 +150,9 @@ def invoice_issued(xml: str = "<autorizacion>…</autorizacion>", **changes: Any
             balance_due="11.50",
             due_date=date(2026, 12, 16),
         ),
-        "authorized_xml": xml,
+        "authorized_xml_sha256": hashlib.sha256(record).hexdigest(),
+        "authorized_xml_size": len(record),
     }
-    return InvoiceIssued(data=InvoiceIssuedData(**(data | changes)), event_id=uuid.uuid4())
+    issued = InvoiceIssuedData(**(data | changes))
+    BILLING[issued.access_key] = record
+    return InvoiceIssued(data=issued, event_id=uuid.uuid4())

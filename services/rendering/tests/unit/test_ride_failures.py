@@ -14,6 +14,7 @@ from rendering.use_cases import rides
 
 from .fakes import (
     ACCESS_KEY,
+    DEFAULT_XML,
     NOT_A_FACTURA,
     SETTINGS,
     FakeRenderer,
@@ -97,7 +98,7 @@ async def test_the_replay_of_a_failed_ride_renders_it_once_the_cause_is_gone() -
     assert [type(e) for e in store.outbox] == [RideFailed, RideRendered]
     ride = store.rows[ACCESS_KEY]
     assert ride.status == "rendered" and ride.error is None and not ride.retryable
-    assert storage.files[ACCESS_KEY].content == b"%PDF-1.7 " + event.data.authorized_xml.encode()
+    assert storage.files[ACCESS_KEY].content == b"%PDF-1.7 " + DEFAULT_XML.encode()
     assert [r["event_id"] for r in runtime.processed.records] == [str(event.event_id)]
     await consume(svc, event)  # once rendered, a further replay does nothing
     assert renderer.calls == ATTEMPTS + 1 and len(store.outbox) == 2

@@ -3,10 +3,11 @@
 Money travels as decimal strings ("12.50"), never as JSON numbers (floats at the other end).
 """
 
+import hashlib
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
 from common.contracts.base import Event
 
@@ -104,13 +105,39 @@ class InvoiceIssuedData(BaseModel):
     lines: list[str]  # the E.164 numbers billed on this invoice
     totals: Totals
     statement: StatementSummary
-    # The fiscal record: SRI's <autorizacion> with the signed comprobante inside.
-    authorized_xml: str
+    # The fiscal record (SRI's <autorizacion> with the signed comprobante inside, ~10 KB, over
+    # 100 KB for a large account) stays at billing: a consumer fetches it by access_key
+    # (billing's internal GET /v1/documents/{access_key}.xml, a signed link) and checks it
+    # against these: the SHA-256 (hex) and the length of its exact bytes.
+    authorized_xml_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    authorized_xml_size: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_schema_v1(cls, data: Any) -> Any:
+        """Events of schema_version 1 carried the XML itself (``authorized_xml``): still in the
+        topic, in a DLQ, or in an outbox written before the change. Read them as version 2: the
+        digest and size of that XML, which billing serves byte for byte."""
+        if isinstance(data, dict) and "authorized_xml_sha256" not in data:
+            xml = data.get("authorized_xml")
+            if isinstance(xml, str):
+                record = xml.encode()
+                data = {k: v for k, v in data.items() if k != "authorized_xml"}
+                data |= {
+                    "authorized_xml_sha256": hashlib.sha256(record).hexdigest(),
+                    "authorized_xml_size": len(record),
+                }
+        return data
 
 
 class InvoiceIssued(BillingEvent, key="invoice_id"):
-    """An invoice was authorized by SRI: rendering makes the RIDE, notifier emails it."""
+    """An invoice was authorized by SRI: rendering makes the RIDE, notifier emails it.
 
+    Version 2 names the authorized XML (authorized_xml_sha256, authorized_xml_size), which the
+    platform's services fetch from billing by access_key; version 1 carried it (authorized_xml)
+    and is still read."""
+
+    schema_version: int = 2
     data: InvoiceIssuedData
 
 

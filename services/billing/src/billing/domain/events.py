@@ -110,8 +110,10 @@ class InvoiceIssued:
     lines: tuple[str, ...]  # the E.164 numbers billed on this invoice
     totals: InvoiceTotals
     statement: StatementSummary
-    # The fiscal record: SRI's <autorizacion> with the signed comprobante inside.
-    authorized_xml: str
+    # The fiscal record (SRI's <autorizacion> with the signed comprobante inside) stays in
+    # fiscal_documents; the event names it: the SHA-256 (hex) and length of its exact bytes.
+    authorized_xml_sha256: str
+    authorized_xml_size: int
 
 
 @dataclass(frozen=True)

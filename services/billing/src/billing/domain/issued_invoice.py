@@ -8,6 +8,7 @@ InvoiceRejected. The store writes all of it in one compare-and-set on ``version`
 applied once even if two workers look at the same invoice.
 """
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -180,7 +181,8 @@ class IssuedInvoice:
             lines=self.lines,
             totals=self.totals,
             statement=self.statement,
-            authorized_xml=record.decode(),
+            authorized_xml_sha256=hashlib.sha256(record).hexdigest(),
+            authorized_xml_size=len(record),
         )
 
     def _rejected(self, outcome: Outcome, sri_status: str) -> InvoiceRejected:

@@ -65,6 +65,11 @@ class InvoiceRepository(Protocol):
     async def factura(self, invoice_id: str) -> Invoice | None: ...
     async def signed_xml(self, invoice_id: str) -> bytes | None: ...
     async def authorized_xml(self, invoice_id: str) -> bytes | None: ...
+    async def authorized_xml_of_key(self, access_key: str) -> bytes | None:
+        """The authorized XML of the invoice with that clave de acceso (None: no such invoice,
+        or not authorized)."""
+        ...
+
     async def for_account(self, account_id: str) -> list[IssuedInvoice]: ...
     async def with_number(self, number: str) -> list[IssuedInvoice]:
         """Invoices that billed the E.164 ``number``, on any account, newest period first."""
@@ -185,6 +190,20 @@ class RideLinks(InvoiceReads, Protocol):
 
     @property
     def settings(self) -> RideLinkSettings: ...
+
+
+class DocumentLinkSettings(Protocol):
+    @property
+    def document_link_secret(self) -> str: ...
+
+
+class FiscalDocuments(Protocol):
+    """What serving the fiscal record to the platform's services needs."""
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+    @property
+    def settings(self) -> DocumentLinkSettings: ...
 
 
 class Pages(Protocol):

@@ -23,7 +23,8 @@ MONTHS = (
 
 @dataclass(frozen=True)
 class IssuedInvoice:
-    """From InvoiceIssued: the holder, the invoice's facts and its fiscal record (the XML)."""
+    """From InvoiceIssued: the holder, the invoice's facts and its fiscal record — named by the
+    event (digest and size), fetched from billing for an invoice to be emailed (the XML)."""
 
     invoice_id: str
     account_id: str
@@ -34,7 +35,10 @@ class IssuedInvoice:
     total: str  # "12.50"
     access_key: str
     authorized_at: datetime
-    authorized_xml: str
+    # Defaults: records written before events named the XML carry the XML only.
+    authorized_xml_sha256: str = ""
+    authorized_xml_size: int = 0
+    authorized_xml: str | None = None
 
 
 @dataclass(frozen=True)

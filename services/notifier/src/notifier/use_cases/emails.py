@@ -115,12 +115,13 @@ async def _render_invoice(svc: NotifierPorts, delivery: Delivery) -> RenderedEma
         raise TransientDeliveryError(f"RIDE not available: {exc}") from None
     if hashlib.sha256(pdf).hexdigest() != mail.ride.sha256:
         raise TransientDeliveryError("RIDE fetched does not match its sha256")
+    xml = mail.issued.authorized_xml
+    if xml is None:  # kept only for invoices not to be emailed (invoices.remember_issued)
+        raise PermanentDeliveryError(f"invoice {invoice_id} has no authorized XML")
     rendered = svc.renderer.render_invoice(mail.issued)
     attachments = (
         Attachment(pdf_name(mail.issued), "application/pdf", pdf),
-        Attachment(
-            xml_name(mail.issued), "application/xml", mail.issued.authorized_xml.encode("utf-8")
-        ),
+        Attachment(xml_name(mail.issued), "application/xml", xml.encode("utf-8")),
     )
     return RenderedEmail(rendered.subject, rendered.html, rendered.text, attachments)
 

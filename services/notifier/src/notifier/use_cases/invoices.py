@@ -3,11 +3,14 @@ in whichever order they come, and email the invoice once both are in.
 
 Each consumer upserts its half and then looks at the whole: the one that completes it creates
 the delivery (one per invoice: a replay, or both consumers at once, find the existing one).
+InvoiceIssued's half includes the authorized XML, which the event names and billing serves:
+fetched before the half is kept, so an email never waits on billing.
 No event waits or retries for the other. An invoice authorized before the cut-off
 (:func:`email_since`) or without an address is remembered, with the reason, and not emailed.
 """
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from prometheus_client import Gauge
@@ -49,13 +52,26 @@ async def email_since(svc: NotifierPorts) -> datetime:
 async def remember_issued(
     svc: NotifierPorts, invoice: IssuedInvoice, now: datetime, correlation_id: str | None
 ) -> None:
+    """Keep InvoiceIssued's half; for an invoice to be emailed, with its authorized XML, fetched
+    from billing first (billing down: raised, and the event is read again later)."""
     reason = not_emailed_reason(invoice, await email_since(svc))
+    if reason is None:
+        invoice = await with_authorized_xml(svc, invoice)
     await svc.invoice_mails.remember_issued(invoice, now, reason)
     if reason is not None:
         level = log.warning if reason == NO_EMAIL else log.info
         level("invoice_not_emailed", invoice_id=invoice.invoice_id, reason=reason)
         return
     await email_when_complete(svc, invoice.invoice_id, correlation_id)
+
+
+async def with_authorized_xml(svc: NotifierPorts, invoice: IssuedInvoice) -> IssuedInvoice:
+    """``invoice`` with the XML the event names (billing checks nothing for us: the client
+    checks the digest and size)."""
+    xml = await svc.documents.authorized_xml(
+        invoice.access_key, invoice.authorized_xml_sha256, invoice.authorized_xml_size
+    )
+    return replace(invoice, authorized_xml=xml.decode("utf-8"))
 
 
 async def remember_ride(

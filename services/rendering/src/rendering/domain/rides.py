@@ -9,14 +9,16 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class RideRequest:
-    """What rendering needs of an InvoiceIssued: who, which document, and its authorized XML."""
+    """What rendering needs of an InvoiceIssued: who, and which document — the authorized XML
+    billing keeps, named by its clave de acceso, SHA-256 and size."""
 
     invoice_id: str
     account_id: str
     access_key: str
     number: str
     period: str
-    authorized_xml: bytes
+    authorized_xml_sha256: str
+    authorized_xml_size: int
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ class RenderingRefused(Exception):
 async def render(svc: RenderingService, request: RideRequest) -> Ride:
     """The RIDE of ``request``, made at most once per clave de acceso.
 
+    The XML is fetched from billing only when there is something to render (the fetch's
+    failures pass through: billing down is waited out, other bytes than the event names or a
+    clave billing does not know end in :func:`give_up`).
+
     A replay finds the record and does nothing, unless the record is a failure whose cause was
     not the XML (:func:`give_up`): then it renders again and the new outcome replaces it. A
     crash between storing the PDF and writing the record leaves the PDF: the next attempt
@@ -33,8 +37,11 @@ async def render(svc: RenderingService, request: RideRequest) -> Ride:
     if stored is not None:
         pdf = stored.content
     else:
+        xml = await svc.documents.authorized_xml(
+            request.access_key, request.authorized_xml_sha256, request.authorized_xml_size
+        )
         try:
-            pdf = await svc.renderer.render(request.authorized_xml)
+            pdf = await svc.renderer.render(xml)
         except RideError as error:
             await _record(svc, Ride.failed(request, str(error), svc.clock()), existing)
             raise RenderingRefused(str(error)) from error

@@ -128,6 +128,11 @@ class InvoiceStore:
         doc = await self._fiscal.find_one({"_id": invoice_id}, {"authorized_xml": 1})
         return doc["authorized_xml"].encode() if doc and doc.get("authorized_xml") else None
 
+    async def authorized_xml_of_key(self, access_key: str) -> bytes | None:
+        # Two lookups by equality on unique keys (the access_key index, then _id).
+        doc = await self._invoices.find_one({"access_key": access_key}, {"_id": 1})
+        return await self.authorized_xml(doc["_id"]) if doc else None
+
     async def save_authorized(self, invoice_id: str, xml: bytes) -> None:
         await self._fiscal.update_one(
             {"_id": invoice_id}, {"$set": {"authorized_xml": xml.decode()}}, upsert=True
