@@ -76,7 +76,7 @@ async def one_run(requests: int, rate: float) -> list[float]:
             sent = await _generate(client, lines.url, user, numbers[:requests], rate)
             return await _latencies(client, sent)
         finally:
-            lines.stop()
+            await lines.stop_and_drop()
 
 
 async def _generate(

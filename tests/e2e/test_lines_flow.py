@@ -41,8 +41,13 @@ async def client() -> Any:
 
 def spaced(national: str) -> str:
     """0991234567 → "+593 99 123 4567", as a person types it."""
+    return f"+593 {without_zero(national)}"
+
+
+def without_zero(national: str) -> str:
+    """0991234567 → "99 123 4567": the leading 0 left out, with spaces."""
     digits = national.removeprefix("0")
-    return f"+593 {digits[:2]} {digits[2:5]} {digits[5:]}"
+    return f"{digits[:2]} {digits[2:5]} {digits[5:]}"
 
 
 async def add_line(
@@ -131,6 +136,8 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
     assert line["sent_to"].startswith("09") and line["sent_to"].endswith(sub["number"][-3:])
     [sms] = await wait_for_sms(client, number)
     assert "No compartas este código" in sms["text"]
+    assert sms["data_coding"] == 8  # UCS-2: "código" is not in GSM-7; one segment of 70
+    assert len(sms["text"]) <= 70
     assert (await verify(client, user, line["line_id"], code_in(sms))).status_code == 200
 
     listed = (await client.get(f"{LINES}/lines", headers=auth(user))).json()
@@ -140,16 +147,17 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
 
     period = await bill_run(operator, sub)
 
-    async def invoices() -> list[dict[str, Any]]:
-        found = await client.get(
-            f"{BILLING}/invoices", params={"line": sub["number"]}, headers=auth(user)
-        )
+    async def invoices(typed: str) -> list[dict[str, Any]]:
+        found = await client.get(f"{BILLING}/invoices", params={"line": typed}, headers=auth(user))
         # 404 until billing has consumed the line's LineRegistered.
         assert found.status_code in (200, 404), found.text
         return list(found.json()) if found.status_code == 200 else []
 
-    [row] = await until(invoices)
+    # The number as the customer types it: without the leading 0 and with spaces.
+    [row] = await until(lambda: invoices(without_zero(sub["number"])))
     assert row["period"] == period.label and row["status"] == "authorized"
+    for typed in (sub["number"], sub["number"][1:], spaced(sub["number"])):
+        assert await invoices(typed) == [row], typed
     xml = await client.get(f"{BILLING}/invoices/{row['invoice_id']}/xml", headers=auth(user))
     assert xml.status_code == 200 and b"<numeroAutorizacion>" in xml.content
     ride = await until(lambda: _ride_link(client, user, row["invoice_id"]), timeout=300)
@@ -238,7 +246,7 @@ async def test_only_the_holder_of_a_line_sees_its_invoices(
     sub = await subscriber(operator, rng, "movil", start="2025-01-01")
     line_id = await registered_line(client, owner, sub["number"])
     period = await bill_run(operator, sub)
-    by_line = {"line": sub["number"]}
+    by_line = {"line": sub["number"][1:]}  # typed without the leading 0: 991234567
     rows = await until(
         lambda: _json(client.get(f"{BILLING}/invoices", params=by_line, headers=auth(owner)))
     )
