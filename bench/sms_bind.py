@@ -17,6 +17,7 @@ and the delivery receipts read back; the median of ``--runs`` runs. Goal on this
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -83,6 +84,11 @@ async def one_bind(messages: int, window: int) -> tuple[float, list[float], int,
     return rate, sorted(latencies), retries, len(receipts)
 
 
+def _load() -> str:
+    """The load average (1, 5, 15 min): the machine is shared, so say how busy it was."""
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _ms(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
@@ -103,7 +109,7 @@ async def main() -> None:
             f"run {run}: window {args.window} {rate:.0f} SMS/s, window 1 {base:.0f} SMS/s "
             f"(x{rate / base:.1f}); submit_sm round trip p50 {_ms(latencies, 0.5):.0f} ms"
             f" p95 {_ms(latencies, 0.95):.0f} ms; retried {retries}; "
-            f"receipts {receipts}/{args.messages}"
+            f"receipts {receipts}/{args.messages}; load {_load()}"
         )
     print(
         f"median of {args.runs} runs: {statistics.median(rates):.0f} SMS/s through one bind, "

@@ -12,6 +12,7 @@ SMPP submit_sm → simulator. Prints p50/p95/max per run and the median of the r
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -120,8 +121,9 @@ async def _latencies(client: httpx.AsyncClient, sent: dict[str, float]) -> list[
 def _report(label: str, latencies: list[float]) -> tuple[float, float]:
     p50 = statistics.median(latencies)
     p95 = statistics.quantiles(latencies, n=20)[-1]
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())  # a shared machine: say how busy
     print(f"{label}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} SMS")  # fmt: skip
+          f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} SMS; load {load}")  # fmt: skip
     return p50, p95
 
 

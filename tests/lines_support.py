@@ -113,7 +113,7 @@ async def wait_for_sms(
 
 
 def code_in(sms: dict[str, Any]) -> str:
-    digits = [word.strip(".,:") for word in sms["text"].split()]
+    digits = [word.strip(".,:") for word in str(sms["text"]).split()]
     [code] = [d for d in digits if d.isdigit() and len(d) == 6]
     return code
 
