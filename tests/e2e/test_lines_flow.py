@@ -177,8 +177,18 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
         latest: dict[str, Any] | None = got.json()["latest_invoice"]
         return latest
 
+    # "Consultar" comes from lines' projection of InvoiceIssued: the same figures as billing's.
     latest = await until(summary)
-    assert (latest["number"], latest["total"]) == (row["number"], row["total"])
+    issued = await client.get(f"{BILLING}/invoices/{row['invoice_id']}", headers=auth(user))
+    assert issued.status_code == 200, issued.text
+    assert latest == {
+        "invoice_id": row["invoice_id"],
+        "period": period.label,
+        "number": row["number"],
+        "total": row["total"],
+        "balance_due": issued.json()["statement"]["balance_due"],
+        "issue_date": row["issue_date"],
+    }
 
 
 async def test_a_fixed_line_gets_its_code_on_the_contracts_contact_mobile(
