@@ -22,6 +22,7 @@ from tests.support import (
 )
 
 LINES = f"{GATEWAY}/api/lines/v1"
+NOTIFIER = f"{GATEWAY}/api/notifier/v1"
 SMSC = os.environ.get("SMSC_URL", "http://127.0.0.1:8026")
 PLANS = {
     "movil": {"code": "E2E-LINEA-MOVIL", "name": "Plan Conectado 15", "service_type": "movil",

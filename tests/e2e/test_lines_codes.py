@@ -15,6 +15,7 @@ import pytest
 from tests.billing_support import operator_headers
 from tests.e2e.test_lines_flow import add_subscribed_line, verify
 from tests.lines_support import (
+    NOTIFIER,
     LinesProcess,
     auth,
     code_in,
@@ -25,7 +26,6 @@ from tests.lines_support import (
     subscriber,
     wait_for_sms,
 )
-from tests.support import GATEWAY
 
 
 @pytest.fixture
@@ -41,7 +41,6 @@ async def operator() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-NOTIFIER = f"{GATEWAY}/api/notifier/v1"
 OwnLines = Callable[..., Awaitable[LinesProcess]]
 
 

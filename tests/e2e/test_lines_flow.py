@@ -15,6 +15,7 @@ from tests.billing_support import BILLING, operator_headers
 from tests.e2e.test_billing_flow import _last_closed, _wait_completed
 from tests.lines_support import (
     LINES,
+    NOTIFIER,
     auth,
     code_in,
     customer,
@@ -139,6 +140,17 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
     assert sms["data_coding"] == 8  # UCS-2: "código" is not in GSM-7; one segment of 70
     assert len(sms["text"]) <= 70
     assert (await verify(client, user, line["line_id"], code_in(sms))).status_code == 200
+
+    async def receipt() -> dict[str, Any] | None:
+        found = await operator.get(f"{NOTIFIER}/deliveries", params={"recipient": number})
+        assert found.status_code == 200, found.text
+        [delivery] = found.json()
+        return delivery if delivery["dlr_status"] else None
+
+    # The simulator's delivery receipt (deliver_sm) is recorded on notifier's delivery.
+    delivered = await until(receipt)
+    assert (delivered["status"], delivered["dlr_status"]) == ("sent", "DELIVRD")
+    assert delivered["provider_message_id"] == sms["message_id"]
 
     listed = (await client.get(f"{LINES}/lines", headers=auth(user))).json()
     assert [(x["line_id"], x["status"]) for x in listed] == [(line["line_id"], "verified")]
