@@ -141,16 +141,7 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
     assert len(sms["text"]) <= 70
     assert (await verify(client, user, line["line_id"], code_in(sms))).status_code == 200
 
-    async def receipt() -> dict[str, Any] | None:
-        found = await operator.get(f"{NOTIFIER}/deliveries", params={"recipient": number})
-        assert found.status_code == 200, found.text
-        [delivery] = found.json()
-        return delivery if delivery["dlr_status"] else None
-
-    # The simulator's delivery receipt (deliver_sm) is recorded on notifier's delivery.
-    delivered = await until(receipt)
-    assert (delivered["status"], delivered["dlr_status"]) == ("sent", "DELIVRD")
-    assert delivered["provider_message_id"] == sms["message_id"]
+    await _receipt_recorded(operator, number, sms)
 
     listed = (await client.get(f"{LINES}/lines", headers=auth(user))).json()
     assert [(x["line_id"], x["status"]) for x in listed] == [(line["line_id"], "verified")]
@@ -184,12 +175,37 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
     assert statement.status_code == 200, statement.text
     assert statement.json()["account_id"] == sub["account_id"]
 
+    await _consultar_shows(client, user, line["line_id"], row, period)
+
+
+async def _receipt_recorded(operator: httpx.AsyncClient, number: str, sms: dict[str, Any]) -> None:
+    """The simulator's delivery receipt (deliver_sm) is recorded on notifier's delivery."""
+
+    async def receipt() -> dict[str, Any] | None:
+        found = await operator.get(f"{NOTIFIER}/deliveries", params={"recipient": number})
+        assert found.status_code == 200, found.text
+        [delivery] = found.json()
+        return delivery if delivery["dlr_status"] else None
+
+    delivered = await until(receipt)
+    assert (delivered["status"], delivered["dlr_status"]) == ("sent", "DELIVRD")
+    assert delivered["provider_message_id"] == sms["message_id"]
+
+
+async def _consultar_shows(
+    client: httpx.AsyncClient,
+    user: dict[str, str],
+    line_id: str,
+    row: dict[str, Any],
+    period: BillingPeriod,
+) -> None:
+    """ "Consultar" comes from lines' projection of InvoiceIssued: the same figures as billing's."""
+
     async def summary() -> dict[str, Any] | None:
-        got = await client.get(f"{LINES}/lines/{line['line_id']}", headers=auth(user))
+        got = await client.get(f"{LINES}/lines/{line_id}", headers=auth(user))
         latest: dict[str, Any] | None = got.json()["latest_invoice"]
         return latest
 
-    # "Consultar" comes from lines' projection of InvoiceIssued: the same figures as billing's.
     latest = await until(summary)
     issued = await client.get(f"{BILLING}/invoices/{row['invoice_id']}", headers=auth(user))
     assert issued.status_code == 200, issued.text
