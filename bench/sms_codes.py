@@ -79,7 +79,7 @@ async def one_run(requests: int, rate: float) -> list[float]:
         try:
             await wait_known(client, lines.url, user, numbers[-1])
             sent, answered = await _generate(client, lines.url, user, numbers[:requests], rate)
-            _report("  GENERAR answered", sorted(answered[n] - sent[n] for n in sent))
+            _report("  GENERAR answered", sorted(answered[n] - sent[n] for n in sent), "requests")
             return await _latencies(client, sent)
         finally:
             await lines.stop_and_drop()
@@ -127,12 +127,14 @@ async def _latencies(client: httpx.AsyncClient, sent: dict[str, float]) -> list[
     return sorted(arrived[n] - sent[n] for n in arrived)
 
 
-def _report(label: str, latencies: list[float]) -> tuple[float, float]:
+def _report(label: str, latencies: list[float], what: str = "SMS") -> tuple[float, float]:
     p50 = statistics.median(latencies)
     p95 = statistics.quantiles(latencies, n=20)[-1]
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())  # a shared machine: say how busy
-    print(f"{label}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} SMS; load {load}")  # fmt: skip
+    print(
+        f"{label}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} {what}; load {load}"
+    )
     return p50, p95
 
 
