@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stack_env import use_stack_kafka
+
 # Services built inside tests talk to FerretDB like the local stack does: one connection per
 # process keeps FerretDB's conditional updates atomic (see common/settings.py).
 os.environ.setdefault("MONGODB_MAX_POOL_SIZE", "1")
@@ -19,17 +21,10 @@ os.environ.setdefault("MONGODB_MAX_POOL_SIZE", "1")
 # what the stack writes there (deploy/local/stack.sh: umask 077).
 os.umask(0o077)
 
-# The local stack's Kafka takes SASL/SCRAM clients only (deploy/local/stack.sh): the tests' own
-# clients, the services they build and the processes they start are its super-user `admin`
-# (whose password stack.sh generated), unless the caller says otherwise.
-_KAFKA_ADMIN_PASSWORD = Path(__file__).parent / ".local/secrets/kafka-admin.password"
-if "KAFKA_SECURITY_PROTOCOL" not in os.environ and _KAFKA_ADMIN_PASSWORD.is_file():
-    os.environ.update(
-        KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
-        KAFKA_SASL_MECHANISM="SCRAM-SHA-512",
-        KAFKA_SASL_USERNAME="admin",
-        KAFKA_SASL_PASSWORD=_KAFKA_ADMIN_PASSWORD.read_text().strip(),
-    )
+# The local stack's Kafka takes SASL/SCRAM clients only: the tests' own clients, the services they
+# build and the processes they start are its super-user `admin` unless the caller says otherwise
+# (tests/stack_env.py, shared with the benches).
+use_stack_kafka()
 
 _KINDS = ("unit", "integration", "e2e")
 

@@ -7,11 +7,13 @@ each for its own subscriber, through a lines process of the benchmark's own (the
 of 20 codes per user and day would stop one user at 20; its own database and consumer group, the
 stack's Kafka, FerretDB and notifier). The latency of a request is from sending the POST to the
 simulator's ``received_at`` of its SMS (the same clock): lines → outbox → Kafka → notifier →
-SMPP submit_sm → simulator. Prints p50/p95/max per run and the median of the runs.
+SMPP submit_sm → simulator. Prints p50/p95/max per run (and, to tell where time goes, of lines'
+answer to the POST alone), the load average, and the median of the runs.
 """
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -23,6 +25,9 @@ import httpx
 
 from tests.billing_support import BILLING, holder, operator_headers
 from tests.lines_support import PLANS, SMSC, LinesProcess, customer
+
+# Reading thousands of messages off the simulator costs it CPU: not too often while SMS arrive.
+POLL_SECONDS = 2.0
 
 
 async def subscribers(operator: httpx.AsyncClient, count: int) -> list[str]:
@@ -73,22 +78,27 @@ async def one_run(requests: int, rate: float) -> list[float]:
         await lines.start()
         try:
             await wait_known(client, lines.url, user, numbers[-1])
-            sent = await _generate(client, lines.url, user, numbers[:requests], rate)
+            sent, answered = await _generate(client, lines.url, user, numbers[:requests], rate)
+            _report("  GENERAR answered", sorted(answered[n] - sent[n] for n in sent), "requests")
             return await _latencies(client, sent)
         finally:
-            lines.stop()
+            await lines.stop_and_drop()
 
 
 async def _generate(
     client: httpx.AsyncClient, url: str, user: dict[str, str], numbers: list[str], rate: float
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, float]]:
+    """When each "GENERAR" was sent and when lines answered it, by E.164 number."""
     sent: dict[str, float] = {}
+    answered: dict[str, float] = {}
     headers = {"Authorization": user["Authorization"]}
 
     async def one(number: str) -> None:
-        sent["+593" + number[1:]] = time.time()
+        e164 = "+593" + number[1:]
+        sent[e164] = time.time()
         body = {"service_type": "movil", "number": number}
         answer = await client.post(f"{url}/lines", json=body, headers=headers)
+        answered[e164] = time.time()
         assert answer.status_code == 201, answer.text
 
     tasks = []
@@ -96,7 +106,7 @@ async def _generate(
         tasks.append(asyncio.create_task(one(number)))
         await asyncio.sleep(1 / rate)
     await asyncio.gather(*tasks)
-    return sent
+    return sent, answered
 
 
 async def _latencies(client: httpx.AsyncClient, sent: dict[str, float]) -> list[float]:
@@ -110,18 +120,21 @@ async def _latencies(client: httpx.AsyncClient, sent: dict[str, float]) -> list[
             to = "+" + message["to"].lstrip("+")
             if to in sent and to not in arrived:
                 arrived[to] = datetime.fromisoformat(message["received_at"]).timestamp()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(POLL_SECONDS)
     missing = len(sent) - len(arrived)
     if missing:
         print(f"  {missing} SMS never arrived")
     return sorted(arrived[n] - sent[n] for n in arrived)
 
 
-def _report(label: str, latencies: list[float]) -> tuple[float, float]:
+def _report(label: str, latencies: list[float], what: str = "SMS") -> tuple[float, float]:
     p50 = statistics.median(latencies)
     p95 = statistics.quantiles(latencies, n=20)[-1]
-    print(f"{label}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} SMS")  # fmt: skip
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())  # a shared machine: say how busy
+    print(
+        f"{label}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} {what}; load {load}"
+    )
     return p50, p95
 
 

@@ -27,7 +27,8 @@ correlation_id, causation_id and data, and carries CloudEvents Kafka-binding hea
 ce_type, ce_source, ce_time, ce_specversion, traceparent). The key is the aggregate id.
 Schemas only grow optional fields; a breaking change is a new event type on a new topic.
 Messages a consumer cannot process go to `<topic>{DEAD_LETTER_SUFFIX}` with the error in headers.
-Topics marked sensitive carry secrets (activation and reset tokens): restrict their ACLs.
+Topics marked sensitive carry secrets (activation and reset tokens, SMS verification codes):
+restrict their ACLs and never log their payloads.
 Clients authenticate with SASL/SCRAM-SHA-512 (over TLS in production), one principal per service:
 each may write only the topics it publishes and read only those it consumes (scripts/kafka_acls.py).
 """

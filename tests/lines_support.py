@@ -22,6 +22,7 @@ from tests.support import (
 )
 
 LINES = f"{GATEWAY}/api/lines/v1"
+NOTIFIER = f"{GATEWAY}/api/notifier/v1"
 SMSC = os.environ.get("SMSC_URL", "http://127.0.0.1:8026")
 PLANS = {
     "movil": {"code": "E2E-LINEA-MOVIL", "name": "Plan Conectado 15", "service_type": "movil",
@@ -113,7 +114,7 @@ async def wait_for_sms(
 
 
 def code_in(sms: dict[str, Any]) -> str:
-    digits = [word.strip(".,:") for word in sms["text"].split()]
+    digits = [word.strip(".,:") for word in str(sms["text"]).split()]
     [code] = [d for d in digits if d.isdigit() and len(d) == 6]
     return code
 

@@ -20,6 +20,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from common.database import Database
+from tests.stack_env import kafka_admin_env
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = os.environ.get(
@@ -194,8 +195,12 @@ class ServiceProcess:
         self.database = f"{service}_test_{uuid.uuid4().hex[:10]}"
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.log = ROOT / f".local/logs/{self.database}.log"
+        # The stack's Kafka login and FerretDB pool (one connection, as stack.sh runs services)
+        # also when no conftest set them: a bench starting the process.
         self.env = {
+            "MONGODB_MAX_POOL_SIZE": "1",
             **os.environ,
+            **kafka_admin_env(),
             "HTTP_PORT": str(self.port),
             "MONGODB_URL": MONGODB,
             "MONGODB_DATABASE": self.database,

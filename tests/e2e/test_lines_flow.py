@@ -15,6 +15,7 @@ from tests.billing_support import BILLING, operator_headers
 from tests.e2e.test_billing_flow import _last_closed, _wait_completed
 from tests.lines_support import (
     LINES,
+    NOTIFIER,
     auth,
     code_in,
     customer,
@@ -41,8 +42,13 @@ async def client() -> Any:
 
 def spaced(national: str) -> str:
     """0991234567 → "+593 99 123 4567", as a person types it."""
+    return f"+593 {without_zero(national)}"
+
+
+def without_zero(national: str) -> str:
+    """0991234567 → "99 123 4567": the leading 0 left out, with spaces."""
     digits = national.removeprefix("0")
-    return f"+593 {digits[:2]} {digits[2:5]} {digits[5:]}"
+    return f"{digits[:2]} {digits[2:5]} {digits[5:]}"
 
 
 async def add_line(
@@ -131,7 +137,11 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
     assert line["sent_to"].startswith("09") and line["sent_to"].endswith(sub["number"][-3:])
     [sms] = await wait_for_sms(client, number)
     assert "No compartas este código" in sms["text"]
+    assert sms["data_coding"] == 8  # UCS-2: "código" is not in GSM-7; one segment of 70
+    assert len(sms["text"]) <= 70
     assert (await verify(client, user, line["line_id"], code_in(sms))).status_code == 200
+
+    await _receipt_recorded(operator, number, sms)
 
     listed = (await client.get(f"{LINES}/lines", headers=auth(user))).json()
     assert [(x["line_id"], x["status"]) for x in listed] == [(line["line_id"], "verified")]
@@ -140,16 +150,17 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
 
     period = await bill_run(operator, sub)
 
-    async def invoices() -> list[dict[str, Any]]:
-        found = await client.get(
-            f"{BILLING}/invoices", params={"line": sub["number"]}, headers=auth(user)
-        )
+    async def invoices(typed: str) -> list[dict[str, Any]]:
+        found = await client.get(f"{BILLING}/invoices", params={"line": typed}, headers=auth(user))
         # 404 until billing has consumed the line's LineRegistered.
         assert found.status_code in (200, 404), found.text
         return list(found.json()) if found.status_code == 200 else []
 
-    [row] = await until(invoices)
+    # The number as the customer types it: without the leading 0 and with spaces.
+    [row] = await until(lambda: invoices(without_zero(sub["number"])))
     assert row["period"] == period.label and row["status"] == "authorized"
+    for typed in (sub["number"], sub["number"][1:], spaced(sub["number"])):
+        assert await invoices(typed) == [row], typed
     xml = await client.get(f"{BILLING}/invoices/{row['invoice_id']}/xml", headers=auth(user))
     assert xml.status_code == 200 and b"<numeroAutorizacion>" in xml.content
     ride = await until(lambda: _ride_link(client, user, row["invoice_id"]), timeout=300)
@@ -164,13 +175,48 @@ async def test_customer_registers_a_mobile_line_and_reads_its_invoices(
     assert statement.status_code == 200, statement.text
     assert statement.json()["account_id"] == sub["account_id"]
 
+    await _consultar_shows(client, user, line["line_id"], row, period)
+
+
+async def _receipt_recorded(operator: httpx.AsyncClient, number: str, sms: dict[str, Any]) -> None:
+    """The simulator's delivery receipt (deliver_sm) is recorded on notifier's delivery."""
+
+    async def receipt() -> dict[str, Any] | None:
+        found = await operator.get(f"{NOTIFIER}/deliveries", params={"recipient": number})
+        assert found.status_code == 200, found.text
+        [delivery] = found.json()
+        return delivery if delivery["dlr_status"] else None
+
+    delivered = await until(receipt)
+    assert (delivered["status"], delivered["dlr_status"]) == ("sent", "DELIVRD")
+    assert delivered["provider_message_id"] == sms["message_id"]
+
+
+async def _consultar_shows(
+    client: httpx.AsyncClient,
+    user: dict[str, str],
+    line_id: str,
+    row: dict[str, Any],
+    period: BillingPeriod,
+) -> None:
+    """ "Consultar" comes from lines' projection of InvoiceIssued: the same figures as billing's."""
+
     async def summary() -> dict[str, Any] | None:
-        got = await client.get(f"{LINES}/lines/{line['line_id']}", headers=auth(user))
+        got = await client.get(f"{LINES}/lines/{line_id}", headers=auth(user))
         latest: dict[str, Any] | None = got.json()["latest_invoice"]
         return latest
 
     latest = await until(summary)
-    assert (latest["number"], latest["total"]) == (row["number"], row["total"])
+    issued = await client.get(f"{BILLING}/invoices/{row['invoice_id']}", headers=auth(user))
+    assert issued.status_code == 200, issued.text
+    assert latest == {
+        "invoice_id": row["invoice_id"],
+        "period": period.label,
+        "number": row["number"],
+        "total": row["total"],
+        "balance_due": issued.json()["statement"]["balance_due"],
+        "issue_date": row["issue_date"],
+    }
 
 
 async def test_a_fixed_line_gets_its_code_on_the_contracts_contact_mobile(
@@ -238,7 +284,7 @@ async def test_only_the_holder_of_a_line_sees_its_invoices(
     sub = await subscriber(operator, rng, "movil", start="2025-01-01")
     line_id = await registered_line(client, owner, sub["number"])
     period = await bill_run(operator, sub)
-    by_line = {"line": sub["number"]}
+    by_line = {"line": sub["number"][1:]}  # typed without the leading 0: 991234567
     rows = await until(
         lambda: _json(client.get(f"{BILLING}/invoices", params=by_line, headers=auth(owner)))
     )
