@@ -19,16 +19,13 @@ from typing import NamedTuple
 from stdnum.ec import ci as ec_ci
 from stdnum.ec import ruc as ec_ruc
 
-from billing.domain import access_key
+from billing.domain import access_key, designations
 from billing.domain.money import DETAIL_PLACES, MONEY_PLACES, round_fiscal
 from billing.domain.taxes import ICE, LineTax, TaxTotal, iva_rate, summarize
 from common.text import describe, non_xml_char
 
 DOC_TYPE_FACTURA = "01"
 MAX_ADDITIONAL_INFO = 15
-AGENTE_RETENCION = re.compile(r"[0-9]{1,8}")
-GRAN_CONTRIBUYENTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
-GRAN_CONTRIBUYENTE_FIELD = "Gran Contribuyente"
 # docs/sri.md §3: above this total the buyer must be identified (legal basis UNVERIFIED).
 CONSUMIDOR_FINAL_LIMIT = Decimal(50)
 CONSUMIDOR_FINAL_ID = "9999999999999"
@@ -118,10 +115,7 @@ class Issuer:
     emission_point: str = "001"
     dir_establecimiento: str | None = None
     contribuyente_especial: str | None = None
-    # infoTributaria/agenteRetencion: the designation's resolution number (XSD: digits, ≤ 8).
-    agente_retencion: str | None = None
-    # The "Gran Contribuyente" designation's resolution (e.g. NAC-DGERCGC21-00000001); it has no
-    # XML field, so the factura carries it as a campoAdicional (sheet annex 24).
+    agente_retencion: str | None = None  # resolution numbers (domain/designations.py)
     gran_contribuyente: str | None = None
 
     def __post_init__(self) -> None:
@@ -155,24 +149,12 @@ class Issuer:
                 f"contribuyente_especial must be 3..13 letters or digits, "
                 f"got {self.contribuyente_especial!r}"
             )
-        if self.agente_retencion is not None and not AGENTE_RETENCION.fullmatch(
-            self.agente_retencion
-        ):
-            raise ValueError(f"agente_retencion must be 1..8 digits, got {self.agente_retencion!r}")
-        if self.gran_contribuyente is not None and not GRAN_CONTRIBUYENTE.fullmatch(
-            self.gran_contribuyente
-        ):
-            raise ValueError(
-                f"gran_contribuyente must be a resolution number (letters, digits, hyphens, "
-                f"up to 40), got {self.gran_contribuyente!r}"
-            )
+        designations.check(self.agente_retencion, self.gran_contribuyente)
 
     @property
     def legends(self) -> tuple[tuple[str, str], ...]:
         """campoAdicional entries the designations call for (none when not designated)."""
-        if self.gran_contribuyente is None:
-            return ()
-        return ((GRAN_CONTRIBUYENTE_FIELD, f"Resolución No. {self.gran_contribuyente}"),)
+        return designations.legends(self.gran_contribuyente)
 
 
 @dataclass(frozen=True)
@@ -386,8 +368,8 @@ class Invoice:
 
     @property
     def info_adicional(self) -> tuple[tuple[str, str], ...]:
-        """campoAdicional entries: the buyer's email (if any) first, the issuer's legends (Gran
-        Contribuyente), then ``additional_info``."""
+        """campoAdicional entries: the buyer's email (if any), the issuer's legends, then
+        ``additional_info``."""
         email = (("Email", self.buyer.email),) if self.buyer.email else ()
         return (*email, *self.issuer.legends, *self.additional_info)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from stdnum.ec import ruc as ec_ruc
 
-from billing.domain.invoice import AGENTE_RETENCION, GRAN_CONTRIBUYENTE, Issuer, clean_text
+from billing.domain.designations import AGENTE_RETENCION, GRAN_CONTRIBUYENTE
+from billing.domain.invoice import Issuer, clean_text
 from common.errors import InvalidInput
 
 _THREE_DIGITS = re.compile(r"[0-9]{3}")
