@@ -162,3 +162,25 @@ def test_responses_carry_money_as_decimal_strings(client: TestClient, ledger: Fa
     plans = client.get("/v1/admin/plans").json()
     assert plans[0]["monthly_fee"] == "30.00"
     assert plans[0]["taxes"] == [{"tax": "IVA", "code": "4", "rate": "15"}]
+
+
+def test_issuer_designations_are_optional(client: TestClient) -> None:
+    """agente_retencion and gran_contribuyente: absent or blank is not designated (null)."""
+    body = {
+        "ruc": "1790011674001",
+        "razon_social": "Telco S.A.",
+        "dir_matriz": "Quito",
+        "obligado_contabilidad": True,
+        "ambiente": "pruebas",
+        "establishments": [{"code": "001", "address": "Quito", "emission_points": ["001"]}],
+        "billing_point": {"establishment": "001", "emission_point": "001"},
+    }
+    plain = client.put("/v1/admin/issuer", json=body)
+    assert plain.status_code == 200, plain.text
+    assert (plain.json()["agente_retencion"], plain.json()["gran_contribuyente"]) == (None, None)
+    designations = {"agente_retencion": "12", "gran_contribuyente": "NAC-DGERCGC21-00000001"}
+    designated = client.put("/v1/admin/issuer", json=body | designations)
+    assert designated.status_code == 200, designated.text
+    assert designated.json() == plain.json() | designations == client.get("/v1/admin/issuer").json()
+    refused = client.put("/v1/admin/issuer", json=body | {"gran_contribuyente": "NAC 21"})
+    assert list(error(refused, 422)["fields"]) == ["gran_contribuyente"]

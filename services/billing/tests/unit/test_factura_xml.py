@@ -1,6 +1,7 @@
 """factura XML: valid against SRI's XSDs (1.1.0 and 2.1.0), consistent with the Invoice."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
@@ -35,11 +36,19 @@ DAY = date(2026, 11, 30)
 VERSIONS = ["1.1.0", "2.1.0"]
 
 
-def _invoice(*lines: InvoiceLine, buyer: Buyer = BUYER, pay: bool = True) -> Invoice:
-    probe = Invoice(ISSUER, buyer, DAY, 1234, "87654321", lines)
+# Designated agente de retención and Gran Contribuyente (docs/sri.md §9).
+DESIGNATED = replace(
+    ISSUER, agente_retencion="12345678", gran_contribuyente="NAC-DGERCGC21-00000001"
+)
+
+
+def _invoice(
+    *lines: InvoiceLine, buyer: Buyer = BUYER, pay: bool = True, issuer: Issuer = ISSUER
+) -> Invoice:
+    probe = Invoice(issuer, buyer, DAY, 1234, "87654321", lines)
     payments = [Payment("20", probe.importe_total, Decimal(30), "dias")] if pay else []
     return Invoice(
-        ISSUER,
+        issuer,
         buyer,
         DAY,
         1234,
@@ -101,6 +110,10 @@ def consumidor_final() -> Invoice:
     return _invoice(_line("RECARGA", "10.00"), buyer=Buyer.consumidor_final(), pay=False)
 
 
+def designated_issuer() -> Invoice:
+    return _invoice(_line("PLAN-100", "25.99"), issuer=DESIGNATED)
+
+
 SCENARIOS: dict[str, Callable[[], Invoice]] = {
     f.__name__: f
     for f in (
@@ -111,6 +124,7 @@ SCENARIOS: dict[str, Callable[[], Invoice]] = {
         one_off,
         with_ice,
         consumidor_final,
+        designated_issuer,
     )
 }
 

@@ -7,6 +7,7 @@ the SRI sandbox's ``authorization_response`` the SOAP answer, and billing's
 is tested on exactly what the platform produces.
 """
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
@@ -51,6 +52,7 @@ ISSUER = Issuer(
 BUYER = Buyer(
     "05", "1714307103", "José Núñez Peña", "Calle Ficticia 12 y Ejemplo, Cuenca", "jose@example.com"
 )
+GRAN_CONTRIBUYENTE = "NAC-DGERCGC21-00000001"
 PERIOD = BillingPeriod(2026, 11)
 PERIOD_TEXT = "del 01/11/2026 al 30/11/2026"
 
@@ -87,15 +89,22 @@ def invoice(
     forma_pago: str = "20",
     with_statement: bool = True,
     sequential: int = 123,
+    issuer: Issuer = ISSUER,
 ) -> Invoice:
-    probe = Invoice(ISSUER, buyer, DAY, sequential, "12345678", lines)
+    probe = Invoice(issuer, buyer, DAY, sequential, "12345678", lines)
     info = _statement(probe.importe_total) if with_statement else []
     payment = Payment(forma_pago, probe.importe_total, Decimal(15), "dias")
-    return Invoice(ISSUER, buyer, DAY, sequential, "12345678", lines, [payment], info)
+    return Invoice(issuer, buyer, DAY, sequential, "12345678", lines, [payment], info)
 
 
 def one_rate() -> Invoice:
     return invoice(line("PLAN-25", "25.99"), line("PLAN-10", "10.00"))
+
+
+def designated() -> Invoice:
+    """An issuer designated agente de retención and Gran Contribuyente (docs/sri.md §9)."""
+    issuer = replace(ISSUER, agente_retencion="12345", gran_contribuyente=GRAN_CONTRIBUYENTE)
+    return invoice(line("PLAN-25", "25.99"), issuer=issuer)
 
 
 def several_rates() -> Invoice:

@@ -90,6 +90,20 @@ def test_hand_written_factura_of_another_issuer() -> None:
     assert ride.statement == ()  # no account statement in a shop's factura
 
 
+def test_billings_designations_reach_the_ride_data() -> None:
+    """What billing writes for a designated issuer (issue 12 item 4): the agente de retención
+    resolution from infoTributaria, the Gran Contribuyente legend among the campos; the
+    Estado de cuenta is still read from the other campos."""
+    ride = read_ride(f.authorized(f.designated()))
+    assert ride.issuer.agente_retencion == "12345"
+    assert ride.additional_info[:2] == (
+        Field("Email", "jose@example.com"),
+        Field("Gran Contribuyente", f"Resolución No. {f.GRAN_CONTRIBUYENTE}"),
+    )
+    assert [field.name for field in ride.statement][:3] == ["Cuenta", "Periodo", "Saldo anterior"]
+    assert read_ride(f.authorized(ONE_RATE)).issuer.agente_retencion is None
+
+
 def test_prefers_the_authorized_answer_and_refuses_an_unauthorized_one() -> None:
     signed = f.signed(f.factura(ONE_RATE))
     clave = ONE_RATE.access_key

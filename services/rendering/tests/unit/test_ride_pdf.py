@@ -196,3 +196,14 @@ def test_hand_written_factura_shows_its_own_blocks() -> None:
     ):
         assert label in flat, label
     assert "ESTADO DE CUENTA" not in flat
+
+
+def test_designated_issuer_shows_its_resolutions() -> None:
+    """The RIDE of billing's factura for a designated issuer (sheet annexes 21 and 24): the
+    agente de retención line with the issuer, the Gran Contribuyente legend in Información
+    Adicional; neither on a factura without designations."""
+    flat = tools.flat(tools.text(render_ride(f.authorized(f.designated()))))
+    assert "Agente de Retención Resolución No. 12345" in flat
+    assert f"Gran Contribuyente Resolución No. {f.GRAN_CONTRIBUYENTE}" in flat
+    plain = tools.flat(tools.text(_pdf("one rate")))
+    assert "Agente de Retención" not in plain and "Gran Contribuyente" not in plain

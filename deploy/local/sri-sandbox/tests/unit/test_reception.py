@@ -1,6 +1,7 @@
 """Recepción: RECIBIDA, and DEVUELTA with 35, 58, 43 and 45 like SRI."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from lxml import etree
@@ -188,3 +189,33 @@ async def test_a_refused_key_may_be_sent_again(
     assert estado(await client.recepcion(document)) == "RECIBIDA"
     answer = await client.autorizacion(clave_of(document))
     assert answer.findtext(".//numeroComprobantes") == "2"
+
+
+async def test_designated_issuer_is_authorized_and_a_malformed_designation_is_35(
+    client: SoapClient,
+    make_invoice: Callable[..., Invoice],
+    edit: Edit,
+    sign_xml: Callable[..., bytes],
+) -> None:
+    """billing's agenteRetencion and Gran Contribuyente campoAdicional pass SRI's XSD (issue 12
+    item 4); a resolution that is not the XSD's number (digits, up to 8) is refused."""
+    plain = make_invoice()
+    issuer = replace(
+        plain.issuer, agente_retencion="1", gran_contribuyente="NAC-DGERCGC21-00000001"
+    )
+    xml = to_xml(replace(plain, issuer=issuer))
+    assert b"<agenteRetencion>1</agenteRetencion>" in xml
+    document = sign_xml(xml)
+    assert estado(await client.recepcion(document)) == "RECIBIDA"
+    answer = await client.autorizacion(clave_of(document))
+    assert answer.findtext(".//autorizaciones/autorizacion/estado") == "AUTORIZADO"
+
+    def named_resolution(root: etree._Element) -> None:
+        agente = root.find("infoTributaria/agenteRetencion")
+        assert agente is not None
+        agente.text = "NAC-DNCRASC20-00000001"
+
+    xml = to_xml(replace(make_invoice(), issuer=issuer))
+    response = await client.recepcion(sign_xml(edit(xml, named_resolution)))
+    assert (estado(response), identifiers(response)) == ("DEVUELTA", ["35"])
+    assert "agenteRetencion" in (response.findtext(".//mensaje/informacionAdicional") or "")

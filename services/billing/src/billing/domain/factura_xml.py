@@ -47,6 +47,8 @@ def _info_tributaria(root: etree._Element, invoice: Invoice) -> None:
     _add(info, "ptoEmi", issuer.emission_point)
     _add(info, "secuencial", f"{invoice.sequential:09d}")
     _add(info, "dirMatriz", issuer.dir_matriz)
+    if issuer.agente_retencion:  # after dirMatriz, before contribuyenteRimpe (XSD sequence)
+        _add(info, "agenteRetencion", issuer.agente_retencion)
 
 
 def _info_factura(root: etree._Element, invoice: Invoice) -> None:

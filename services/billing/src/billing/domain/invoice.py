@@ -19,7 +19,7 @@ from typing import NamedTuple
 from stdnum.ec import ci as ec_ci
 from stdnum.ec import ruc as ec_ruc
 
-from billing.domain import access_key
+from billing.domain import access_key, designations
 from billing.domain.money import DETAIL_PLACES, MONEY_PLACES, round_fiscal
 from billing.domain.taxes import ICE, LineTax, TaxTotal, iva_rate, summarize
 from common.text import describe, non_xml_char
@@ -115,6 +115,8 @@ class Issuer:
     emission_point: str = "001"
     dir_establecimiento: str | None = None
     contribuyente_especial: str | None = None
+    agente_retencion: str | None = None  # resolution numbers (domain/designations.py)
+    gran_contribuyente: str | None = None
 
     def __post_init__(self) -> None:
         if not _digits(self.ruc, 13) or not ec_ruc.is_valid(self.ruc):
@@ -147,6 +149,12 @@ class Issuer:
                 f"contribuyente_especial must be 3..13 letters or digits, "
                 f"got {self.contribuyente_especial!r}"
             )
+        designations.check(self.agente_retencion, self.gran_contribuyente)
+
+    @property
+    def legends(self) -> tuple[tuple[str, str], ...]:
+        """campoAdicional entries the designations call for (none when not designated)."""
+        return designations.legends(self.gran_contribuyente)
 
 
 @dataclass(frozen=True)
@@ -317,7 +325,8 @@ class Invoice:
         set_(self, "additional_info", info)
         if len(self.info_adicional) > MAX_ADDITIONAL_INFO:
             raise ValueError(
-                f"at most {MAX_ADDITIONAL_INFO} campos adicionales (including the buyer's email)"
+                f"at most {MAX_ADDITIONAL_INFO} campos adicionales "
+                "(including the buyer's email and the issuer's legends)"
             )
         self.access_key  # noqa: B018  # validates sequential, numeric_code and the RUC
         total = _money_fits(self.importe_total, what="importeTotal")
@@ -359,9 +368,10 @@ class Invoice:
 
     @property
     def info_adicional(self) -> tuple[tuple[str, str], ...]:
-        """campoAdicional entries: the buyer's email (if any) first, then ``additional_info``."""
+        """campoAdicional entries: the buyer's email (if any), the issuer's legends, then
+        ``additional_info``."""
         email = (("Email", self.buyer.email),) if self.buyer.email else ()
-        return (*email, *self.additional_info)
+        return (*email, *self.issuer.legends, *self.additional_info)
 
     @property
     def line_taxes(self) -> tuple[LineTax, ...]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from stdnum.ec import ruc as ec_ruc
 
+from billing.domain.designations import AGENTE_RETENCION, GRAN_CONTRIBUYENTE
 from billing.domain.invoice import Issuer, clean_text
 from common.errors import InvalidInput
 
@@ -30,6 +31,9 @@ def issuer_from_config(config: Mapping[str, Any]) -> Issuer:
         emission_point=point["emission_point"],
         dir_establecimiento=establishment["address"],
         contribuyente_especial=config.get("contribuyente_especial"),
+        # .get: configurations stored before these fields existed have neither.
+        agente_retencion=config.get("agente_retencion"),
+        gran_contribuyente=config.get("gran_contribuyente"),
     )
 
 
@@ -48,12 +52,9 @@ def checked_config(raw: Mapping[str, Any]) -> dict[str, Any]:
         "establishments": _establishments(raw["establishments"]),
         "contribuyente_especial": _blank_to_none(raw.get("contribuyente_especial")),
         "agente_retencion": _blank_to_none(raw.get("agente_retencion")),
+        "gran_contribuyente": _blank_to_none(raw.get("gran_contribuyente")),
     }
-    # The factura XSD's agenteRetencion: the resolution number, up to 8 digits.
-    if config["agente_retencion"] and not re.fullmatch(r"[0-9]{1,8}", config["agente_retencion"]):
-        raise InvalidInput.field(
-            "agente_retencion", "El número de resolución tiene de 1 a 8 dígitos."
-        )
+    _check_designations(config)
     _check_issuer_fields(config)
     try:
         issuer = issuer_from_config(config)
@@ -64,6 +65,20 @@ def checked_config(raw: Mapping[str, Any]) -> dict[str, Any]:
         "dir_matriz": issuer.dir_matriz,
         "nombre_comercial": issuer.nombre_comercial,
     }
+
+
+def _check_designations(config: Mapping[str, Any]) -> None:
+    """The designations' resolution numbers, as the domain Issuer (and the XSD) take them."""
+    # The factura XSD's agenteRetencion: the resolution number, up to 8 digits.
+    agente = config["agente_retencion"]
+    if agente and not AGENTE_RETENCION.fullmatch(agente):
+        raise InvalidInput.field(
+            "agente_retencion", "El número de resolución tiene de 1 a 8 dígitos."
+        )
+    gran = config["gran_contribuyente"]
+    if gran and not GRAN_CONTRIBUYENTE.fullmatch(gran):
+        message = "El número de resolución tiene hasta 40 letras, dígitos o guiones."
+        raise InvalidInput.field("gran_contribuyente", message)
 
 
 def _establishments(establishments: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

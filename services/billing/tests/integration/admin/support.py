@@ -48,6 +48,7 @@ def issuer_body(**changes: Any) -> dict[str, Any]:
         "obligado_contabilidad": True,
         "contribuyente_especial": None,
         "agente_retencion": None,
+        "gran_contribuyente": None,
         "ambiente": "pruebas",
         "establishments": [
             {"code": "001", "address": "Matriz, Quito", "emission_points": ["001"]},

@@ -41,6 +41,10 @@ async def test_issuer_round_trip_and_domain_issuer(app: FastAPI, http: httpx.Asy
     assert issuer.dir_establecimiento == "Sucursal, Guayaquil"
     await http.put("/v1/admin/issuer", json=issuer_body(ambiente="produccion"))
     assert (await app.state.service.issuer.issuer()).environment == 2
+    designated = issuer_body(agente_retencion="7", gran_contribuyente="NAC-DGERCGC21-00000001")
+    assert (await http.put("/v1/admin/issuer", json=designated)).json() == designated
+    issuer = await app.state.service.issuer.issuer()
+    assert (issuer.agente_retencion, issuer.gran_contribuyente) == ("7", "NAC-DGERCGC21-00000001")
 
 
 async def test_issuer_validation(http: httpx.AsyncClient) -> None:
@@ -61,6 +65,7 @@ async def test_issuer_validation(http: httpx.AsyncClient) -> None:
         assert "establishments" in fields(response), establishment
     for field, value in [
         ("agente_retencion", "RES-1"),
+        ("gran_contribuyente", "NAC 2021"),
         ("contribuyente_especial", "1"),
         ("razon_social", ""),
     ]:

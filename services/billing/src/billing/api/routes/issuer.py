@@ -37,6 +37,11 @@ class IssuerIn(BaseModel):
     )
     # Blank is none; else the resolution number, 1 to 8 digits.
     agente_retencion: Annotated[str, published(pattern="^([0-9]{1,8})?$")] | None = None
+    # Blank is none (not designated); else the Gran Contribuyente resolution number, written
+    # in infoAdicional.
+    gran_contribuyente: (
+        Annotated[str, published(pattern="^([A-Za-z0-9][A-Za-z0-9-]{0,39})?$")] | None
+    ) = None
     ambiente: Literal["pruebas", "produccion"]
     establishments: Annotated[list[EstablishmentIn], published(minItems=1)]
     billing_point: BillingPointIn
@@ -63,6 +68,7 @@ class IssuerOut(BaseModel):
     obligado_contabilidad: bool
     contribuyente_especial: str | None = None
     agente_retencion: str | None = None
+    gran_contribuyente: str | None = None
     ambiente: Literal["pruebas", "produccion"]
     establishments: list[EstablishmentOut]
     billing_point: BillingPointOut
