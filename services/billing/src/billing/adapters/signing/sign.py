@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from billing.adapters.signing.credentials import SigningCredentials
+from billing.adapters.signing.rfc2253 import java_issuer_name
 from billing.adapters.signing.xmldsig import (
     C14N,
     COMPROBANTE_ID,
@@ -201,7 +202,8 @@ def _signed_properties(
     _ds(cert_digest, "DigestMethod", Algorithm=digest_uri)
     _ds(cert_digest, "DigestValue", b64(_digest(cert_der, digest_factory)))
     issuer_serial = _xades(cert_ref, "IssuerSerial")
-    _ds(issuer_serial, "X509IssuerName", cert.issuer.rfc4514_string())
+    # SRI's Java verifier compares this with X500Principal.getName(): not RFC 4514 (rfc2253.py).
+    _ds(issuer_serial, "X509IssuerName", java_issuer_name(cert))
     _ds(issuer_serial, "X509SerialNumber", str(cert.serial_number))
     data_format = _xades(
         _xades(signed_properties, "SignedDataObjectProperties"),
