@@ -4,6 +4,7 @@ Key material (a test CA and a signing certificate in a PKCS#12) is generated per
 dir; nothing is committed.
 """
 
+import base64
 import secrets
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from lxml import etree
@@ -276,13 +277,36 @@ def test_signed_is_valid_and_verifies(pki: Pki, scenario: str, version: str) -> 
     assert result.returncode == 0, result.stderr
 
 
-def test_sha256_variant_verifies(pki: Pki) -> None:
-    signed = _sign(pki, digest="sha256", signature="rsa-sha256")
-    assert b"xmldsig-more#rsa-sha256" in signed and b"xmlenc#sha256" in signed
-    assert xsd_errors(signed) == []
-    assert verify_factura(signed)
-    result = xmlsec1_verify(pki, signed)
-    assert result.returncode == 0, result.stderr
+def test_signature_is_rsa_sha1_with_sha1_digests(pki: Pki) -> None:
+    """The technical sheet requires RSA-SHA1 (docs/sri.md §9): no other algorithm is written."""
+    sig = etree.fromstring(_sign(pki))[-1]
+    [method] = sig.findall(f"{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
+    assert method.get("Algorithm") == "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+    digests = {m.get("Algorithm") for m in sig.iter(f"{{{DS}}}DigestMethod")}
+    assert digests == {"http://www.w3.org/2000/09/xmldsig#sha1"}
+    assert len(list(sig.iter(f"{{{DS}}}DigestMethod"))) == 4  # 3 References + CertDigest
+
+
+def test_verifier_refuses_rsa_sha256(pki: Pki) -> None:
+    """A SignatureMethod other than RSA-SHA1, even validly signed, is refused like SRI would."""
+    root = etree.fromstring(_sign(pki))
+    signed_info = root[-1].find(f"{{{DS}}}SignedInfo")
+    assert signed_info is not None
+    method = signed_info.find(f"{{{DS}}}SignatureMethod")
+    assert method is not None
+    method.set("Algorithm", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    value = root[-1].find(f"{{{DS}}}SignatureValue")
+    assert value is not None
+    value.text = base64.b64encode(
+        pki.credentials.private_key.sign(
+            etree.tostring(signed_info, method="c14n"), padding.PKCS1v15(), hashes.SHA256()
+        )
+    ).decode()
+    resigned = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    assert verification_error(resigned) == (
+        "unsupported signature method 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'"
+    )
+    assert xmlsec1_verify(pki, resigned).returncode == 0  # a valid signature, just not SRI's
 
 
 def _flip(signed: bytes, marker: bytes, offset: int = 0) -> bytes:
