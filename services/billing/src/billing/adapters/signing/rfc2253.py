@@ -10,6 +10,8 @@ name is rendered here from the certificate's own DER bytes, the way the JDK's
 
 from cryptography import x509
 
+from billing.adapters.signing.der import OID, SEQUENCE, SET, children, content, object_identifier
+
 # The only keywords the JDK writes in RFC 2253 form (AVAKeyword's RFC 2253-compliant entries).
 _KEYWORDS = {
     "2.5.4.3": "CN",
@@ -26,7 +28,6 @@ _KEYWORDS = {
 # General, UTF8 and BMP strings. Anything else (UniversalString included) is written in hex.
 _STRING_TAGS = frozenset({0x13, 0x14, 0x16, 0x1B, 0x0C, 0x1E})
 _ESCAPED = ',=+<>#;"\\'
-_SEQUENCE, _SET, _OID = 0x30, 0x31, 0x06
 
 
 def java_issuer_name(cert: x509.Certificate) -> str:
@@ -37,20 +38,20 @@ def java_issuer_name(cert: x509.Certificate) -> str:
 def java_rfc2253(name_der: bytes) -> str:
     """An X.501 ``Name`` (DER) in RFC 2253 form, last RDN first, as the JDK writes it."""
     rdns = [
-        "+".join(_attribute(ava) for ava in _children(rdn, _SET))
-        for rdn in _children(name_der, _SEQUENCE)
+        "+".join(_attribute(ava) for ava in children(rdn, SET))
+        for rdn in children(name_der, SEQUENCE)
     ]
     return ",".join(reversed(rdns))
 
 
 def _attribute(ava: bytes) -> str:
-    oid_tlv, value = _children(ava, _SEQUENCE)
-    oid = _oid(_content(oid_tlv, _OID))
+    oid_tlv, value = children(ava, SEQUENCE)
+    oid = object_identifier(content(oid_tlv, OID))
     keyword = _KEYWORDS.get(oid, oid)
     if keyword[0].isdigit() or value[0] not in _STRING_TAGS:
         return f"{keyword}=#{value.hex()}"
     # The JDK decodes every string type's bytes as UTF-8 (even BMPString), replacing bad bytes.
-    text = _content(value, value[0]).decode("utf-8", errors="replace")
+    text = content(value, value[0]).decode("utf-8", errors="replace")
     return f"{keyword}={_escape(text)}"
 
 
@@ -63,59 +64,9 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if i < lead or i >= trail else c for i, c in enumerate(escaped))
 
 
-# ---- just enough DER to walk a Name (X.690: tag, length, contents)
-
-
-def _header(data: bytes, at: int) -> tuple[int, int, int]:
-    """(tag, start of the contents, end) of the TLV at ``at``."""
-    if at + 2 > len(data) or data[at] & 0x1F == 0x1F:
-        raise ValueError("unsupported or truncated DER")
-    length, start = data[at + 1], at + 2
-    if length & 0x80:
-        size = length & 0x7F
-        if size == 0 or size > 4:
-            raise ValueError("unsupported DER length")
-        length, start = int.from_bytes(data[start : start + size], "big"), start + size
-    if start + length > len(data):
-        raise ValueError("truncated DER")
-    return data[at], start, start + length
-
-
-def _elements(data: bytes) -> list[bytes]:
-    """The consecutive TLVs of ``data``, each whole."""
-    found, at = [], 0
-    while at < len(data):
-        _, _, end = _header(data, at)
-        found.append(data[at:end])
-        at = end
-    return found
-
-
-def _content(tlv: bytes, tag: int) -> bytes:
-    found, start, end = _header(tlv, 0)
-    if found != tag or end != len(tlv):
-        raise ValueError(f"expected DER tag {tag:#x}, found {found:#x}")
-    return tlv[start:end]
-
-
-def _children(tlv: bytes, tag: int) -> list[bytes]:
-    return _elements(_content(tlv, tag))
-
-
-def _oid(content: bytes) -> str:
-    arcs, value = [], 0
-    for byte in content:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in (first, arcs[0] - 40 * first, *arcs[1:]))
-
-
 def _issuer_der(tbs: bytes) -> bytes:
     """The issuer Name of a TBSCertificate: after [0] version, serialNumber and signature."""
-    fields = _children(tbs, _SEQUENCE)
+    fields = children(tbs, SEQUENCE)
     if fields[0][0] == 0xA0:
         fields = fields[1:]
     return fields[2]
