@@ -3,9 +3,9 @@
 A ``.p12`` may hold several keys (an Ecuadorian token export can carry an encryption key next to
 the signing one). ``cryptography`` (OpenSSL's PKCS12_parse) yields only the first key with all the
 certificates, so the other keys are read here from the PFX's unencrypted SafeContents, where
-OpenSSL, Java's keytool and Windows put their (password-shrouded) key bags; the password and the
-MAC are checked by ``cryptography`` first. A key bag inside an encrypted SafeContents (unusual)
-is not reached: only cryptography's first key is known then.
+OpenSSL and Java's keytool put their (password-shrouded) key bags; the password and the MAC are
+checked by ``cryptography`` first. A key bag inside an encrypted SafeContents (unusual) is not
+reached: only cryptography's first key is known then (docs/sri.md §4).
 """
 
 import contextlib
