@@ -24,8 +24,7 @@ class BillingSettings(ServiceSettings):
     # Signing certificate: a PKCS#12 file and its password, never in the database or in git.
     signing_p12_path: str | None = None
     signing_p12_password: SecretStr = SecretStr("")
-    # docs/sri.md §4: rsa-sha1 is what SRI is known to accept; sha256 is UNVERIFIED there.
-    signature_algorithm: Literal["rsa-sha1", "rsa-sha256"] = "rsa-sha1"
+    # Signatures are RSA-SHA1, as SRI's technical sheet requires (docs/sri.md §4): no setting.
     factura_version: Literal["1.1.0", "2.1.0"] = "1.1.0"
 
     # Which SRI: the environment's real hosts, or explicit URLs (the local sandbox).

@@ -4,6 +4,7 @@ Key material (a test CA and a signing certificate in a PKCS#12) is generated per
 dir; nothing is committed.
 """
 
+import base64
 import secrets
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from lxml import etree
@@ -59,10 +60,10 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _key_usage(*, digital_signature: bool) -> x509.KeyUsage:
+def _key_usage(*, digital_signature: bool, non_repudiation: bool = True) -> x509.KeyUsage:
     return x509.KeyUsage(
         digital_signature=digital_signature,
-        content_commitment=True,  # nonRepudiation
+        content_commitment=non_repudiation,
         key_encipherment=not digital_signature,
         data_encipherment=False,
         key_agreement=False,
@@ -74,7 +75,11 @@ def _key_usage(*, digital_signature: bool) -> x509.KeyUsage:
 
 
 def _leaf(
-    ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate, *, digital_signature: bool = True
+    ca_key: rsa.RSAPrivateKey,
+    ca_cert: x509.Certificate,
+    *,
+    digital_signature: bool = True,
+    non_repudiation: bool = True,
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = datetime.now(UTC)
@@ -87,17 +92,20 @@ def _leaf(
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=digital_signature), critical=True)
+        .add_extension(
+            _key_usage(digital_signature=digital_signature, non_repudiation=non_repudiation),
+            critical=True,
+        )
         .sign(ca_key, hashes.SHA256())
     )
     return key, cert
 
 
 def _p12(
-    key: rsa.RSAPrivateKey, cert: x509.Certificate, ca: x509.Certificate, password: bytes
+    key: rsa.RSAPrivateKey, cert: x509.Certificate, ca: x509.Certificate | None, password: bytes
 ) -> bytes:
     return pkcs12.serialize_key_and_certificates(
-        b"firma", key, cert, [ca], serialization.BestAvailableEncryption(password)
+        b"firma", key, cert, [ca] if ca else None, serialization.BestAvailableEncryption(password)
     )
 
 
@@ -276,13 +284,36 @@ def test_signed_is_valid_and_verifies(pki: Pki, scenario: str, version: str) -> 
     assert result.returncode == 0, result.stderr
 
 
-def test_sha256_variant_verifies(pki: Pki) -> None:
-    signed = _sign(pki, digest="sha256", signature="rsa-sha256")
-    assert b"xmldsig-more#rsa-sha256" in signed and b"xmlenc#sha256" in signed
-    assert xsd_errors(signed) == []
-    assert verify_factura(signed)
-    result = xmlsec1_verify(pki, signed)
-    assert result.returncode == 0, result.stderr
+def test_signature_is_rsa_sha1_with_sha1_digests(pki: Pki) -> None:
+    """The technical sheet requires RSA-SHA1 (docs/sri.md §9): no other algorithm is written."""
+    sig = etree.fromstring(_sign(pki))[-1]
+    [method] = sig.findall(f"{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
+    assert method.get("Algorithm") == "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+    digests = {m.get("Algorithm") for m in sig.iter(f"{{{DS}}}DigestMethod")}
+    assert digests == {"http://www.w3.org/2000/09/xmldsig#sha1"}
+    assert len(list(sig.iter(f"{{{DS}}}DigestMethod"))) == 4  # 3 References + CertDigest
+
+
+def test_verifier_refuses_rsa_sha256(pki: Pki) -> None:
+    """A SignatureMethod other than RSA-SHA1, even validly signed, is refused like SRI would."""
+    root = etree.fromstring(_sign(pki))
+    signed_info = root[-1].find(f"{{{DS}}}SignedInfo")
+    assert signed_info is not None
+    method = signed_info.find(f"{{{DS}}}SignatureMethod")
+    assert method is not None
+    method.set("Algorithm", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    value = root[-1].find(f"{{{DS}}}SignatureValue")
+    assert value is not None
+    value.text = base64.b64encode(
+        pki.credentials.private_key.sign(
+            etree.tostring(signed_info, method="c14n"), padding.PKCS1v15(), hashes.SHA256()
+        )
+    ).decode()
+    resigned = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    assert verification_error(resigned) == (
+        "unsupported signature method 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'"
+    )
+    assert xmlsec1_verify(pki, resigned).returncode == 0  # a valid signature, just not SRI's
 
 
 def _flip(signed: bytes, marker: bytes, offset: int = 0) -> bytes:

@@ -27,19 +27,18 @@ XADES = "http://uri.etsi.org/01903/v1.3.2#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 
-# SRI's ficha técnica mandates RSA-SHA1; SHA-256 is accepted too (docs/sri.md §4 keeps it open).
+# SRI's ficha técnica requires RSA-SHA1 and SHA-1 digests (docs/sri.md §9): nothing else passes.
 CONFIG = SignatureConfiguration(
     require_x509=True,
     location="./",  # ds:Signature must be a child of <factura>
     expect_references=3,
-    signature_methods=frozenset({SignatureMethod.RSA_SHA1, SignatureMethod.RSA_SHA256}),
-    digest_algorithms=frozenset({DigestAlgorithm.SHA1, DigestAlgorithm.SHA256}),
+    signature_methods=frozenset({SignatureMethod.RSA_SHA1}),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA1}),
     # XMLDSig 1.0: a Reference without a C14N transform is canonicalised with inclusive C14N 1.0.
     default_reference_c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0,
 )
 _CERT_DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     DigestAlgorithm.SHA1.value: hashes.SHA1,
-    DigestAlgorithm.SHA256.value: hashes.SHA256,
 }
 
 

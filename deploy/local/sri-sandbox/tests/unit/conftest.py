@@ -148,10 +148,10 @@ def invoice(
     )
 
 
-def sign(pki: Pki, xml: bytes, **options: str) -> bytes:
-    """billing's XAdES-BES signature; ``options`` are sign_factura's digest/signature names."""
+def sign(pki: Pki, xml: bytes) -> bytes:
+    """billing's XAdES-BES signature (RSA-SHA1, the only one it makes)."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return sign_factura(xml, pki.credentials, signing_time=now, **options)
+    return sign_factura(xml, pki.credentials, signing_time=now)
 
 
 def _edit(xml: bytes, change: Callable[[etree._Element], None]) -> bytes:
@@ -174,11 +174,11 @@ def make_invoice() -> Callable[..., Invoice]:
 
 @pytest.fixture
 def sign_xml(pki: Pki, other_pki: Pki) -> Callable[..., bytes]:
-    """``sign_xml(xml, untrusted=False, **options)``: signed by the trusted CA's certificate, or
-    by one from a CA the sandbox does not trust."""
+    """``sign_xml(xml, untrusted=False)``: signed by the trusted CA's certificate, or by one from
+    a CA the sandbox does not trust."""
 
-    def make(xml: bytes, *, untrusted: bool = False, **options: str) -> bytes:
-        return sign(other_pki if untrusted else pki, xml, **options)
+    def make(xml: bytes, *, untrusted: bool = False) -> bytes:
+        return sign(other_pki if untrusted else pki, xml)
 
     return make
 

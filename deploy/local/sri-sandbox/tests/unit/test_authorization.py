@@ -1,16 +1,22 @@
 """Autorización: AUTORIZADO, NO AUTORIZADO with 39, 52 and 65, EN PROCESO, unknown keys."""
 
+import base64
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Protocol
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 from starlette.applications import Starlette
 
+from billing.adapters.signing import SigningCredentials
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
 from sri_sandbox.checks import today_in_ecuador
+from sri_sandbox.signature import DS
 from sri_sandbox.testing import SoapClient
 
 Edit = Callable[[bytes, Callable[[etree._Element], None]], bytes]
@@ -231,11 +237,36 @@ async def test_authorization_date_is_stable(
     assert again.findtext("fechaAutorizacion") == first.findtext("fechaAutorizacion")
 
 
-async def test_sha256_signatures_are_accepted(
-    client: SoapClient, make_invoice: Callable[..., Invoice], sign_xml: Callable[..., bytes]
+def _resigned_with_rsa_sha256(document: bytes, key: rsa.RSAPrivateKey) -> bytes:
+    """``document`` validly signed again with RSA-SHA256 (billing only signs RSA-SHA1)."""
+    root = etree.fromstring(document)
+    signed_info = root[-1].find(f"{{{DS}}}SignedInfo")
+    assert signed_info is not None
+    method = signed_info.find(f"{{{DS}}}SignatureMethod")
+    assert method is not None
+    method.set("Algorithm", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    value = root[-1].find(f"{{{DS}}}SignatureValue")
+    assert value is not None
+    canonical = etree.tostring(signed_info, method="c14n")
+    value.text = base64.b64encode(key.sign(canonical, padding.PKCS1v15(), hashes.SHA256())).decode()
+    resigned: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return resigned
+
+
+class _Pki(Protocol):
+    """conftest's Pki (not importable from here): what this test uses of it."""
+
+    credentials: SigningCredentials
+
+
+async def test_39_rsa_sha256_signature(
+    client: SoapClient, pki: _Pki, signed: Callable[..., bytes]
 ) -> None:
-    document = sign_xml(to_xml(make_invoice()), digest="sha256", signature="rsa-sha256")
-    assert (await authorize(client, document)).findtext("estado") == "AUTORIZADO"
+    """The technical sheet requires RSA-SHA1: a valid RSA-SHA256 signature is FIRMA INVALIDA."""
+    document = _resigned_with_rsa_sha256(signed(), pki.credentials.private_key)
+    autorizacion = await authorize(client, document)
+    assert ids(autorizacion) == ["39"]
+    assert "Signature method RSA_SHA256 forbidden" in info(autorizacion)
 
 
 async def test_version_1_1_0_is_accepted(

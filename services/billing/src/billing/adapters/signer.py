@@ -26,7 +26,6 @@ from common.process_pool import RecoveringProcessPool
 
 T = TypeVar("T")
 R = TypeVar("R")
-_DIGEST_OF = {"rsa-sha1": "sha1", "rsa-sha256": "sha256"}
 
 
 class SignerUnavailable(RuntimeError):
@@ -37,7 +36,6 @@ class SignerUnavailable(RuntimeError):
 class Signer:
     credentials: SigningCredentials
     version: str = "1.1.0"
-    signature: str = "rsa-sha1"
 
     @classmethod
     def from_settings(cls, settings: BillingSettings) -> "Signer":
@@ -47,16 +45,15 @@ class Signer:
             settings.signing_p12_path,
             settings.signing_p12_password.get_secret_value(),
             settings.factura_version,
-            settings.signature_algorithm,
         )
 
     @classmethod
-    def from_file(cls, path: str, password: str, version: str, signature: str) -> "Signer":
+    def from_file(cls, path: str, password: str, version: str) -> "Signer":
         try:
             data = Path(path).read_bytes()
         except OSError as error:
             raise SignerUnavailable(f"cannot read {path}: {error.strerror}") from None
-        return cls(load_pkcs12(data, password.encode()), version, signature)
+        return cls(load_pkcs12(data, password.encode()), version)
 
     def sign(self, invoice: Invoice, now: datetime | None = None) -> bytes:
         signing_time = (now or datetime.now(ECUADOR)).astimezone(ECUADOR).replace(microsecond=0)
@@ -64,8 +61,6 @@ class Signer:
             to_xml(invoice, self.version),
             self.credentials,
             signing_time=signing_time,
-            digest=_DIGEST_OF[self.signature],
-            signature=self.signature,
         )
 
     @property
@@ -78,10 +73,10 @@ class Signer:
 _worker: Signer | None = None
 
 
-def _init_worker(path: str, password: str, version: str, signature: str) -> None:
+def _init_worker(path: str, password: str, version: str) -> None:
     global _worker
     _die_with_parent()
-    _worker = Signer.from_file(path, password, version, signature)
+    _worker = Signer.from_file(path, password, version)
 
 
 def _die_with_parent() -> None:
@@ -119,7 +114,6 @@ class SigningProcesses:
                 settings.signing_p12_path,
                 settings.signing_p12_password.get_secret_value(),
                 settings.factura_version,
-                settings.signature_algorithm,
             ),
         )
 

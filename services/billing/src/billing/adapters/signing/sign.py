@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from billing.adapters.signing.credentials import SigningCredentials
+from billing.adapters.signing.rfc2253 import java_issuer_name
 from billing.adapters.signing.xmldsig import (
     C14N,
     COMPROBANTE_ID,
@@ -86,19 +87,20 @@ def sign_factura(
     credentials: SigningCredentials,
     *,
     signing_time: datetime,
-    digest: str = "sha1",
-    signature: str = "rsa-sha1",
 ) -> bytes:
-    """``xml`` with a XAdES-BES enveloped ``ds:Signature`` appended to ``<factura>``."""
-    _check_arguments(credentials, signing_time, digest, signature)
+    """``xml`` with a XAdES-BES enveloped ``ds:Signature`` appended to ``<factura>``.
+
+    RSA-SHA1 with SHA-1 digests, the only algorithms SRI's technical sheet allows.
+    """
+    _check_arguments(credentials, signing_time)
     root = parse(xml)
     if root.get("id") != COMPROBANTE_ID:
         raise ValueError(f'the root element must have id="{COMPROBANTE_ID}"')
     if root.find(f".//{{{DS}}}Signature") is not None:
         raise ValueError("the document is already signed")
 
-    digest_uri, digest_factory = DIGESTS[digest]
-    signature_uri, signature_factory = SIGNATURES[signature]
+    digest_uri, digest_factory = DIGESTS["sha1"]
+    signature_uri, signature_factory = SIGNATURES["rsa-sha1"]
     cert = credentials.certificate
     cert_der = cert.public_bytes(serialization.Encoding.DER)
     ids = _Ids.new()
@@ -126,13 +128,7 @@ def sign_factura(
     return XML_DECLARATION + body
 
 
-def _check_arguments(
-    credentials: SigningCredentials, signing_time: datetime, digest: str, signature: str
-) -> None:
-    if digest not in DIGESTS:
-        raise ValueError(f"digest must be one of {sorted(DIGESTS)}, got {digest!r}")
-    if signature not in SIGNATURES:
-        raise ValueError(f"signature must be one of {sorted(SIGNATURES)}, got {signature!r}")
+def _check_arguments(credentials: SigningCredentials, signing_time: datetime) -> None:
     if signing_time.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
     if not credentials.not_valid_before <= signing_time <= credentials.not_valid_after:
@@ -201,7 +197,8 @@ def _signed_properties(
     _ds(cert_digest, "DigestMethod", Algorithm=digest_uri)
     _ds(cert_digest, "DigestValue", b64(_digest(cert_der, digest_factory)))
     issuer_serial = _xades(cert_ref, "IssuerSerial")
-    _ds(issuer_serial, "X509IssuerName", cert.issuer.rfc4514_string())
+    # SRI's Java verifier compares this with X500Principal.getName(): not RFC 4514 (rfc2253.py).
+    _ds(issuer_serial, "X509IssuerName", java_issuer_name(cert))
     _ds(issuer_serial, "X509SerialNumber", str(cert.serial_number))
     data_format = _xades(
         _xades(signed_properties, "SignedDataObjectProperties"),

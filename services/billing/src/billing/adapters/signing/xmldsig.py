@@ -13,13 +13,13 @@ ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 COMPROBANTE_ID = "comprobante"
 
+# SRI's technical sheet requires RSA-SHA1 and SHA-1 digests (docs/sri.md §4, §9): nothing else
+# is signed, and the verifier refuses anything else as SRI would.
 DIGESTS: dict[str, tuple[str, Callable[[], hashes.HashAlgorithm]]] = {
     "sha1": ("http://www.w3.org/2000/09/xmldsig#sha1", hashes.SHA1),
-    "sha256": ("http://www.w3.org/2001/04/xmlenc#sha256", hashes.SHA256),
 }
 SIGNATURES: dict[str, tuple[str, Callable[[], hashes.HashAlgorithm]]] = {
     "rsa-sha1": ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", hashes.SHA1),
-    "rsa-sha256": ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", hashes.SHA256),
 }
 DIGEST_BY_URI = {uri: factory for uri, factory in DIGESTS.values()}
 SIGNATURE_BY_URI = {uri: factory for uri, factory in SIGNATURES.values()}
