@@ -11,12 +11,12 @@ material is committed.
 
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.name import _ASN1Type
@@ -26,6 +26,7 @@ from lxml import etree
 from billing.adapters.signing import DS, XADES, load_pkcs12, sign_factura, verify_factura
 from billing.adapters.signing.rfc2253 import java_issuer_name
 from billing.domain.factura_xml import to_xml
+from services.billing.tests.pki import certificate, key_usage
 from services.billing.tests.unit.test_factura_xml import single_plan
 
 JAVA = shutil.which("java")
@@ -70,31 +71,8 @@ ODD_NAMES = [
 def _certificate(
     subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey, signer: rsa.RSAPrivateKey
 ) -> x509.Certificate:
-    now = datetime.now(UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(signer, hashes.SHA256())
+    return certificate(
+        subject, issuer, key, signer, usage=key_usage(digital_signature=True), days=30
     )
 
 

@@ -32,6 +32,7 @@ from billing.adapters.signing import (
 )
 from billing.adapters.sri_schema import validate_factura
 from billing.domain.factura_xml import to_xml
+from services.billing.tests.pki import CA_USAGE, certificate, key_usage, new_key
 from services.billing.tests.unit.test_factura_xml import SCENARIOS, VERSIONS, single_plan
 
 XMLSEC1 = shutil.which("xmlsec1")
@@ -60,20 +61,6 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _key_usage(*, digital_signature: bool, non_repudiation: bool = True) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=non_repudiation,
-        key_encipherment=not digital_signature,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
 def _leaf(
     ca_key: rsa.RSAPrivateKey,
     ca_cert: x509.Certificate,
@@ -81,23 +68,9 @@ def _leaf(
     digital_signature: bool = True,
     non_repudiation: bool = True,
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("FACTURADOR DE PRUEBA"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            _key_usage(digital_signature=digital_signature, non_repudiation=non_repudiation),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    key = new_key()
+    usage = key_usage(digital_signature=digital_signature, non_repudiation=non_repudiation)
+    cert = certificate(_name("FACTURADOR DE PRUEBA"), ca_cert.subject, key, ca_key, usage=usage)
     return key, cert
 
 
@@ -112,33 +85,9 @@ def _p12(
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     directory = tmp_path_factory.mktemp("pki")
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("CA DE PRUEBA"))
-        .issuer_name(_name("CA DE PRUEBA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key = new_key()
+    ca_name = _name("CA DE PRUEBA")
+    ca_cert = certificate(ca_name, ca_name, ca_key, ca_key, usage=CA_USAGE, ca=True, days=3650)
     ca_pem = directory / "ca.pem"
     ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     key, cert = _leaf(ca_key, ca_cert)
@@ -350,19 +299,8 @@ def test_any_flipped_byte_is_rejected(pki: Pki, marker: bytes, offset: int) -> N
 
 
 def test_untrusted_ca_is_rejected_by_xmlsec1(pki: Pki, tmp_path: Path) -> None:
-    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    other = (
-        x509.CertificateBuilder()
-        .subject_name(_name("OTRA CA"))
-        .issuer_name(_name("OTRA CA"))
-        .public_key(other_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(other_key, hashes.SHA256())
-    )
+    other_key = new_key()
+    other = certificate(_name("OTRA CA"), _name("OTRA CA"), other_key, other_key, ca=True, days=30)
     untrusted = Pki(
         tmp_path,
         tmp_path / "other.pem",
