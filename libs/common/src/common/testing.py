@@ -11,6 +11,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from common.database import PROCESSED_EVENTS
+from common.documents import DocumentMissing, DocumentUnavailable, check
 from common.messaging import Consumers
 from common.settings import ServiceSettings
 
@@ -57,3 +58,27 @@ def consumers_on_fakes(
     broker.context.set_global("service", service)
     broker.include_router(consumers.router(settings))
     return broker, runtime
+
+
+@dataclass
+class FakeDocuments:
+    """billing's documents as common.documents serves them to rendering and notifier: the
+    bytes checked against the event (DocumentMismatch), DocumentMissing for an unknown clave;
+    billing is down (DocumentUnavailable) for the first ``outages`` calls."""
+
+    served: dict[str, bytes] = field(default_factory=dict)
+    outages: int = 0
+    fetched: list[str] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return len(self.fetched)
+
+    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
+        self.fetched.append(access_key)
+        if self.outages:
+            self.outages -= 1
+            raise DocumentUnavailable("billing answered 503")
+        if access_key not in self.served:
+            raise DocumentMissing(f"billing has no authorized invoice with clave {access_key}")
+        return check(self.served[access_key], sha256, size)

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from common.contracts.base import Event
-from common.documents import DocumentMissing, DocumentUnavailable, check
+from common.testing import FakeDocuments
 from notifier.adapters.smtp import SmtpMailer
 from notifier.domain.deliveries import OPEN_STATUSES, Delivery
 from notifier.domain.errors import DeliveryError
@@ -265,25 +265,6 @@ class FakeRides:
         if access_key not in self.pdfs:
             raise RideUnavailable("404")
         return self.pdfs[access_key]
-
-
-class FakeDocuments:
-    """billing's documents as common.documents serves them: the bytes checked against the
-    event, DocumentMissing for an unknown clave; billing down for the first ``outages``."""
-
-    def __init__(self) -> None:
-        self.served: dict[str, bytes] = {}
-        self.outages = 0
-        self.fetched: list[str] = []
-
-    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
-        self.fetched.append(access_key)
-        if self.outages:
-            self.outages -= 1
-            raise DocumentUnavailable("billing answered 503")
-        if access_key not in self.served:
-            raise DocumentMissing(f"billing has no authorized invoice with clave {access_key}")
-        return check(self.served[access_key], sha256, size)
 
 
 def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from common.contracts import InvoiceIssued
 from common.contracts.base import Event
 from common.contracts.billing import Holder, InvoiceIssuedData, StatementSummary, Totals
-from common.documents import DocumentMissing, DocumentUnavailable, check
+from common.testing import FakeDocuments as SharedFakeDocuments
 from rendering.bootstrap import Rendering, bootstrap
 from rendering.domain.ride import NotAFactura
 from rendering.domain.rides import Ride, StoredPdf
@@ -93,23 +93,10 @@ class FakeRenderer:
 
 
 @dataclass
-class FakeDocuments:
-    """billing's documents as common.documents serves them: the bytes checked against the
-    event (DocumentMismatch), DocumentMissing for an unknown clave; billing is down
-    (DocumentUnavailable) for the first ``outages`` calls."""
+class FakeDocuments(SharedFakeDocuments):
+    """common.testing's billing documents, serving the invoices of these fakes."""
 
     served: dict[str, bytes] = field(default_factory=lambda: BILLING)
-    outages: int = 0
-    calls: int = 0
-
-    async def authorized_xml(self, access_key: str, sha256: str, size: int) -> bytes:
-        self.calls += 1
-        if self.outages:
-            self.outages -= 1
-            raise DocumentUnavailable("billing answered 503")
-        if access_key not in self.served:
-            raise DocumentMissing(f"billing has no authorized invoice with clave {access_key}")
-        return check(self.served[access_key], sha256, size)
 
 
 def service(**overrides: Any) -> Rendering:
