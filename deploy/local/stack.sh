@@ -415,7 +415,9 @@ wait_healthy() {
     t=$(health_timeout "$part")
     end=$((SECONDS + t))
     until healthy "$part"; do
-        if ! running_pid "$part" >/dev/null; then
+        # Alive is enough here: just after launch the pid may still be the subshell that has
+        # not exec'd the part yet, so its command line is not the part's.
+        if ! alive "$(cat "$(pidfile "$part")" 2>/dev/null)"; then
             tail -n 20 "$(logfile "$part")" >&2 || true
             die "$part exited during start-up; see $(relpath "$(logfile "$part")")"
         fi
