@@ -22,6 +22,7 @@ from rendering.consumers import (
     render_credit_note_ride,
     render_debit_note_ride,
     render_ride,
+    ride_failed,
     ride_request,
 )
 from rendering.use_cases import rides
@@ -163,3 +164,22 @@ async def test_under_the_broker_a_duplicate_is_skipped_and_a_refusal_dead_letter
     assert renderer.calls == 2 and list(storage.files) == [ACCESS_KEY]
     assert [type(e) for e in store.outbox] == [RideRendered, RideFailed]
     assert [body["data"]["access_key"] for body in dead] == ["9" * 49]
+
+
+async def test_a_note_that_is_no_note_or_given_up_fails_with_its_doc_type() -> None:
+    """A note's XML that cannot be printed: RideFailed for good (PermanentError, the DLQ); a
+    note whose every attempt failed: the give-up hook records it retryable. Both name 05."""
+    svc = service()
+    with pytest.raises(PermanentError):
+        await render_debit_note_ride(note_issued(DebitNoteIssued, NOT_A_FACTURA.decode()), svc)
+    store, _, _ = parts(svc)
+    (refused,) = store.outbox
+    assert isinstance(refused, RideFailed)
+    assert (refused.data.doc_type, refused.data.retryable) == ("05", False)
+    other = service()
+    await ride_failed(note_issued(DebitNoteIssued), RuntimeError("workers"), other)
+    store, _, _ = parts(other)
+    (given_up,) = store.outbox
+    assert isinstance(given_up, RideFailed)
+    assert (given_up.data.doc_type, given_up.data.retryable) == ("05", True)
+    assert given_up.data.invoice_id == "note-1"
