@@ -13,8 +13,11 @@ from common import context
 from common.contracts import (
     ALL_EVENTS,
     ActivationRequested,
+    CreditNoteIssued,
+    DebitNoteIssued,
     InvoiceIssued,
     LineVerificationRequested,
+    RideRendered,
     UserRegistered,
 )
 from common.contracts.identity import UserProfile
@@ -173,3 +176,44 @@ def test_invoice_issued_names_its_fiscal_record_and_reads_version_1() -> None:
     assert read.schema_version == 1 and read.data == v2.data
     with pytest.raises(ValidationError):
         InvoiceIssued(data=_invoice_data(authorized_xml_sha256="abc", authorized_xml_size=1))
+
+
+def _note_data(**changes: object) -> dict[str, object]:
+    data = _invoice_data(authorized_xml_sha256="a" * 64, authorized_xml_size=10)
+    for name in ("invoice_id", "period", "statement"):
+        data.pop(name)
+    return data | {
+        "note_id": "n1",
+        "number": "001-001-000000007",
+        "modified_invoice_id": "i1",
+        "modified_number": "001-001-000000123",
+        "modified_issue_date": "2026-11-01",
+        "reason": "Compensación por corte del servicio",
+        **changes,
+    }
+
+
+def test_credit_and_debit_notes_have_their_topics_keys_and_doc_types() -> None:
+    """Each note type has its topic, keyed by note id; its doc_type is its own (04, 05), and
+    RideRendered without doc_type (published before notes existed) reads as a factura's."""
+    credit = CreditNoteIssued.model_validate({"data": _note_data()})
+    debit = DebitNoteIssued.model_validate({"data": _note_data(doc_type="05")})
+    assert (credit.topic, credit.data.doc_type) == ("billing.credit-note-issued", "04")
+    assert (debit.topic, debit.data.doc_type) == ("billing.debit-note-issued", "05")
+    assert credit.key() == debit.key() == "n1" and credit.schema_version == 1
+    with pytest.raises(ValidationError):
+        CreditNoteIssued.model_validate({"data": _note_data(doc_type="05")})
+    with pytest.raises(ValidationError):
+        DebitNoteIssued.model_validate({"data": _note_data(authorized_xml_sha256="x")})
+    ride = {
+        "invoice_id": "i1",
+        "account_id": "a1",
+        "access_key": "1" * 49,
+        "number": "001-001-000000123",
+        "period": "2026-11",
+        "size": 1,
+        "sha256": "b" * 64,
+        "rendered_at": "2026-12-01T15:00:00+00:00",
+    }
+    assert RideRendered.model_validate({"data": ride}).data.doc_type == "01"
+    assert RideRendered.model_validate({"data": ride | {"doc_type": "04"}}).data.doc_type == "04"

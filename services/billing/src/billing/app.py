@@ -24,6 +24,8 @@ from billing.consumers import consumers
 from billing.settings import BillingSettings
 from common.contracts import (
     BillRunCompleted,
+    CreditNoteIssued,
+    DebitNoteIssued,
     InvoiceIssued,
     InvoiceRejected,
     PaymentRecorded,
@@ -65,6 +67,8 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         InvoiceIssued,
         InvoiceRejected,
         BillRunCompleted,
+        CreditNoteIssued,
+        DebitNoteIssued,
     ],
     routers=[
         issuer.router,

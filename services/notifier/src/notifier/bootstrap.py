@@ -13,6 +13,7 @@ from common.service import Runtime
 from notifier.adapters.email_renderer import JinjaEmailRenderer
 from notifier.adapters.first_start import FirstStartStore
 from notifier.adapters.invoice_store import InvoiceMailStore
+from notifier.adapters.note_store import NoteMailStore
 from notifier.adapters.rides import HttpRideSource
 from notifier.adapters.smpp import SmppGateway
 from notifier.adapters.smtp import SmtpMailer
@@ -27,6 +28,7 @@ from notifier.ports import (
     InvoiceMails,
     Jitter,
     Mailer,
+    NoteMails,
     Recipients,
     RideSource,
     SmsGateway,
@@ -47,6 +49,7 @@ class Notifier:
     recipients: Recipients
     deliveries: Deliveries
     invoice_mails: InvoiceMails
+    note_mails: NoteMails
     first_start: FirstStart
     rides: RideSource
     documents: FiscalDocuments
@@ -74,6 +77,7 @@ def bootstrap(settings: NotifierSettings | None = None, **overrides: Any) -> Not
         "recipients": RecipientStore(runtime.database),
         "deliveries": DeliveryStore(runtime.database),
         "invoice_mails": InvoiceMailStore(runtime.database),
+        "note_mails": NoteMailStore(runtime.database),
         "first_start": FirstStartStore(runtime.database),
         "rides": HttpRideSource(settings, utc_now),
         "documents": BillingDocuments(

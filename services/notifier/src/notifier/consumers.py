@@ -12,7 +12,13 @@ from typing import Annotated
 from faststream import Depends
 
 from common.contracts import ActivationRequested, PasswordResetRequested, UserRegistered
-from common.contracts.billing import InvoiceIssued, InvoiceIssuedData
+from common.contracts.billing import (
+    CreditNoteIssued,
+    DebitNoteIssued,
+    InvoiceIssued,
+    InvoiceIssuedData,
+    NoteIssuedData,
+)
 from common.contracts.identity import TokenMailData, UserProfile
 from common.contracts.lines import LineRemoved, LineVerificationRequested
 from common.contracts.rendering import RideRendered, RideRenderedData
@@ -22,9 +28,10 @@ from notifier.domain.errors import Undeliverable
 from notifier.domain.invoices import IssuedInvoice, RenderedRide
 from notifier.domain.lines import LineTransferred
 from notifier.domain.messages import LinkMail, LinkRequest
+from notifier.domain.notes import IssuedNote
 from notifier.domain.recipients import Recipient
 from notifier.domain.sms import LineCode, LineCodeRequest
-from notifier.use_cases import deliveries, invoices, lines, recipients
+from notifier.use_cases import deliveries, invoices, lines, notes, recipients
 
 # cast=False: the service is handed over as built, not validated as a pydantic model (its parts
 # are Protocols, which pydantic cannot check).
@@ -66,13 +73,31 @@ async def remember_invoice(event: InvoiceIssued, svc: NotifierDep) -> None:
     )
 
 
+@consumers(CreditNoteIssued)
+async def remember_credit_note(event: CreditNoteIssued, svc: NotifierDep) -> None:
+    """Keep what the credit note's email needs (its XML fetched as an invoice's); email it if
+    its RIDE is already rendered."""
+    await _remember_note(svc, event.data, event.correlation_id)
+
+
+@consumers(DebitNoteIssued)
+async def remember_debit_note(event: DebitNoteIssued, svc: NotifierDep) -> None:
+    """Keep what the debit note's email needs; email it if its RIDE is already rendered."""
+    await _remember_note(svc, event.data, event.correlation_id)
+
+
+async def _remember_note(svc: Notifier, data: NoteIssuedData, correlation_id: str | None) -> None:
+    await _undeliverable_is_permanent(
+        notes.remember_issued(svc, issued_note(data), svc.clock(), correlation_id)
+    )
+
+
 @consumers(RideRendered)
 async def email_invoice(event: RideRendered, svc: NotifierDep) -> None:
-    """The RIDE is ready: email the invoice (or wait for InvoiceIssued, which then does)."""
+    """The RIDE is ready: email the invoice or note (or wait for its event, which then does)."""
     ride = rendered_ride(event.data)
-    await _undeliverable_is_permanent(
-        invoices.remember_ride(svc, ride, svc.clock(), event.correlation_id)
-    )
+    remember = invoices.remember_ride if event.data.doc_type == "01" else notes.remember_ride
+    await _undeliverable_is_permanent(remember(svc, ride, svc.clock(), event.correlation_id))
 
 
 @consumers(LineVerificationRequested)
@@ -105,6 +130,26 @@ def issued_invoice(data: InvoiceIssuedData) -> IssuedInvoice:
         holder_name=data.holder.name,
         number=data.number,
         period=data.period,
+        total=data.totals.total,
+        access_key=data.access_key,
+        authorized_at=data.authorized_at,
+        authorized_xml_sha256=data.authorized_xml_sha256,
+        authorized_xml_size=data.authorized_xml_size,
+    )
+
+
+def issued_note(data: NoteIssuedData) -> IssuedNote:
+    return IssuedNote(
+        note_id=data.note_id,
+        doc_type=data.doc_type,
+        account_id=data.account_id,
+        email=data.holder.email,
+        holder_name=data.holder.name,
+        number=data.number,
+        issue_date=data.issue_date,
+        modified_number=data.modified_number,
+        modified_issue_date=data.modified_issue_date,
+        reason=data.reason,
         total=data.totals.total,
         access_key=data.access_key,
         authorized_at=data.authorized_at,

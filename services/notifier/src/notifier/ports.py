@@ -12,6 +12,7 @@ from notifier.domain.deliveries import Delivery
 from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
 from notifier.domain.lines import LineTransfer
 from notifier.domain.messages import LinkMail, RenderedEmail, Template
+from notifier.domain.notes import IssuedNote, NoteMail
 from notifier.domain.recipients import Recipient
 from notifier.domain.sms import DeliveryReceipt, OutgoingSms
 
@@ -79,6 +80,20 @@ class InvoiceMails(Protocol):
         ...
 
 
+class NoteMails(Protocol):
+    """What each credit or debit note's email needs, kept by note id (upserts)."""
+
+    async def remember_issued(
+        self, note: IssuedNote, now: datetime, not_emailed_reason: str | None
+    ) -> None: ...
+
+    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None: ...
+
+    async def get(self, note_id: str) -> NoteMail | None: ...
+
+    async def mark_emailed(self, note_id: str, now: datetime) -> None: ...
+
+
 class FirstStart(Protocol):
     """When notifier first started on its database."""
 
@@ -114,6 +129,10 @@ class EmailRenderer(Protocol):
         ...
 
     def render_line_transferred(self, transfer: LineTransfer) -> RenderedEmail: ...
+
+    def render_note(self, note: IssuedNote) -> RenderedEmail:
+        """A credit or debit note's email without its attachments."""
+        ...
 
 
 class Mailer(Protocol):
@@ -181,6 +200,9 @@ class NotifierPorts(Protocol):
 
     @property
     def invoice_mails(self) -> InvoiceMails: ...
+
+    @property
+    def note_mails(self) -> NoteMails: ...
 
     @property
     def first_start(self) -> FirstStart: ...

@@ -16,6 +16,7 @@ from notifier.adapters.smtp import SmtpMailer
 from notifier.domain.deliveries import OPEN_STATUSES, Delivery
 from notifier.domain.errors import DeliveryError
 from notifier.domain.invoices import InvoiceMail, IssuedInvoice, RenderedRide
+from notifier.domain.notes import IssuedNote, NoteMail
 from notifier.domain.recipients import Recipient
 from notifier.domain.sms import DeliveryReceipt, OutgoingSms
 from notifier.events import to_wire
@@ -237,6 +238,29 @@ class FakeInvoiceMails:
         ]
 
 
+class FakeNoteMails:
+    def __init__(self) -> None:
+        self.mails: dict[str, NoteMail] = {}
+
+    def _mail(self, note_id: str) -> NoteMail:
+        return self.mails.get(note_id, NoteMail(note_id))
+
+    async def remember_issued(
+        self, note: IssuedNote, now: datetime, not_emailed_reason: str | None
+    ) -> None:
+        mail = self._mail(note.note_id)
+        self.mails[note.note_id] = replace(mail, issued=note, not_emailed_reason=not_emailed_reason)
+
+    async def remember_ride(self, ride: RenderedRide, now: datetime) -> None:
+        self.mails[ride.invoice_id] = replace(self._mail(ride.invoice_id), ride=ride)
+
+    async def get(self, note_id: str) -> NoteMail | None:
+        return self.mails.get(note_id)
+
+    async def mark_emailed(self, note_id: str, now: datetime) -> None:
+        self.mails[note_id] = replace(self._mail(note_id), emailed_at=now)
+
+
 class FakeFirstStart:
     """service_state's first start: the first ``now`` it is given, kept (shared by "restarts"
     of a service, as a database would be)."""
@@ -273,6 +297,7 @@ def parts(settings: NotifierSettings, **changes: Any) -> dict[str, Any]:
         "recipients": FakeRecipients(),
         "deliveries": FakeDeliveries(),
         "invoice_mails": FakeInvoiceMails(),
+        "note_mails": FakeNoteMails(),
         "first_start": FakeFirstStart(),
         "rides": FakeRides(),
         "documents": FakeDocuments(),

@@ -11,6 +11,8 @@ from faststream.kafka import KafkaMessage, TestKafkaBroker
 
 from common.contracts import (
     ActivationRequested,
+    CreditNoteIssued,
+    DebitNoteIssued,
     InvoiceIssued,
     PasswordResetRequested,
     RideRendered,
@@ -67,6 +69,8 @@ def test_the_group_and_topics_stay() -> None:
         ActivationRequested,
         PasswordResetRequested,
         InvoiceIssued,
+        CreditNoteIssued,
+        DebitNoteIssued,
         RideRendered,
         LineVerificationRequested,
         LineRemoved,

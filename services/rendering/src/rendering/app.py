@@ -1,4 +1,5 @@
-"""What the runtime reads (SPEC) and the app: the InvoiceIssued consumer and the download route."""
+"""What the runtime reads (SPEC) and the app: the consumers (InvoiceIssued, CreditNoteIssued,
+DebitNoteIssued) and the download route."""
 
 import asyncio
 from typing import Any
@@ -32,7 +33,10 @@ def render_pool_healthy(svc: Rendering) -> bool:
 SPEC: ServiceSpec[Rendering] = ServiceSpec(
     name="rendering",
     title="rendering",
-    description="El RIDE (PDF/A-3b) de cada factura autorizada, y su descarga por enlace firmado.",
+    description=(
+        "El RIDE (PDF/A-3b) de cada factura, nota de crédito y nota de débito autorizada, y su "
+        "descarga por enlace firmado."
+    ),
     indexes=INDEXES,
     outbox_collections=OUTBOX_COLLECTIONS,
     publishes=[RideRendered, RideFailed],

@@ -1,8 +1,10 @@
-"""``render-ride authorized.xml -o out.pdf``: the RIDE of any SRI factura, from the command line.
+"""``render-ride authorized.xml -o out.pdf``: the RIDE of any SRI factura, nota de crédito or
+nota de débito, from the command line.
 
-Accepts what ``read_ride`` accepts (SRI's autorizacion, with or without the SOAP answer around
-it; a signed or unsigned factura 1.1.0 or 2.1.0). Exit status: 0 done, 2 the input is not a
-factura that can be rendered (or cannot be read), 1 the PDF could not be written.
+Accepts what ``read_document`` accepts (SRI's autorizacion, with or without the SOAP answer
+around it; a signed or unsigned factura 1.1.0 or 2.1.0, notaCredito 1.1.0, notaDebito 1.0.0).
+Exit status: 0 done, 2 the input is not a comprobante that can be rendered (or cannot be
+read), 1 the PDF could not be written.
 """
 
 import argparse
@@ -19,7 +21,7 @@ WRITE_ERROR = 1
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="render-ride",
-        description="Render the RIDE (PDF/A-3b, with the XML embedded) of an SRI factura XML.",
+        description="Render the RIDE (PDF/A-3b, with the XML embedded) of an SRI factura or nota.",
     )
     parser.add_argument("xml", type=Path, help="the factura XML or SRI's autorizacion record")
     parser.add_argument(
@@ -48,9 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rendering.adapters.pdf import render_ride
 
     try:
-        pdf = render_ride(xml)
+        pdf = render_ride(xml, doc_type=None)  # any comprobante the RIDE prints
     except RideError as error:
-        return _fail(f"{source}: not a renderable SRI factura: {error}", USAGE_ERROR)
+        return _fail(f"{source}: not a renderable SRI factura or nota: {error}", USAGE_ERROR)
     try:
         target.write_bytes(pdf)
     except OSError as error:

@@ -3,9 +3,17 @@
 The store calls :func:`to_wire` when it writes a ride's events to its outbox.
 """
 
+from typing import cast, get_args
+
 from common.contracts import rendering as wire
 from common.contracts.base import Event
 from rendering.domain.rides import DomainEvent, RideFailed
+
+
+def _doc_type(value: str) -> wire.DocType:
+    if value not in get_args(wire.DocType):
+        raise ValueError(f"no RIDE is rendered for codDoc {value!r}")
+    return cast(wire.DocType, value)
 
 
 def to_wire(event: DomainEvent) -> Event:
@@ -19,6 +27,7 @@ def to_wire(event: DomainEvent) -> Event:
             error=event.error,
             retryable=event.retryable,
             failed_at=event.occurred_at,
+            doc_type=_doc_type(event.doc_type),
         )
         return wire.RideFailed(data=failed, occurred_at=event.occurred_at)
     rendered = wire.RideRenderedData(
@@ -30,5 +39,6 @@ def to_wire(event: DomainEvent) -> Event:
         size=event.size,
         sha256=event.sha256,
         rendered_at=event.occurred_at,
+        doc_type=_doc_type(event.doc_type),
     )
     return wire.RideRendered(data=rendered, occurred_at=event.occurred_at)

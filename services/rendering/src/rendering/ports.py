@@ -38,8 +38,9 @@ class Rides(Protocol):
 
 
 class Renderer(Protocol):
-    async def render(self, xml: bytes) -> bytes:
-        """The PDF/A-3b; raises ``RideError`` when the XML is no printable factura."""
+    async def render(self, xml: bytes, doc_type: str = "01") -> bytes:
+        """The PDF/A-3b; raises ``RideError`` when the XML is no printable comprobante of
+        ``doc_type`` (01 factura, 04 nota de crédito, 05 nota de débito)."""
         ...
 
 

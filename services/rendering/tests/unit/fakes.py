@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from common.contracts import InvoiceIssued
+from common.contracts import CreditNoteIssued, DebitNoteIssued, InvoiceIssued
 from common.contracts.base import Event
 from common.contracts.billing import Holder, InvoiceIssuedData, StatementSummary, Totals
 from common.testing import FakeDocuments as SharedFakeDocuments
@@ -81,9 +81,11 @@ class FakeRenderer:
 
     calls: int = 0
     breakdowns: int = 0
+    doc_types: list[str] = field(default_factory=list)
 
-    async def render(self, xml: bytes) -> bytes:
+    async def render(self, xml: bytes, doc_type: str = "01") -> bytes:
         self.calls += 1
+        self.doc_types.append(doc_type)
         if self.breakdowns:
             self.breakdowns -= 1
             raise BrokenProcessPool("A child process terminated abruptly")
@@ -143,3 +145,37 @@ def invoice_issued(xml: str = DEFAULT_XML, **changes: Any) -> InvoiceIssued:
     issued = InvoiceIssuedData(**(data | changes))
     BILLING[issued.access_key] = record
     return InvoiceIssued(data=issued, event_id=uuid.uuid4())
+
+
+NOTE_KEY = "0112202604179001167400120010010000000071234567811"
+
+
+def note_issued(
+    kind: type[CreditNoteIssued] | type[DebitNoteIssued], xml: str = DEFAULT_XML, **changes: Any
+) -> CreditNoteIssued | DebitNoteIssued:
+    """The event billing publishes for a nota de crédito or de débito (its XML served by
+    ``BILLING``)."""
+    record = xml.encode()
+    data: dict[str, Any] = {
+        "note_id": "note-1",
+        "account_id": "acc-1",
+        "number": "001-001-000000007",
+        "access_key": NOTE_KEY,
+        "issue_date": date(2026, 12, 1),
+        "authorization_number": NOTE_KEY,
+        "authorized_at": T0,
+        "environment": "PRUEBAS",
+        "holder": Holder(
+            name="Rosa Tenesaca", email=None, id_type="cedula", id_number="0102030405"
+        ),
+        "lines": ["+593991234567"],
+        "modified_invoice_id": "inv-1",
+        "modified_number": "001-001-000000123",
+        "modified_issue_date": date(2026, 11, 1),
+        "reason": "Compensación por corte del servicio",
+        "totals": Totals(subtotal="2.00", discount="0.00", taxes="0.30", total="2.30"),
+        "authorized_xml_sha256": hashlib.sha256(record).hexdigest(),
+        "authorized_xml_size": len(record),
+    }
+    BILLING[NOTE_KEY] = record
+    return kind.model_validate({"data": data | changes, "event_id": uuid.uuid4()})

@@ -64,7 +64,10 @@ def test_the_same_factura_inside_sris_answer(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<html><body>hola</body></html>", "expected an SRI factura or its autorizacion"),
+        (
+            b"<html><body>hola</body></html>",
+            "expected an SRI factura, notaCredito or notaDebito or its autorizacion",
+        ),
         (b'{"factura": 1}', "not well-formed XML"),
     ],
 )
@@ -76,7 +79,7 @@ def test_not_a_factura_exits_2_with_a_clear_message(
     done = subprocess.run([_script(), str(source)], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.startswith("render-ride: error: ")
-    assert "not a renderable SRI factura" in done.stderr and message in done.stderr
+    assert "not a renderable SRI factura or nota" in done.stderr and message in done.stderr
     assert not (tmp_path / "otro.pdf").exists()
 
 

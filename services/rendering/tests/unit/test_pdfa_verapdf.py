@@ -16,6 +16,7 @@ from weasyprint import HTML
 
 from rendering.adapters.pdf import render_ride
 from services.rendering.tests.unit import facturas as f
+from services.rendering.tests.unit import notes as n
 
 ROOT = Path(__file__).resolve().parents[4]
 CHECKER = ROOT / ".local" / "verapdf"
@@ -41,6 +42,8 @@ def test_rendered_rides_pass_verapdf_for_pdf_a_3b(tmp_path: Path) -> None:
         "several-rates-ice.pdf": render_ride(f.authorized(f.with_ice())),
         "sixty-lines.pdf": render_ride(f.authorized(f.many_lines())),
         "other-issuer.pdf": render_ride(f.HAND_WRITTEN.read_bytes()),
+        "credit-note.pdf": render_ride(n.authorized(n.credit_note()), "04"),
+        "debit-note.pdf": render_ride(n.authorized(n.debit_note()), "05"),
         "control-not-pdfa.pdf": HTML(string="<p>sin PDF/A</p>").write_pdf(),
     }
     for name, pdf in rides.items():

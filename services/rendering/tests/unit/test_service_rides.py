@@ -7,22 +7,37 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaMessage, TestKafkaBroker
 
-from common.contracts import InvoiceIssued, RideFailed, RideRendered
+from common.contracts import (
+    CreditNoteIssued,
+    DebitNoteIssued,
+    InvoiceIssued,
+    RideFailed,
+    RideRendered,
+)
 from common.messaging import PermanentError
 from common.testing import consumers_on_fakes
 from rendering.app import SPEC
-from rendering.consumers import consumers, render_ride, ride_request
+from rendering.consumers import (
+    consumers,
+    render_credit_note_ride,
+    render_debit_note_ride,
+    render_ride,
+    ride_failed,
+    ride_request,
+)
 from rendering.use_cases import rides
 
 from .fakes import (
     ACCESS_KEY,
     NOT_A_FACTURA,
+    NOTE_KEY,
     SETTINGS,
     T0,
     FakeRenderer,
     FakeRides,
     FakeStorage,
     invoice_issued,
+    note_issued,
     service,
 )
 
@@ -36,7 +51,7 @@ def parts(svc: Any) -> tuple[FakeRides, FakeStorage, FakeRenderer]:
 
 def test_the_spec_declares_the_outbox_and_the_events() -> None:
     assert consumers.group == "rendering"
-    assert consumers.events == [InvoiceIssued]
+    assert consumers.events == [InvoiceIssued, CreditNoteIssued, DebitNoteIssued]
     assert list(SPEC.outbox_collections) == ["rides"]
     assert list(SPEC.publishes) == [RideRendered, RideFailed]
 
@@ -60,7 +75,30 @@ async def test_an_invoice_is_rendered_stored_and_announced() -> None:
         "size": len(stored.content),
         "sha256": hashlib.sha256(stored.content).hexdigest(),
         "rendered_at": T0,
+        "doc_type": "01",
     }
+
+
+@pytest.mark.parametrize("kind", [CreditNoteIssued, DebitNoteIssued])
+async def test_a_note_is_rendered_as_its_kind_and_announced_with_its_doc_type(
+    kind: type[CreditNoteIssued] | type[DebitNoteIssued],
+) -> None:
+    """A note's XML is fetched like an invoice's and rendered as its kind; RideRendered names it
+    by its note id, its issue month and its doc_type. A replay renders nothing again."""
+    svc = service()
+    event = note_issued(kind)
+    for again in (event, note_issued(kind)):  # the same note, a new event id
+        if isinstance(again, CreditNoteIssued):
+            await render_credit_note_ride(again, svc)
+        else:
+            await render_debit_note_ride(again, svc)
+    store, storage, renderer = parts(svc)
+    assert renderer.doc_types == [event.data.doc_type]
+    assert storage.files[NOTE_KEY].number == "001-001-000000007"
+    (announced,) = store.outbox
+    assert isinstance(announced, RideRendered) and announced.key() == "note-1"
+    assert (announced.data.doc_type, announced.data.period) == (event.data.doc_type, "2026-12")
+    assert store.rows[NOTE_KEY].doc_type == event.data.doc_type
 
 
 async def test_a_replay_renders_nothing_twice() -> None:
@@ -126,3 +164,22 @@ async def test_under_the_broker_a_duplicate_is_skipped_and_a_refusal_dead_letter
     assert renderer.calls == 2 and list(storage.files) == [ACCESS_KEY]
     assert [type(e) for e in store.outbox] == [RideRendered, RideFailed]
     assert [body["data"]["access_key"] for body in dead] == ["9" * 49]
+
+
+async def test_a_note_that_is_no_note_or_given_up_fails_with_its_doc_type() -> None:
+    """A note's XML that cannot be printed: RideFailed for good (PermanentError, the DLQ); a
+    note whose every attempt failed: the give-up hook records it retryable. Both name 05."""
+    svc = service()
+    with pytest.raises(PermanentError):
+        await render_debit_note_ride(note_issued(DebitNoteIssued, NOT_A_FACTURA.decode()), svc)
+    store, _, _ = parts(svc)
+    (refused,) = store.outbox
+    assert isinstance(refused, RideFailed)
+    assert (refused.data.doc_type, refused.data.retryable) == ("05", False)
+    other = service()
+    await ride_failed(note_issued(DebitNoteIssued), RuntimeError("workers"), other)
+    store, _, _ = parts(other)
+    (given_up,) = store.outbox
+    assert isinstance(given_up, RideFailed)
+    assert (given_up.data.doc_type, given_up.data.retryable) == ("05", True)
+    assert given_up.data.invoice_id == "note-1"

@@ -6,6 +6,8 @@ Changing a schema: add optional fields only; a breaking change is a new type on 
 from common.contracts.base import DEAD_LETTER_SUFFIX, Event, dead_letter_topic
 from common.contracts.billing import (
     BillRunCompleted,
+    CreditNoteIssued,
+    DebitNoteIssued,
     InvoiceIssued,
     InvoiceRejected,
     PaymentRecorded,
@@ -32,6 +34,8 @@ __all__ = [
     "DEAD_LETTER_SUFFIX",
     "ActivationRequested",
     "BillRunCompleted",
+    "CreditNoteIssued",
+    "DebitNoteIssued",
     "Event",
     "InvoiceIssued",
     "InvoiceRejected",

@@ -141,6 +141,50 @@ class InvoiceIssued(BillingEvent, key="invoice_id"):
     data: InvoiceIssuedData
 
 
+class NoteIssuedData(BaseModel):
+    """A nota de crédito (04) or de débito (05) SRI authorized, and the factura it modifies."""
+
+    note_id: str
+    doc_type: Literal["04", "05"]
+    account_id: str
+    number: str  # 001-001-000000007, the note's own secuencial
+    access_key: str
+    issue_date: date
+    authorization_number: str
+    authorized_at: datetime
+    environment: str
+    holder: Holder
+    lines: list[str]  # the E.164 numbers of the factura it modifies
+    modified_invoice_id: str
+    modified_number: str  # the factura's 001-001-000000123 (numDocModificado)
+    modified_issue_date: date  # fechaEmisionDocSustento
+    reason: str  # credit: motivo; debit: the motivos' razones
+    totals: Totals  # total: valorModificacion (credit) or valorTotal (debit)
+    # As InvoiceIssued's: the authorized XML stays at billing (GET /v1/documents/{access_key}.xml).
+    authorized_xml_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    authorized_xml_size: int = Field(ge=0)
+
+
+class CreditNoteIssuedData(NoteIssuedData):
+    doc_type: Literal["04"] = "04"
+
+
+class DebitNoteIssuedData(NoteIssuedData):
+    doc_type: Literal["05"] = "05"
+
+
+class CreditNoteIssued(BillingEvent, key="note_id"):
+    """A nota de crédito was authorized by SRI: rendering makes its RIDE, notifier emails it."""
+
+    data: CreditNoteIssuedData
+
+
+class DebitNoteIssued(BillingEvent, key="note_id"):
+    """A nota de débito was authorized by SRI: rendering makes its RIDE, notifier emails it."""
+
+    data: DebitNoteIssuedData
+
+
 class InvoiceRejectedData(BaseModel):
     invoice_id: str
     account_id: str

@@ -1,6 +1,7 @@
 """Events published by rendering."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -9,6 +10,11 @@ from common.contracts.base import Event
 
 class RenderingEvent(Event, source="rendering"):
     """Published by rendering."""
+
+
+# The RIDE's document: "01" a factura; "04", "05" a nota de crédito, de débito, whose note_id is
+# in invoice_id (the key) and whose issue month is in period. Absent (older events): a factura.
+DocType = Literal["01", "04", "05"]
 
 
 class RideRenderedData(BaseModel):
@@ -20,10 +26,12 @@ class RideRenderedData(BaseModel):
     size: int  # bytes of the PDF
     sha256: str  # hex digest of the PDF
     rendered_at: datetime
+    doc_type: DocType = "01"
 
 
 class RideRendered(RenderingEvent, key="invoice_id"):
-    """The RIDE (PDF/A-3b) of an authorized invoice is stored and can be downloaded."""
+    """The RIDE (PDF/A-3b) of an authorized invoice (or credit or debit note: ``doc_type``) is
+    stored and can be downloaded."""
 
     data: RideRenderedData
 
@@ -40,6 +48,7 @@ class RideFailedData(BaseModel):
     # RideRendered follows.
     retryable: bool = False
     failed_at: datetime
+    doc_type: DocType = "01"
 
 
 class RideFailed(RenderingEvent, key="invoice_id"):

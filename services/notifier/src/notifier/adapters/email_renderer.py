@@ -5,6 +5,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from notifier.domain.invoices import IssuedInvoice, invoice_subject, period_text
 from notifier.domain.lines import LineTransfer
 from notifier.domain.messages import LinkMail, RenderedEmail, Template, subject
+from notifier.domain.notes import IssuedNote, note_subject
 from notifier.settings import NotifierSettings
 
 
@@ -61,6 +62,31 @@ class JinjaEmailRenderer:
         }
         html = self._env.get_template("invoice.html").render(values)
         text = self._env.get_template("invoice.txt").render(values)
+        return RenderedEmail(subject=title, html=html, text=text)
+
+    def render_note(self, note: IssuedNote) -> RenderedEmail:
+        """A nota de crédito's or de débito's email (templates credit_note, debit_note)."""
+        settings = self._settings
+        title = note_subject(note)
+        values = {
+            "subject": title,
+            "brand_name": settings.brand_name,
+            "brand_color": settings.brand_color,
+            "support_text": settings.support_text,
+            "portal_base_url": settings.portal_base_url,
+            "link": settings.portal_base_url.rstrip("/") + "/",
+            "holder_name": note.holder_name,
+            "note_name": note.name,
+            "number": note.number,
+            "issue_date": f"{note.issue_date:%d/%m/%Y}",
+            "modified_number": note.modified_number,
+            "modified_issue_date": f"{note.modified_issue_date:%d/%m/%Y}",
+            "reason": note.reason,
+            "total": note.total,
+            "access_key": note.access_key,
+        }
+        html = self._env.get_template(f"{note.template}.html").render(values)
+        text = self._env.get_template(f"{note.template}.txt").render(values)
         return RenderedEmail(subject=title, html=html, text=text)
 
     def render_line_transferred(self, transfer: LineTransfer) -> RenderedEmail:

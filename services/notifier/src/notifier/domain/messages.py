@@ -19,6 +19,8 @@ class Template(StrEnum):
     ACTIVATION = "activation"  # a new activation link asked for from the portal
     PASSWORD_RESET = "password_reset"
     INVOICE = "invoice"  # an authorized invoice: its RIDE (PDF) and XML attached
+    CREDIT_NOTE = "credit_note"  # an authorized nota de crédito: its RIDE and XML attached
+    DEBIT_NOTE = "debit_note"  # an authorized nota de débito: its RIDE and XML attached
     LINE_TRANSFERRED = "line_transferred"  # another account verified the user's line
     LINE_CODE = "line_code"  # SMS: the code that proves control of a line
 

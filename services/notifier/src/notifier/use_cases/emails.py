@@ -24,6 +24,7 @@ from notifier.domain.messages import (
     Template,
     template_for,
 )
+from notifier.domain.notes import NoteMail, note_pdf_name, note_xml_name
 from notifier.ports import NotifierPorts, RideUnavailable
 
 log = get_logger(__name__)
@@ -68,6 +69,24 @@ def invoice_delivery(mail: InvoiceMail, now: datetime, correlation_id: str | Non
     )
 
 
+def note_delivery(mail: NoteMail, now: datetime, correlation_id: str | None) -> Delivery:
+    """The delivery of a credit or debit note's email: one per note (its id is the source), as
+    an invoice's; the payload names the note, its XML is in ``note_mails``."""
+    assert mail.issued is not None and mail.issued.email
+    return Delivery.create(
+        delivery_id=uuid.uuid4().hex,
+        source_event_id=mail.note_id,
+        source_event_type=INVOICE_SOURCE,
+        channel=EMAIL,
+        template=mail.issued.template,
+        recipient=mail.issued.email,
+        user_id=None,
+        payload={"note_id": mail.note_id},
+        now=now,
+        correlation_id=correlation_id,
+    )
+
+
 def line_transferred_delivery(
     notice: LineTransferred, transfer: LineTransfer, now: datetime
 ) -> Delivery:
@@ -95,6 +114,8 @@ async def send_email(svc: NotifierPorts, delivery: Delivery) -> str:
     await svc.mailer.send(message)
     if delivery.template == Template.INVOICE:
         await _mark_emailed(svc, delivery)
+    elif delivery.template in NOTE_TEMPLATES:
+        await _mark_note_emailed(svc, delivery)
     return message_id
 
 
@@ -109,12 +130,7 @@ async def _render_invoice(svc: NotifierPorts, delivery: Delivery) -> RenderedEma
     mail = await svc.invoice_mails.get(invoice_id)
     if mail is None or mail.issued is None or mail.ride is None:
         raise PermanentDeliveryError(f"invoice {invoice_id} is not known")
-    try:
-        pdf = await svc.rides.fetch(mail.ride.access_key)
-    except RideUnavailable as exc:
-        raise TransientDeliveryError(f"RIDE not available: {exc}") from None
-    if hashlib.sha256(pdf).hexdigest() != mail.ride.sha256:
-        raise TransientDeliveryError("RIDE fetched does not match its sha256")
+    pdf = await _fetch_ride(svc, mail.ride.access_key, mail.ride.sha256)
     xml = mail.issued.authorized_xml
     if xml is None:  # kept only for invoices not to be emailed (invoices.remember_issued)
         raise PermanentDeliveryError(f"invoice {invoice_id} has no authorized XML")
@@ -122,6 +138,34 @@ async def _render_invoice(svc: NotifierPorts, delivery: Delivery) -> RenderedEma
     attachments = (
         Attachment(pdf_name(mail.issued), "application/pdf", pdf),
         Attachment(xml_name(mail.issued), "application/xml", xml.encode("utf-8")),
+    )
+    return RenderedEmail(rendered.subject, rendered.html, rendered.text, attachments)
+
+
+async def _fetch_ride(svc: NotifierPorts, access_key: str, sha256: str) -> bytes:
+    try:
+        pdf = await svc.rides.fetch(access_key)
+    except RideUnavailable as exc:
+        raise TransientDeliveryError(f"RIDE not available: {exc}") from None
+    if hashlib.sha256(pdf).hexdigest() != sha256:
+        raise TransientDeliveryError("RIDE fetched does not match its sha256")
+    return pdf
+
+
+async def _render_note(svc: NotifierPorts, delivery: Delivery) -> RenderedEmail:
+    """A credit or debit note's email with both attachments, rebuilt on every attempt."""
+    note_id = str((delivery.payload or {}).get("note_id", ""))
+    mail = await svc.note_mails.get(note_id)
+    if mail is None or mail.issued is None or mail.ride is None:
+        raise PermanentDeliveryError(f"note {note_id} is not known")
+    pdf = await _fetch_ride(svc, mail.ride.access_key, mail.ride.sha256)
+    xml = mail.issued.authorized_xml
+    if xml is None:  # kept only for notes not to be emailed (notes.remember_issued)
+        raise PermanentDeliveryError(f"note {note_id} has no authorized XML")
+    rendered = svc.renderer.render_note(mail.issued)
+    attachments = (
+        Attachment(note_pdf_name(mail.issued), "application/pdf", pdf),
+        Attachment(note_xml_name(mail.issued), "application/xml", xml.encode("utf-8")),
     )
     return RenderedEmail(rendered.subject, rendered.html, rendered.text, attachments)
 
@@ -139,7 +183,18 @@ async def _mark_emailed(svc: NotifierPorts, delivery: Delivery) -> None:
         log.warning("invoice_mark_emailed_failed", invoice_id=invoice_id, error=str(exc))
 
 
+async def _mark_note_emailed(svc: NotifierPorts, delivery: Delivery) -> None:
+    note_id = str((delivery.payload or {}).get("note_id", ""))
+    try:
+        await svc.note_mails.mark_emailed(note_id, svc.clock())
+    except Exception as exc:
+        log.warning("note_mark_emailed_failed", note_id=note_id, error=str(exc))
+
+
+NOTE_TEMPLATES = (Template.CREDIT_NOTE.value, Template.DEBIT_NOTE.value)
 RENDERERS: dict[str, Callable[[NotifierPorts, Delivery], Awaitable[RenderedEmail]]] = {
     Template.INVOICE.value: _render_invoice,
+    Template.CREDIT_NOTE.value: _render_note,
+    Template.DEBIT_NOTE.value: _render_note,
     Template.LINE_TRANSFERRED.value: _render_line_transferred,
 }

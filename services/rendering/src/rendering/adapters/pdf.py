@@ -19,7 +19,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from rendering.adapters.assets import PACKAGE, PackageAssetFetcher, asset_url
 from rendering.adapters.barcode import code128_data_uri
-from rendering.domain.parse import read_ride
+from rendering.domain.documents import read_document
 from rendering.domain.ride import Ride
 
 PDF_VARIANT = "pdf/a-3b"
@@ -94,7 +94,7 @@ class RideRenderer:
         attachment = Attachment(
             string=xml,
             name=f"{ride.access_key}.xml",
-            description=f"Factura {ride.number}: comprobante electrónico (XML del SRI)",
+            description=f"{ride.name} {ride.number}: comprobante electrónico (XML del SRI)",
             relationship="Source",
             created=moment,
             modified=moment,
@@ -109,9 +109,10 @@ class RideRenderer:
         )
         return pdf
 
-    def render(self, xml: bytes) -> bytes:
-        """The RIDE of an SRI factura XML (see ``parse.read_ride`` for what it accepts)."""
-        return self.pdf(read_ride(xml), xml)
+    def render(self, xml: bytes, doc_type: str | None = "01") -> bytes:
+        """The RIDE of an SRI factura XML, or of the comprobante of ``doc_type`` (04 a nota de
+        crédito, 05 de débito; None: any of them). See ``documents.read_document``."""
+        return self.pdf(read_document(xml, doc_type), xml)
 
 
 @cache
@@ -119,6 +120,7 @@ def default_renderer() -> RideRenderer:
     return RideRenderer()
 
 
-def render_ride(xml: bytes) -> bytes:
-    """PDF/A-3b bytes of the RIDE of ``xml``; raises ``RideError`` for what is no factura."""
-    return default_renderer().render(xml)
+def render_ride(xml: bytes, doc_type: str | None = "01") -> bytes:
+    """PDF/A-3b bytes of the RIDE of ``xml``; raises ``RideError`` for what is no factura (or
+    no comprobante of ``doc_type``)."""
+    return default_renderer().render(xml, doc_type)

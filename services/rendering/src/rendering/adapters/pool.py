@@ -24,9 +24,9 @@ def _start_worker() -> None:
     _renderer = RideRenderer()
 
 
-def _render(xml: bytes) -> bytes:
+def _render(xml: bytes, doc_type: str) -> bytes:
     renderer = _renderer or RideRenderer()
-    return renderer.render(xml)
+    return renderer.render(xml, doc_type)
 
 
 class ProcessPoolRenderer:
@@ -51,8 +51,8 @@ class ProcessPoolRenderer:
     def _executor(self) -> ProcessPoolExecutor:
         return self._pool.executor()
 
-    async def render(self, xml: bytes) -> bytes:
-        return await self._pool.run(_render, xml)
+    async def render(self, xml: bytes, doc_type: str = "01") -> bytes:
+        return await self._pool.run(_render, xml, doc_type)
 
     def close(self) -> None:
         self._pool.close()

@@ -109,3 +109,20 @@ def subtotal_label(code: str, rate: Decimal | None) -> str:
 
 def iva_label(code: str, rate: Decimal | None) -> str:
     return f"IVA {percent(rate)}%" if rate is not None else f"IVA CÓDIGO {code}"
+
+
+# codDoc → the comprobante's name as a RIDE prints it (a note names the document it modifies).
+TIPOS_COMPROBANTE = MappingProxyType(
+    {
+        "01": "FACTURA",
+        "03": "LIQUIDACIÓN DE COMPRA",
+        "04": "NOTA DE CRÉDITO",
+        "05": "NOTA DE DÉBITO",
+        "06": "GUÍA DE REMISIÓN",
+        "07": "COMPROBANTE DE RETENCIÓN",
+    }
+)
+
+
+def tipo_comprobante(code: str) -> str:
+    return TIPOS_COMPROBANTE.get(code, f"COMPROBANTE {code}")

@@ -32,7 +32,7 @@ FACTURA_DOC = "01"
 def _block(parent: etree._Element, name: str) -> etree._Element:
     found = child(parent, name)
     if found is None:
-        raise NotAFactura(f"the factura lacks {local(parent)}/{name}")
+        raise NotAFactura(f"the comprobante lacks {local(parent)}/{name}")
     return found
 
 
@@ -51,8 +51,7 @@ def _issuer(tributaria: etree._Element, factura: etree._Element) -> Issuer:
     )
 
 
-def _buyer(factura: etree._Element) -> Buyer:
-    where = "infoFactura"
+def _buyer(factura: etree._Element, where: str = "infoFactura") -> Buyer:
     return Buyer(
         name=required(factura, "razonSocialComprador", where),
         id_type=codes.tipo_identificacion(required(factura, "tipoIdentificacionComprador", where)),
@@ -79,12 +78,16 @@ def _details(detalle: etree._Element) -> tuple[Field, ...]:
     )
 
 
-def _line(detalle: etree._Element, index: int) -> Line:
+# A factura's detail codes; a nota de crédito names them codigoInterno, codigoAdicional.
+FACTURA_CODES = ("codigoPrincipal", "codigoAuxiliar")
+
+
+def _line(detalle: etree._Element, index: int, codes: tuple[str, str] = FACTURA_CODES) -> Line:
     where = f"detalles/detalle[{index}]"
     taxes = children(child(detalle, "impuestos"), "impuesto")
     return Line(
-        code=text(detalle, "codigoPrincipal"),
-        aux_code=text(detalle, "codigoAuxiliar"),
+        code=text(detalle, codes[0]),
+        aux_code=text(detalle, codes[1]),
         description=required(detalle, "descripcion", where),
         quantity=amount(detalle, "cantidad", where),
         unit_price=amount(detalle, "precioUnitario", where),
@@ -95,15 +98,15 @@ def _line(detalle: etree._Element, index: int) -> Line:
     )
 
 
-def _lines(root: etree._Element) -> tuple[Line, ...]:
+def _lines(root: etree._Element, codes: tuple[str, str] = FACTURA_CODES) -> tuple[Line, ...]:
     detalles = children(_block(root, "detalles"), "detalle")
     if not detalles:
-        raise NotAFactura("the factura has no detalles/detalle")
-    return tuple(_line(d, i) for i, d in enumerate(detalles, start=1))
+        raise NotAFactura(f"the {local(root)} has no detalles/detalle")
+    return tuple(_line(d, i, codes) for i, d in enumerate(detalles, start=1))
 
 
-def _payments(factura: etree._Element) -> tuple[Payment, ...]:
-    where = "infoFactura/pagos/pago"
+def _payments(factura: etree._Element, info: str = "infoFactura") -> tuple[Payment, ...]:
+    where = f"{info}/pagos/pago"
     found = []
     for pago in children(child(factura, "pagos"), "pago"):
         code = required(pago, "formaPago", where)

@@ -1,4 +1,5 @@
-"""The RIDE as typed data: what the printed factura shows (docs/sri.md §6), read from its XML.
+"""The RIDE as typed data: what the printed factura (or nota de crédito, de débito) shows
+(docs/sri.md §6), read from its XML.
 
 Amounts are ``Decimal`` exactly as the XML carries them (never float); codes are already turned
 into the words the RIDE prints. ``parse.read_ride`` builds it; the PDF adapter only lays it out.
@@ -110,6 +111,23 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Modified:
+    """The comprobante a nota de crédito or de débito modifies (docs/sri.md, notes)."""
+
+    doc_type: str  # the words: FACTURA, ...
+    number: str  # numDocModificado, 001-001-000000123
+    issue_date: str  # fechaEmisionDocSustento, dd/mm/yyyy as in the XML
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A nota de débito's motivo (razón and valor); a credit note's motivo has no value."""
+
+    text: str
+    value: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Ride:
     version: str
     access_key: str
@@ -127,6 +145,16 @@ class Ride:
     statement: tuple[Field, ...]  # the non-fiscal Estado de cuenta; empty when absent
     sections: tuple[Section, ...]
     authorization: Authorization | None
+    # The comprobante's kind: the title printed, and for a note what it modifies and why.
+    title: str = "FACTURA"
+    modified: Modified | None = None
+    reasons: tuple[Reason, ...] = ()
+    total_label: str = "VALOR TOTAL"  # a nota de crédito's is VALOR MODIFICACIÓN
+
+    @property
+    def name(self) -> str:
+        """The title as a sentence names it: "Factura", "Nota de crédito"."""
+        return self.title.capitalize()
 
     @property
     def authorization_number(self) -> str:

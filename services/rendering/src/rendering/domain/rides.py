@@ -1,6 +1,7 @@
-"""A RIDE to make for an authorized invoice, and its outcome: rendered (stored, with the PDF's
-size and digest) or failed — for good (the XML is no factura that can be printed) or for now
-(every attempt failed for a cause outside the XML: ``retryable``, a replay renders again). Pure."""
+"""A RIDE to make for an authorized invoice (or nota de crédito, de débito), and its outcome:
+rendered (stored, with the PDF's size and digest) or failed — for good (the XML is no factura
+that can be printed) or for now (every attempt failed for a cause outside the XML:
+``retryable``, a replay renders again). Pure."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ class RideRequest:
     period: str
     authorized_xml_sha256: str
     authorized_xml_size: int
+    # 01 a factura; 04, 05 a nota de crédito, de débito (its note id in invoice_id, its issue
+    # month in period).
+    doc_type: str = "01"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class RideRendered:
     size: int
     sha256: str
     occurred_at: datetime
+    doc_type: str = "01"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class RideFailed:
     error: str
     retryable: bool
     occurred_at: datetime
+    doc_type: str = "01"
 
 
 DomainEvent = RideRendered | RideFailed
@@ -64,6 +70,7 @@ class Ride:
     # A failure whose cause was not the XML (workers, storage): a replay may still render it.
     retryable: bool = False
     at: datetime | None = None
+    doc_type: str = "01"  # absent from records older than the notes: a factura
     events: list[DomainEvent] = field(default_factory=list)
 
     @property
@@ -84,6 +91,7 @@ class Ride:
             size=len(pdf),
             sha256=digest,
             at=now,
+            doc_type=request.doc_type,
         )
         ride.events.append(
             RideRendered(
@@ -95,6 +103,7 @@ class Ride:
                 size=len(pdf),
                 sha256=digest,
                 occurred_at=now,
+                doc_type=request.doc_type,
             )
         )
         return ride
@@ -113,6 +122,7 @@ class Ride:
             error=error,
             retryable=retryable,
             at=now,
+            doc_type=request.doc_type,
         )
         ride.events.append(
             RideFailed(
@@ -124,6 +134,7 @@ class Ride:
                 error=error,
                 retryable=retryable,
                 occurred_at=now,
+                doc_type=request.doc_type,
             )
         )
         return ride

@@ -18,6 +18,10 @@ from rendering.domain.ride import Authorization, NotAFactura, NotAuthorized
 ECUADOR = timezone(timedelta(hours=-5))
 AUTORIZADO = "AUTORIZADO"
 FACTURA = "factura"
+NOTA_CREDITO = "notaCredito"
+NOTA_DEBITO = "notaDebito"
+# The comprobantes the renderer prints, by codDoc.
+ROOTS = {"01": FACTURA, "04": NOTA_CREDITO, "05": NOTA_DEBITO}
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
@@ -56,7 +60,7 @@ def number(value: str, where: str) -> Decimal:
 def required(element: etree._Element | None, name: str, where: str) -> str:
     value = text(element, name)
     if value is None:
-        raise NotAFactura(f"the factura lacks {where}/{name}")
+        raise NotAFactura(f"the comprobante lacks {where}/{name}")
     return value
 
 
@@ -135,16 +139,24 @@ def _from_autorizacion(autorizaciones: list[etree._Element]) -> Source:
     return Source(factura, authorization)
 
 
-def read_source(data: bytes) -> Source:
-    """The factura element and, when the input is SRI's answer, its authorization."""
+def _named(kinds: tuple[str, ...]) -> str:
+    """("factura",) → "factura"; several → "factura, notaCredito or notaDebito"."""
+    return kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+
+
+def read_source(data: bytes, kinds: tuple[str, ...] = (FACTURA,)) -> Source:
+    """The comprobante element (a factura, or one of ``kinds``) and, when the input is SRI's
+    answer, its authorization."""
     root = _parse(data, "the input")
-    if local(root) == FACTURA:
+    if local(root) in kinds:
         source = Source(root, None)
     else:
         autorizaciones = _autorizaciones(root)
         if not autorizaciones:
-            raise NotAFactura(f"expected an SRI factura or its autorizacion, found <{local(root)}>")
+            raise NotAFactura(
+                f"expected an SRI {_named(kinds)} or its autorizacion, found <{local(root)}>"
+            )
         source = _from_autorizacion(autorizaciones)
-    if local(source.factura) != FACTURA:
-        raise NotAFactura(f"the comprobante is a <{local(source.factura)}>, not a factura")
+    if local(source.factura) not in kinds:
+        raise NotAFactura(f"the comprobante is a <{local(source.factura)}>, not a {_named(kinds)}")
     return source

@@ -21,7 +21,7 @@ class Header:
     """The infoFactura amounts the totals box prints besides the taxes."""
 
     total_sin_impuestos: Decimal
-    total_descuento: Decimal
+    total_descuento: Decimal | None  # None: a note, which has no totalDescuento
     importe_total: Decimal
     propina: Decimal | None = None
     total_subsidio: Decimal | None = None
@@ -46,21 +46,21 @@ def _zero_rank(label: str) -> tuple[int, str]:
     return (_ZERO_ORDER.index(label) if known else len(_ZERO_ORDER), label)
 
 
-def _subtotals(lines: Sequence[Line]) -> list[Amount]:
-    """SUBTOTAL <rate>% per positive rate (highest first), then 0%, no objeto, exento."""
+def _subtotals(bases: Iterable[tuple[Tax | None, Decimal]]) -> list[Amount]:
+    """SUBTOTAL <rate>% per positive rate (highest first), then 0%, no objeto, exento: the
+    amounts of ``bases`` (an IVA and the amount it taxes, without ICE) added up by rate."""
     positive: dict[str, Decimal] = {}
     rates: dict[str, Decimal] = {}
     zero: dict[str, Decimal] = {}
-    for line in lines:
-        tax = _iva(line.taxes)
+    for tax, base in bases:
         if tax is None:
             continue
         rate = codes.iva_rate(tax.rate_code, tax.rate)
         label = codes.subtotal_label(tax.rate_code, rate)
         if tax.rate_code in codes.SUBTOTAL_LABELS or not rate:
-            _add(zero, label, line.total)
+            _add(zero, label, base)
         else:
-            _add(positive, label, line.total)
+            _add(positive, label, base)
             rates[label] = rate
     return [
         *(Amount(label, positive[label]) for label in sorted(positive, key=lambda k: -rates[k])),
@@ -97,19 +97,41 @@ def _optional(label: str, value: Decimal | None) -> list[Amount]:
     return [] if value is None else [Amount(label, value)]
 
 
-def ride_totals(lines: Sequence[Line], totals: Sequence[Tax], header: Header) -> tuple[Amount, ...]:
+def ride_totals(
+    lines: Sequence[Line],
+    totals: Sequence[Tax],
+    header: Header,
+    total_label: str = "VALOR TOTAL",
+) -> tuple[Amount, ...]:
+    """A factura's or a nota de crédito's box (the note's total is VALOR MODIFICACIÓN)."""
+    bases = [(_iva(line.taxes), line.total) for line in lines]
+    return _box(bases, totals, header, total_label)
+
+
+def debit_totals(taxes: Sequence[Tax], header: Header) -> tuple[Amount, ...]:
+    """A nota de débito's box: it has no detail lines, its impuestos carry the bases."""
+    bases = [(tax, tax.base) for tax in taxes if tax.code == codes.IVA]
+    return _box(bases, taxes, header, "VALOR TOTAL")
+
+
+def _box(
+    bases: Sequence[tuple[Tax | None, Decimal]],
+    totals: Sequence[Tax],
+    header: Header,
+    total_label: str,
+) -> tuple[Amount, ...]:
     ice, iva, irbpnr = _taxes(totals)
     return (
-        *_subtotals(lines),
+        *_subtotals(bases),
         Amount("SUBTOTAL SIN IMPUESTOS", header.total_sin_impuestos),
-        Amount("TOTAL DESCUENTO", header.total_descuento),
+        *_optional("TOTAL DESCUENTO", header.total_descuento),
         *ice,
         *iva,
         *irbpnr,
         *_optional("PROPINA", header.propina),
         *_optional("AHORRO POR SUBSIDIO", header.total_subsidio),
         *_optional("COMPENSACIONES", header.compensaciones),
-        Amount("VALOR TOTAL", header.importe_total),
+        Amount(total_label, header.importe_total),
         *_optional("VALOR RETENIDO IVA", header.valor_ret_iva),
         *_optional("VALOR RETENIDO RENTA", header.valor_ret_renta),
     )

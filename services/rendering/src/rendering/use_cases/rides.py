@@ -1,4 +1,5 @@
-"""Render the RIDE of an authorized invoice (once per clave), and serve it through a signed link."""
+"""Render the RIDE of an authorized invoice or note (once per clave), and serve it through a
+signed link."""
 
 from datetime import datetime
 
@@ -41,7 +42,7 @@ async def render(svc: RenderingService, request: RideRequest) -> Ride:
             request.access_key, request.authorized_xml_sha256, request.authorized_xml_size
         )
         try:
-            pdf = await svc.renderer.render(xml)
+            pdf = await svc.renderer.render(xml, request.doc_type)
         except RideError as error:
             await _record(svc, Ride.failed(request, str(error), svc.clock()), existing)
             raise RenderingRefused(str(error)) from error
