@@ -121,9 +121,7 @@ def invoice_document(
         "statement": statement_document(statement),
         "state": State.SIGNED.value,
         "attempts": 0,
-        "polls": 0,
-        "received_at": None,
-        "sri_has_key": False,
+        "polls": 0,  # received_at, sri_has_key: written by the first SRI step
         "next_attempt_at": now,
         "sri_messages": [],
         "authorization": None,
