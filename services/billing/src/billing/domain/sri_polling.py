@@ -64,7 +64,7 @@ class Track:
     """What an invoice remembers of SRI between steps."""
 
     attempts: int = 0  # sends and unanswered calls: the transport backoff's exponent
-    polls: int = 0  # undecided authorization answers since SRI last took it: the poll backoff's
+    polls: int = 0  # undecided answers since SRI last took it: the poll backoff's exponent
     received_at: datetime | None = None  # when SRI last took it (RECIBIDA, 43, 70, EN PROCESO)
     sri_has_key: bool = False  # SRI said so (43, 70, EN PROCESO): never sent again
 
