@@ -123,6 +123,8 @@ class BillingProcess(ServiceProcess):
             SRI_HOST=SANDBOX,
             SRI_RETRY_BASE_SECONDS="0.2",
             SRI_RETRY_MAX_SECONDS="1.0",
+            # SRI's wait after RECIBIDA (3 s by default), short for the tests.
+            SRI_FIRST_QUERY_DELAY_SECONDS="0.2",
             CONSUMER_WORKERS="1",
             **env,
         )

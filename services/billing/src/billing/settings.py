@@ -32,12 +32,19 @@ class BillingSettings(ServiceSettings):
     sri_host: str | None = None
     sri_timeout_seconds: float = 10.0
     sri_concurrency: int = 8
-    # Polling while EN PROCESO (and after an unanswered submission): exponential backoff.
+    # Unanswered calls (timeout, 5xx, also a submission's): exponential backoff from base to
+    # max; SRI or the network is down, so try again within minutes.
     sri_retry_base_seconds: float = 2.0
     sri_retry_max_seconds: float = 300.0
-    # After RECIBIDA SRI may not list the key yet; this many empty answers, then re-send
-    # (SRI answers 43 if it had it after all).
-    sri_empty_polls_before_resend: int = 5
+    # SRI's guidance on polling (docs/sri.md §5, §9; domain/sri_polling.py): wait this long
+    # after RECIBIDA before the first authorization query (the sheet gives no figure)...
+    sri_first_query_delay_seconds: float = 3.0
+    # ...then back off on undecided answers (EN PROCESO, nothing listed) from the retry base up
+    # to this: SRI may take up to 24 hours to decide.
+    sri_poll_max_seconds: float = 86400.0
+    # A RECIBIDA key Autorización has never listed for this long is sent again (SRI answers 43
+    # if it had it after all). Never after 43, 70 or EN PROCESO: SRI has the key.
+    sri_resend_after_seconds: float = 86400.0
 
     bill_run_batch_size: int = 200
     # Accounts a run may fail to invoice (each recorded with its reason) before the whole run

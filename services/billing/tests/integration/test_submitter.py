@@ -40,7 +40,7 @@ async def app() -> AsyncIterator[FastAPI]:
         sri_retry_base_seconds=0.0,
         sri_retry_max_seconds=0.0,
         sri_timeout_seconds=0.0,
-        sri_empty_polls_before_resend=2,
+        sri_first_query_delay_seconds=0.0,
     )
     app = build(settings)
     await app.state.runtime.database.ensure_indexes(INDEXES)

@@ -33,7 +33,7 @@ PERIOD = BillingPeriod.of("2026-10")
 PLAN = Plan("P1", "Plan", "movil", Decimal("10.00"))
 # No waiting between steps: every step is due at once.
 POLICY = RetryPolicy(
-    base_seconds=0.0, max_seconds=0.0, empty_polls_before_resend=2, timeout_seconds=0.0
+    base_seconds=0.0, max_seconds=0.0, timeout_seconds=0.0, first_query_delay_seconds=0.0
 )
 
 

@@ -16,6 +16,7 @@ from billing.domain.events import (
 )
 from billing.domain.issued_invoice import HistoryEntry, IssuedInvoice
 from billing.domain.submission import (
+    Action,
     AuthorizationAnswer,
     Message,
     ReceptionAnswer,
@@ -26,7 +27,12 @@ from billing.domain.submission import (
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 KEY = "1011202601179001167400110010010000000071234567813"
 POLICY = RetryPolicy(
-    base_seconds=2.0, max_seconds=60.0, empty_polls_before_resend=3, timeout_seconds=10.0
+    base_seconds=2.0,
+    max_seconds=60.0,
+    timeout_seconds=10.0,
+    first_query_delay_seconds=3.0,
+    poll_max_seconds=3600.0,
+    resend_after_seconds=86400.0,
 )
 REGISTERED = Message("43", "CLAVE ACCESO REGISTRADA", None, "ERROR")
 IN_PROCESSING = Message("70", "CLAVE DE ACCESO EN PROCESAMIENTO", None, "ERROR")
@@ -73,10 +79,12 @@ def test_only_a_signed_invoice_is_sent(state: State) -> None:
         invoice(state).submitting(NOW, POLICY)
 
 
-def test_recibida_is_received_and_queried_at_once() -> None:
+def test_recibida_is_received_and_queried_after_the_first_query_delay() -> None:
     item = invoice(State.SUBMITTING, attempts=1)
     item.reception_answered(ReceptionAnswer("RECIBIDA"), NOW, POLICY)
-    assert item.state == State.RECEIVED and item.next_attempt_at == NOW and item.attempts == 1
+    assert item.state == State.RECEIVED and item.attempts == 1
+    assert item.next_attempt_at == NOW + timedelta(seconds=3) and item.received_at == NOW
+    assert not item.sri_has_key
     assert item.history == [HistoryEntry(State.RECEIVED, NOW, "RECIBIDA", with_status=True)]
     assert item.events == []
 
@@ -86,6 +94,7 @@ def test_devuelta_43_or_70_is_resolved_by_querying(message: Message) -> None:
     item = invoice(State.SUBMITTING)
     item.reception_answered(ReceptionAnswer("DEVUELTA", (message,)), NOW, POLICY)
     assert item.state == State.RECEIVED and item.sri_messages == (message,)
+    assert item.sri_has_key and item.next_attempt_at == NOW + timedelta(seconds=3)
     assert item.events == []
 
 
@@ -143,11 +152,13 @@ def test_an_authorization_without_number_or_date_takes_the_key_and_now() -> None
 
 
 def test_en_proceso_polls_again_after_a_backoff() -> None:
-    item = invoice(State.RECEIVED, attempts=2, empty_polls=1)
+    item = invoice(State.RECEIVED, attempts=2, polls=1, received_at=NOW)
     answer = AuthorizationAnswer("EN PROCESO", (IN_PROCESSING,))
     assert item.authorizations_answered([answer], NOW, POLICY) is None
-    assert item.state == State.IN_PROCESS and item.attempts == 3 and item.empty_polls == 1
-    assert within_jitter(item.next_attempt_at - NOW, 8.0)  # type: ignore[operator]
+    assert item.state == State.IN_PROCESS and item.attempts == 2 and item.polls == 2
+    assert item.sri_has_key and item.sri_messages == (IN_PROCESSING,)
+    # The poll's backoff (its second: 4 s), not the one of unanswered calls.
+    assert within_jitter(item.next_attempt_at - NOW, 4.0)  # type: ignore[operator]
     # No authorization decided it: no status (as SRI keeps none for EN PROCESO).
     assert item.history == [HistoryEntry(State.IN_PROCESS, NOW, None, with_status=True)]
 
@@ -171,7 +182,7 @@ def test_timeout_then_unknown_key_sends_again() -> None:
     assert item.state == State.SUBMITTING and item.attempts == 2
     assert item.history[-1] == HistoryEntry(State.SUBMITTING, NOW, None, with_status=True)
     item.authorizations_answered([], NOW, POLICY)  # SRI has no such key
-    assert item.state == State.SIGNED and item.next_attempt_at == NOW and item.empty_polls == 0
+    assert item.state == State.SIGNED and item.next_attempt_at == NOW
     assert item.events == []
 
 
@@ -184,13 +195,28 @@ def test_timeout_that_sri_received_is_queried_not_resent() -> None:
     assert item.state == State.AUTHORIZED
 
 
-def test_received_but_never_listed_is_resent_after_the_empty_polls() -> None:
-    item = invoice(State.RECEIVED)
-    for polls in (1, 2):
-        item.authorizations_answered([], NOW, POLICY)
-        assert item.state == State.IN_PROCESS and item.empty_polls == polls
-    item.authorizations_answered([], NOW, POLICY)  # the third empty answer (policy: 3)
-    assert item.state == State.SIGNED and item.empty_polls == 0
+def test_received_but_never_listed_is_resent_only_after_a_day() -> None:
+    item = invoice(State.SUBMITTING, attempts=1)
+    item.reception_answered(ReceptionAnswer("RECIBIDA"), NOW, POLICY)
+    for hours in (0, 1, 12, 23):
+        item.authorizations_answered([], NOW + timedelta(hours=hours), POLICY)
+        assert item.state == State.IN_PROCESS and item.next_action == Action.QUERY
+        # Polled no later than the day is over.
+        assert item.next_attempt_at <= NOW + timedelta(days=1)  # type: ignore[operator]
+    item.authorizations_answered([], NOW + timedelta(days=1), POLICY)
+    assert item.state == State.SIGNED and item.next_attempt_at == NOW + timedelta(days=1)
+    assert item.events == []
+
+
+@pytest.mark.parametrize("message", [REGISTERED, IN_PROCESSING])
+def test_after_43_or_70_it_is_never_resent(message: Message) -> None:
+    item = invoice(State.SUBMITTING, attempts=1)
+    item.reception_answered(ReceptionAnswer("DEVUELTA", (message,)), NOW, POLICY)
+    for days in (0, 1, 3, 10):
+        item.authorizations_answered([], NOW + timedelta(days=days), POLICY)
+        assert item.state == State.IN_PROCESS and item.next_action == Action.QUERY
+    item.authorizations_answered([AuthorizationAnswer("AUTORIZADO")], NOW, POLICY)
+    assert item.state == State.AUTHORIZED
 
 
 @pytest.mark.parametrize("state", [State.SUBMITTING, State.RECEIVED, State.IN_PROCESS])

@@ -3,26 +3,15 @@
 import random
 from datetime import timedelta
 
-import pytest
-
 from billing.domain.submission import (
     TERMINAL,
     Action,
-    AuthorizationAnswer,
-    Message,
+    RetryPolicy,
     State,
-    after_authorizations,
-    after_no_answer,
-    after_reception,
     backoff,
     next_action,
     public_status,
 )
-
-REGISTERED = Message("43", "CLAVE ACCESO REGISTRADA", None, "ERROR")
-IN_PROCESSING = Message("70", "CLAVE DE ACCESO EN PROCESAMIENTO", None, "ERROR")
-BAD_XML = Message("35", "ARCHIVO NO CUMPLE ESTRUCTURA XML", "detalle", "ERROR")
-BAD_SIGNATURE = Message("39", "FIRMA INVALIDA", None, "ERROR")
 
 
 def test_only_a_signed_invoice_is_sent_everything_open_is_queried() -> None:
@@ -41,60 +30,7 @@ def test_public_status() -> None:
         assert public_status(state) == "pending"
 
 
-def test_recibida_is_received() -> None:
-    assert after_reception("RECIBIDA", []).state == State.RECEIVED
-
-
-@pytest.mark.parametrize("message", [REGISTERED, IN_PROCESSING])
-def test_devuelta_with_43_or_70_is_resolved_by_querying(message: Message) -> None:
-    outcome = after_reception("DEVUELTA", [message])
-    assert outcome.state == State.RECEIVED
-    assert next_action(outcome.state) == Action.QUERY
-
-
-def test_devuelta_for_any_other_reason_is_returned_with_sri_messages() -> None:
-    outcome = after_reception("DEVUELTA", [BAD_XML])
-    assert outcome.state == State.RETURNED
-    assert outcome.messages == (BAD_XML,)
-
-
-@pytest.mark.parametrize("state", [State.SUBMITTING, State.RECEIVED, State.IN_PROCESS])
-def test_no_answer_keeps_the_state_and_retries(state: State) -> None:
-    outcome = after_no_answer(state)
-    assert outcome.state == state and outcome.retry and not outcome.messages
-
-
-def test_authorized_wins_over_other_entries() -> None:
-    answers = [
-        AuthorizationAnswer("NO AUTORIZADO", (BAD_SIGNATURE,)),
-        AuthorizationAnswer("AUTORIZADO"),
-    ]
-    outcome = after_authorizations(State.RECEIVED, answers, 0, 5)
-    assert outcome.state == State.AUTHORIZED and outcome.chosen == 1
-
-
-def test_en_proceso_polls_again() -> None:
-    outcome = after_authorizations(State.RECEIVED, [AuthorizationAnswer("EN PROCESO")], 0, 5)
-    assert outcome.state == State.IN_PROCESS and outcome.retry
-
-
-def test_no_autorizado_is_final_with_its_messages() -> None:
-    answers = [AuthorizationAnswer("NO AUTORIZADO", (BAD_SIGNATURE,))]
-    outcome = after_authorizations(State.IN_PROCESS, answers, 0, 5)
-    assert outcome.state == State.NOT_AUTHORIZED
-    assert outcome.messages == (BAD_SIGNATURE,)
-
-
-def test_unknown_key_after_an_unanswered_submission_is_sent_again() -> None:
-    # The only path back to SIGNED from SUBMITTING: SRI said it does not have the key.
-    assert after_authorizations(State.SUBMITTING, [], 0, 5).state == State.SIGNED
-
-
-def test_received_but_not_yet_listed_is_polled_then_resent() -> None:
-    first = after_authorizations(State.RECEIVED, [], 0, 3)
-    assert first.state == State.IN_PROCESS and first.retry
-    assert after_authorizations(State.IN_PROCESS, [], 1, 3).state == State.IN_PROCESS
-    assert after_authorizations(State.IN_PROCESS, [], 2, 3).state == State.SIGNED
+# What SRI's answers lead to, and when: test_sri_polling.py (the re-send policy as a table).
 
 
 def test_backoff_grows_and_is_capped() -> None:
@@ -103,3 +39,11 @@ def test_backoff_grows_and_is_capped() -> None:
     assert timedelta(seconds=1.6) <= delays[0] <= timedelta(seconds=2.4)
     assert delays[3] > delays[1]
     assert all(d <= timedelta(seconds=72) for d in delays)
+
+
+def test_polls_back_off_up_to_a_day_and_unanswered_calls_up_to_minutes() -> None:
+    policy = RetryPolicy(jitter=0.0)
+    assert policy.poll_wait(0) == timedelta(seconds=2)
+    assert policy.poll_wait(40) == timedelta(hours=24)
+    assert policy.backoff(40) == timedelta(minutes=5)
+    assert policy.poll_wait(10**6) == timedelta(hours=24)  # no overflow, however long it waits

@@ -4,6 +4,7 @@ right calls in the right order and leaves the right events behind (no database, 
 import asyncio
 import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from billing.adapters.sri_client import Reception, SriUnavailable
@@ -29,8 +30,10 @@ class Settings:
     submit_batch_size: int = 10
     sri_retry_base_seconds: float = 0.0
     sri_retry_max_seconds: float = 0.0
-    sri_empty_polls_before_resend: int = 2
     sri_timeout_seconds: float = 0.0
+    sri_first_query_delay_seconds: float = 0.0
+    sri_poll_max_seconds: float = 86400.0
+    sri_resend_after_seconds: float = 86400.0
 
 
 @dataclass
@@ -132,8 +135,9 @@ async def test_unanswered_submission_that_sri_got_is_never_resent() -> None:
     assert sri.calls == ["recepcion", "autorizacion", "autorizacion", "autorizacion"]
 
 
-async def test_received_but_never_listed_is_resent_after_empty_polls() -> None:
-    service = Service()
+async def test_received_but_never_listed_is_resent_after_resend_after() -> None:
+    # SRI_RESEND_AFTER_SECONDS=0: the first empty answer after RECIBIDA is already too late.
+    service = Service(settings=Settings(sri_resend_after_seconds=0.0))
     invoice_id = stored(service.invoices)
     sri = ScriptedSri(
         [Reception("RECIBIDA", ()), Reception("DEVUELTA", (REGISTERED,))],
@@ -141,7 +145,37 @@ async def test_received_but_never_listed_is_resent_after_empty_polls() -> None:
     )
     await drive(service, sri)
     assert service.invoices.current(invoice_id).state == State.AUTHORIZED
-    assert sri.calls == ["recepcion", "autorizacion", "autorizacion", "recepcion", "autorizacion"]
+    # Sent again once; after 43 SRI has the key: an empty answer is polled, not re-sent.
+    assert sri.calls == ["recepcion", "autorizacion", "recepcion", "autorizacion", "autorizacion"]
+
+
+async def test_received_and_never_listed_is_polled_not_resent_within_the_day() -> None:
+    service = Service()
+    invoice_id = stored(service.invoices)
+    sri = ScriptedSri([Reception("RECIBIDA", ())], [[], [], [], ["AUTORIZADO"]])
+    await drive(service, sri)
+    assert service.invoices.current(invoice_id).state == State.AUTHORIZED
+    assert sri.calls == ["recepcion"] + ["autorizacion"] * 4
+
+
+async def test_after_70_it_is_never_resent() -> None:
+    service = Service(settings=Settings(sri_resend_after_seconds=0.0))
+    invoice_id = stored(service.invoices)
+    sri = ScriptedSri([Reception("DEVUELTA", (IN_PROCESSING,))], [[], [], ["AUTORIZADO"]])
+    await drive(service, sri)
+    assert service.invoices.current(invoice_id).state == State.AUTHORIZED
+    assert sri.calls == ["recepcion"] + ["autorizacion"] * 3
+
+
+async def test_the_first_query_waits_after_recibida() -> None:
+    service = Service(settings=Settings(sri_first_query_delay_seconds=60))
+    invoice_id = stored(service.invoices)
+    sri = ScriptedSri([Reception("RECIBIDA", ())], [["AUTORIZADO"]])
+    await drive(service, sri)
+    final = service.invoices.current(invoice_id)
+    assert final.state == State.RECEIVED and sri.calls == ["recepcion"]
+    assert final.next_attempt_at is not None and final.received_at is not None
+    assert final.next_attempt_at - final.received_at == timedelta(seconds=60)
 
 
 async def test_en_proceso_waits_for_its_backoff() -> None:
@@ -151,7 +185,7 @@ async def test_en_proceso_waits_for_its_backoff() -> None:
     await drive(service, sri)
     final = service.invoices.current(invoice_id)
     assert final.state == State.IN_PROCESS and sri.calls == ["recepcion", "autorizacion"]
-    assert final.attempts == 2  # the submission and this poll; not due for about a minute
+    assert (final.attempts, final.polls) == (1, 1)  # not due for about a minute
 
 
 async def test_an_idle_submitter_asks_again_only_when_a_step_is_due() -> None:
@@ -182,6 +216,7 @@ async def test_fresh_invoices_are_sent_with_the_xml_they_were_stored_with() -> N
     submitter.paused = lambda: False
     assert await submitter.run_once() == 1
     assert sri.sent == [xml] and service.invoices.signed == {}  # never read back
+    assert await submitter.run_once() == 1  # the authorization query, once due
     assert service.invoices.current(doc["_id"]).state == State.AUTHORIZED
 
 
@@ -226,6 +261,8 @@ async def test_step_returns_the_events_it_wrote() -> None:
     invoice_id = stored(invoices)
     sri = ScriptedSri([Reception("RECIBIDA", ())], [["AUTORIZADO"]])
     parts = FakeSubmission(sri, invoices)
-    [event] = await submission.step(parts, invoices.current(invoice_id), None, clock())
+    now = clock()
+    assert await submission.step(parts, invoices.current(invoice_id), None, now) == []  # sent
+    [event] = await submission.step(parts, invoices.current(invoice_id), None, now)  # queried
     assert isinstance(event, InvoiceIssued) and event.invoice_id == invoice_id
     assert invoices.events == [event]

@@ -11,9 +11,9 @@ applied once even if two workers look at the same invoice.
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from billing.domain import submission
+from billing.domain import sri_polling, submission
 from billing.domain.events import (
     InvoiceAuthorization,
     InvoiceEvent,
@@ -24,11 +24,11 @@ from billing.domain.events import (
     StatementSummary,
 )
 from billing.domain.invoice import Invoice
+from billing.domain.sri_polling import Heard, Step, Track
 from billing.domain.submission import (
     Action,
     AuthorizationAnswer,
     Message,
-    Outcome,
     ReceptionAnswer,
     RetryPolicy,
     State,
@@ -60,8 +60,11 @@ class IssuedInvoice:
     statement: StatementSummary
     bill_run_id: str | None = None
     state: State = State.SIGNED
+    # What it remembers of SRI between steps (sri_polling.Track).
     attempts: int = 0
-    empty_polls: int = 0
+    polls: int = 0
+    received_at: datetime | None = None
+    sri_has_key: bool = False
     next_attempt_at: datetime | None = None
     sri_messages: tuple[Message, ...] = ()
     authorization: InvoiceAuthorization | None = None
@@ -86,25 +89,26 @@ class IssuedInvoice:
         """This invoice as loaded, to fall back to if a step fails half-way."""
         return replace(self, history=[], events=[])
 
+    @property
+    def track(self) -> Track:
+        return Track(self.attempts, self.polls, self.received_at, self.sri_has_key)
+
     def submitting(self, now: datetime, policy: RetryPolicy) -> None:
         """About to send: written *before* the document leaves, so a crash or a timeout leaves
         it in a state resolved by a query, never by a blind resend."""
         if self.next_action != Action.SEND:
             raise ValueError(f"an invoice in state {self.state} is not sent")
         # Not due again before the call has surely timed out: then the next step is a query.
-        wait = policy.backoff(self.attempts)
-        self.state = State.SUBMITTING
-        self.attempts += 1
-        self.next_attempt_at = now + timedelta(seconds=policy.timeout_seconds) + wait
-        self.updated_at = now
+        self._step(sri_polling.sending(self.track, now, policy), now)
         self.history.append(HistoryEntry(State.SUBMITTING, now))
 
     def reception_answered(
         self, answer: ReceptionAnswer, now: datetime, policy: RetryPolicy
     ) -> None:
         """validarComprobante answered RECIBIDA or DEVUELTA."""
-        outcome = submission.after_reception(answer.status, answer.messages)
-        self._apply(outcome, answer.status, now, policy)
+        heard = sri_polling.heard_at_reception(answer.status, answer.messages)
+        step = sri_polling.after(self.state, heard, self.track, now, policy)
+        self._apply(step, answer.status, tuple(answer.messages), now)
 
     def authorizations_answered(
         self, answers: Sequence[AuthorizationAnswer], now: datetime, policy: RetryPolicy
@@ -113,20 +117,22 @@ class IssuedInvoice:
 
         Returns the authorization when it is AUTORIZADO: its record must be kept.
         """
-        outcome = submission.after_authorizations(
-            self.state, answers, self.empty_polls, policy.empty_polls_before_resend
-        )
-        chosen = answers[outcome.chosen] if outcome.chosen is not None else None
-        if outcome.state == State.AUTHORIZED and chosen is not None:
+        heard, index = sri_polling.heard_at_authorization(answers)
+        chosen = answers[index] if index is not None else None
+        step = sri_polling.after(self.state, heard, self.track, now, policy)
+        if step.state == State.AUTHORIZED and chosen is not None:
+            self._step(step, now)
             self._authorized(chosen, now)
             return chosen
-        status = chosen.status if chosen else None
-        self._apply(outcome, status, now, policy, empty=not answers)
+        # Only a decision has a status to record (SRI keeps none for EN PROCESO).
+        status = chosen.status if chosen and heard == Heard.NO_AUTORIZADO else None
+        self._apply(step, status, chosen.messages if chosen else (), now)
         return None
 
     def unanswered(self, now: datetime, policy: RetryPolicy) -> None:
         """No answer (or an error of ours): same state, next try after a backoff."""
-        self._apply(submission.after_no_answer(self.state), None, now, policy)
+        step = sri_polling.after(self.state, Heard.NO_ANSWER, self.track, now, policy)
+        self._apply(step, None, (), now)
 
     def _authorized(self, answer: AuthorizationAnswer, now: datetime) -> None:
         self.authorization = InvoiceAuthorization(
@@ -141,32 +147,23 @@ class IssuedInvoice:
         self.history.append(HistoryEntry(State.AUTHORIZED, now))
         self.events.append(self._issued(self.authorization, answer.record))
 
+    def _step(self, step: Step, now: datetime) -> None:
+        """Where the polling policy sends it, and when it is due."""
+        self.state, self.next_attempt_at, self.updated_at = step.state, step.at, now
+        track = step.track
+        self.attempts, self.polls = track.attempts, track.polls
+        self.received_at, self.sri_has_key = track.received_at, track.sri_has_key
+
     def _apply(
-        self,
-        outcome: Outcome,
-        sri_status: str | None,
-        now: datetime,
-        policy: RetryPolicy,
-        *,
-        empty: bool = False,
+        self, step: Step, sri_status: str | None, messages: tuple[Message, ...], now: datetime
     ) -> None:
-        self.state, self.updated_at = outcome.state, now
-        if outcome.messages:
-            self.sri_messages = outcome.messages
-        if outcome.state in submission.TERMINAL:
-            self.next_attempt_at = None
-        elif outcome.retry:
-            self.next_attempt_at = now + policy.backoff(self.attempts)
-            self.attempts += 1
-        else:
-            self.next_attempt_at = now
-        if outcome.state == State.IN_PROCESS and empty:
-            self.empty_polls += 1
-        elif outcome.state == State.SIGNED:
-            self.empty_polls = 0
-        if outcome.state in submission.REJECTED:
-            self.events.append(self._rejected(outcome, sri_status or outcome.state.value))
-        self.history.append(HistoryEntry(outcome.state, now, sri_status, with_status=True))
+        self._step(step, now)
+        if messages:
+            self.sri_messages = messages
+        if step.state in submission.REJECTED:
+            status = sri_status or step.state.value
+            self.events.append(self._rejected(step.state, status, messages))
+        self.history.append(HistoryEntry(step.state, now, sri_status, with_status=True))
 
     def _issued(self, authorization: InvoiceAuthorization, record: bytes) -> InvoiceIssued:
         return InvoiceIssued(
@@ -185,14 +182,16 @@ class IssuedInvoice:
             authorized_xml_size=len(record),
         )
 
-    def _rejected(self, outcome: Outcome, sri_status: str) -> InvoiceRejected:
+    def _rejected(
+        self, state: State, sri_status: str, messages: tuple[Message, ...]
+    ) -> InvoiceRejected:
         return InvoiceRejected(
             invoice_id=self.invoice_id,
             account_id=self.account_id,
             period=self.period,
             number=self.number,
             access_key=self.access_key,
-            state=outcome.state,
+            state=state,
             sri_status=sri_status,
-            messages=outcome.messages,
+            messages=messages,
         )

@@ -1,17 +1,17 @@
 """SRI submission as an explicit state machine (docs/sri.md §5).
 
-    signed ──send──▶ submitting ──RECIBIDA──▶ received ──query──▶ authorized
-                         │   └──DEVUELTA 43/70──▶ received        ├──▶ not_authorized
-                         ├──DEVUELTA (other)──▶ returned          └──▶ in_process ──query──▶ …
-                         └──no answer (timeout, 5xx)──▶ submitting: query first, no blind resend
+    signed ──send──▶ submitting ──RECIBIDA, DEVUELTA 43/70──▶ received ──query──▶ authorized
+      ▲                  ├──DEVUELTA (other)──▶ returned                   ├──▶ not_authorized
+      │                  └──no answer (timeout, 5xx)──▶ submitting         └──▶ in_process ──▶ …
+      └──── SRI has no record of the key (sri_polling.py): never a blind resend
 
 ``submitting`` is written before the document leaves, so a crash or a timeout at any instant leaves
 an invoice whose fate is unknown in a state that is resolved by asking Autorización; only an answer
-that SRI has no such key sends it again. Functions here decide; the caller performs the I/O.
+that SRI has no such key sends it again. When to query and when to send again is the polling
+policy of ``sri_polling.py``. Functions here decide; the caller performs the I/O.
 """
 
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -88,64 +88,16 @@ class AuthorizationAnswer:
     record: bytes = b""
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """Where an invoice goes next, and whether to try again later (``retry``)."""
-
-    state: State
-    retry: bool = False
-    messages: tuple[Message, ...] = ()
-    chosen: int | None = None  # index of the authorization that decided it
-
-
-def after_reception(status: str, messages: Sequence[Message]) -> Outcome:
-    """validarComprobante answered."""
-    if status == "RECIBIDA":
-        return Outcome(State.RECEIVED)
-    identifiers = {m.identifier for m in messages}
-    if identifiers & {KEY_REGISTERED, KEY_IN_PROCESS}:
-        # SRI already has this key (perhaps from a submission whose answer we lost).
-        return Outcome(State.RECEIVED, messages=tuple(messages))
-    return Outcome(State.RETURNED, messages=tuple(messages))
-
-
-def after_no_answer(state: State) -> Outcome:
-    """Timeout, connection error, 5xx: nothing is known; ask again later, same state."""
-    return Outcome(state, retry=True)
-
-
-def after_authorizations(
-    state: State, answers: Sequence[AuthorizationAnswer], empty_polls: int, max_empty_polls: int
-) -> Outcome:
-    """autorizacionComprobante answered with ``answers`` (possibly none) for our key.
-
-    ``empty_polls`` counts previous empty answers while RECEIVED / IN_PROCESS.
-    """
-    for index, answer in enumerate(answers):
-        if answer.status == "AUTORIZADO":  # several entries may come back: AUTORIZADO wins
-            return Outcome(State.AUTHORIZED, messages=answer.messages, chosen=index)
-    for answer in answers:
-        if answer.status == "EN PROCESO":
-            return Outcome(State.IN_PROCESS, retry=True, messages=answer.messages)
-    if answers:
-        last = len(answers) - 1
-        return Outcome(State.NOT_AUTHORIZED, messages=answers[last].messages, chosen=last)
-    if state == State.SUBMITTING:
-        # SRI never got it: now (and only now) it is safe to send again.
-        return Outcome(State.SIGNED)
-    if empty_polls + 1 >= max_empty_polls:
-        # Received but never listed: re-send; SRI answers 43 if it has it after all.
-        return Outcome(State.SIGNED)
-    return Outcome(State.IN_PROCESS, retry=True)
-
-
 def backoff(
-    attempt: int, base_seconds: float, max_seconds: float, rng: random.Random | None = None
+    attempt: int,
+    base_seconds: float,
+    max_seconds: float,
+    rng: random.Random | None = None,
+    jitter: float = 0.2,
 ) -> timedelta:
-    """Exponential backoff with ±20 % jitter: base, 2·base, 4·base, … capped at max."""
-    delay = min(base_seconds * 2 ** max(attempt, 0), max_seconds)
-    jitter = (rng or random).uniform(0.8, 1.2)
-    return timedelta(seconds=delay * jitter)
+    """Exponential backoff with ±``jitter`` (20 %): base, 2·base, 4·base, … capped at max."""
+    delay = min(base_seconds * 2 ** min(max(attempt, 0), 64), max_seconds)
+    return timedelta(seconds=delay * (rng or random).uniform(1 - jitter, 1 + jitter))
 
 
 def due_at(now: datetime, attempt: int, base_seconds: float, max_seconds: float) -> datetime:
@@ -154,15 +106,35 @@ def due_at(now: datetime, attempt: int, base_seconds: float, max_seconds: float)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long to wait between SRI steps (settings: SRI_RETRY_*, SRI_TIMEOUT_SECONDS, ...)."""
+    """How long to wait between SRI steps (settings: SRI_*; docs/sri.md §5, §9 "Polling")."""
 
+    # Unanswered calls (timeout, 5xx: SRI or the network is down): base, 2·base, … up to max.
     base_seconds: float = 2.0
     max_seconds: float = 300.0
-    # After RECEIVED, this many empty authorization answers, then send again.
-    empty_polls_before_resend: int = 5
     # How long a submission may take: not due again before the call has surely timed out.
     timeout_seconds: float = 10.0
+    # After SRI took it (RECIBIDA, 43, 70): the wait before the first authorization query...
+    first_query_delay_seconds: float = 3.0
+    # ...then undecided answers (EN PROCESO, nothing listed) back off from base_seconds up to
+    # this: SRI may take up to 24 hours to decide.
+    poll_max_seconds: float = 86400.0
+    # RECIBIDA but never listed by Autorización for this long: SRI lost it, send it again.
+    resend_after_seconds: float = 86400.0
+    jitter: float = 0.2
     rng: random.Random | None = None
 
     def backoff(self, attempt: int) -> timedelta:
-        return backoff(attempt, self.base_seconds, self.max_seconds, self.rng)
+        """The wait after the ``attempt``-th unanswered call or send."""
+        return backoff(attempt, self.base_seconds, self.max_seconds, self.rng, self.jitter)
+
+    def poll_wait(self, polls: int) -> timedelta:
+        """The wait after the ``polls``-th undecided authorization answer."""
+        return backoff(polls, self.base_seconds, self.poll_max_seconds, self.rng, self.jitter)
+
+    @property
+    def first_query_delay(self) -> timedelta:
+        return timedelta(seconds=self.first_query_delay_seconds)
+
+    @property
+    def resend_after(self) -> timedelta:
+        return timedelta(seconds=self.resend_after_seconds)

@@ -35,7 +35,11 @@ class SubmitterSettings(Protocol):
     @property
     def sri_retry_max_seconds(self) -> float: ...
     @property
-    def sri_empty_polls_before_resend(self) -> int: ...
+    def sri_first_query_delay_seconds(self) -> float: ...
+    @property
+    def sri_poll_max_seconds(self) -> float: ...
+    @property
+    def sri_resend_after_seconds(self) -> float: ...
     @property
     def sri_timeout_seconds(self) -> float: ...
 
@@ -61,8 +65,10 @@ def retry_policy(settings: SubmitterSettings) -> RetryPolicy:
     return RetryPolicy(
         base_seconds=settings.sri_retry_base_seconds,
         max_seconds=settings.sri_retry_max_seconds,
-        empty_polls_before_resend=settings.sri_empty_polls_before_resend,
         timeout_seconds=settings.sri_timeout_seconds,
+        first_query_delay_seconds=settings.sri_first_query_delay_seconds,
+        poll_max_seconds=settings.sri_poll_max_seconds,
+        resend_after_seconds=settings.sri_resend_after_seconds,
     )
 
 

@@ -18,7 +18,6 @@ from billing.domain.submission import (
     Message,
     ReceptionAnswer,
     SriNoAnswer,
-    State,
 )
 from billing.ports import Clock, SriAuthorization, SriMessage, Submitting
 from common.logging import get_logger
@@ -29,14 +28,15 @@ log = get_logger(__name__)
 async def step(
     svc: Submitting, invoice: IssuedInvoice, xml: bytes | None, now: Clock
 ) -> list[InvoiceEvent]:
-    """Send the invoice if it is signed (``xml``: its signed XML, when known); once SRI has it,
-    ask for its authorization. Returns the events written (InvoiceIssued, InvoiceRejected)."""
+    """Send the invoice if it is signed (``xml``: its signed XML, when known), else ask for its
+    authorization. Returns the events written (InvoiceIssued, InvoiceRejected).
+
+    Once SRI has it the first query waits SRI_FIRST_QUERY_DELAY_SECONDS (SRI's guidance,
+    domain/sri_polling.py): the loop picks it up when it is due, not in this step."""
     written: list[InvoiceEvent] = []
     if invoice.next_action == Action.SEND:
-        sent = await _send(svc, invoice, xml, now, written)
-        if not sent or invoice.state != State.RECEIVED:
-            return written
-    if invoice.next_action == Action.QUERY:
+        await _send(svc, invoice, xml, now, written)
+    elif invoice.next_action == Action.QUERY:
         await _query(svc, invoice, now, written)
     return written
 
