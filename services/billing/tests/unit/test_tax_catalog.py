@@ -3,6 +3,7 @@ time", "ICE on pay TV")."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -207,3 +208,22 @@ def test_a_plan_on_a_tax_the_catalog_lacks_is_not_billed() -> None:
     odd = Plan("TV-X", "TV", "tv", Decimal("10.00"), "4", (TaxRef("3", "3610"),))
     with pytest.raises(NotInForce):
         bill_lines(account(sub(odd)), {"TV-X": odd}, ACROSS)
+
+
+@given(
+    st.dates(min_value=date(2015, 1, 1), max_value=date(2026, 12, 31)),
+    st.integers(min_value=0, max_value=40),
+    st.sampled_from(["0", "2", "3", "4", "7"]),
+)
+def test_spans_resolve_every_day_as_the_catalog_does(first: date, length: int, code: str) -> None:
+    last = first + timedelta(days=length)
+    spans = tax_catalog.spans((("IVA", code), ("ICE", "3092")), first, last)
+    assert spans[0].first == first and spans[-1].last == last
+    assert sum(s.days for s in spans) == length + 1
+    for span, after in pairwise(spans):
+        assert after.first == span.last + timedelta(days=1) and after.entries != span.entries
+    for span in spans:
+        day = span.first
+        while day <= span.last:
+            assert span.entries[0] == tax_catalog.resolve("IVA", code, day)
+            day += timedelta(days=1)

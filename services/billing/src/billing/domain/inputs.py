@@ -9,7 +9,6 @@ from decimal import Decimal
 from billing.domain.invoice import NotXmlText, clean_text
 from billing.domain.money import parse_amount
 from billing.domain.periods import ECUADOR, parse_period
-from billing.domain.taxes import iva_rate
 from common.errors import InvalidInput
 from common.text import non_xml_message
 
@@ -68,15 +67,6 @@ def idempotency_key(value: str) -> str:
             "idempotency_key", "Debe tener de 1 a 100 caracteres visibles, sin espacios."
         )
     return key
-
-
-def tax_code(value: str) -> str:
-    try:
-        iva_rate(value)
-    except ValueError:
-        message = "Código de IVA desconocido: use 4 (15%), 0 (0%), 6 (no objeto) o 7 (exento)."
-        raise InvalidInput.field("tax_code", message) from None
-    return value
 
 
 def period_label(value: str, field: str = "period") -> str:

@@ -182,23 +182,27 @@ class Span:
         return (self.last - self.first).days + 1
 
 
-def _days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+def _edges(entry: TaxEntry) -> Iterator[date]:
+    """The days on which ``entry`` starts or stops applying."""
+    if entry.valid_from is not None:
+        yield entry.valid_from
+    if entry.valid_to is not None:
+        yield entry.valid_to + timedelta(days=1)
 
 
-def spans(refs: tuple[tuple[TaxKind, str], ...], first: date, last: date) -> list[Span]:
-    """Split first..last where any of ``refs`` changes entry (at most a month or so of days,
-    so walking them is simpler than intersecting ranges)."""
+def spans(refs: Sequence[tuple[TaxKind, str]], first: date, last: date) -> list[Span]:
+    """first..last (both included) split where any of ``refs`` changes entry: resolved once per
+    stretch between the catalog's edges, not once per day (bill runs call this per line)."""
+    cuts = sorted({day for e in CATALOG for day in _edges(e) if first < day <= last})
+    starts = [first, *cuts]
+    ends = [cut - timedelta(days=1) for cut in cuts] + [last]
     result: list[Span] = []
-    for day in _days(first, last):
-        resolved = tuple(resolve(tax, code, day) for tax, code in refs)
+    for start, end in zip(starts, ends, strict=True):
+        resolved = tuple(resolve(tax, code, start) for tax, code in refs)
         if result and result[-1].entries == resolved:
-            result[-1] = Span(result[-1].first, day, resolved)
+            result[-1] = Span(result[-1].first, end, resolved)
         else:
-            result.append(Span(day, day, resolved))
+            result.append(Span(start, end, resolved))
     return result
 
 
