@@ -11,11 +11,18 @@ from billing import use_cases
 from billing.domain import events
 from billing.domain.accounts import Account, NumberInUse, Plan, Subscription
 from billing.domain.idempotency import IdempotencyConflict
+from billing.domain.tax_catalog import TaxRef
 from billing.use_cases.accounts import HolderInput
 from billing.use_cases.plans import IceInput, PlanInput
 from billing.use_cases.subscriptions import SubscriptionInput
 from common.errors import Conflict, InvalidInput, NotFound
-from services.billing.tests.unit.fakes import FakeAccounts, FakeIssuer, FakePlans, fake_billing
+from services.billing.tests.unit.fakes import (
+    NOW,
+    FakeAccounts,
+    FakeIssuer,
+    FakePlans,
+    fake_billing,
+)
 
 HOLDER = HolderInput("cedula", " 1714307103 ", "María Pérez", "Quito", "maria@correo.ec", "")
 M30 = Plan("M-30", "Plan Móvil 30", "movil", Decimal("30.00"))
@@ -62,20 +69,26 @@ async def test_the_issuer_is_checked_field_by_field() -> None:
 
 async def test_plans_are_replaced_by_code() -> None:
     svc = fake_billing(plans=FakePlans())
-    tv = PlanInput("TV", "tv", "20", ice=IceInput("3092", "15"))
-    plan = await use_cases.plans.put(svc, "TV-1", tv)
-    assert plan.monthly_fee == Decimal("20.00") and plan.extra_taxes[0].rate == Decimal("15.00")
-    await use_cases.plans.put(svc, "TV-1", PlanInput("TV", "tv", "22.50"))
+    tv = PlanInput("TV", "tv", "20", ice=IceInput("3092", "0"))
+    plan = await use_cases.plans.put(svc, "TV-1", tv, NOW)
+    assert plan.monthly_fee == Decimal("20.00") and plan.extra_taxes == (TaxRef("3", "3092"),)
+    await use_cases.plans.put(svc, "TV-1", PlanInput("TV", "tv", "22.50"), NOW)
     assert [p.monthly_fee for p in await use_cases.plans.list_plans(svc)] == [Decimal("22.50")]
     for code, plan_input, field in [
         ("M-1", PlanInput("M", "movil", "-1"), "monthly_fee"),
         ("m 1", PlanInput("M", "movil", "1"), "code"),
         ("M-1", PlanInput("M", "movil", "1", ice=IceInput("30921", "15")), "ice.rate_code"),
+        ("M-1", PlanInput("M", "movil", "1", ice=IceInput("3610")), "ice.rate_code"),
         ("M-1", PlanInput("M", "movil", "1", ice=IceInput("3092", "100")), "ice.rate"),
+        # The catalog's rate for 3092 is 0 %: the 15 % the demo used to charge is refused.
+        ("TV-1", PlanInput("TV", "tv", "1", ice=IceInput("3092", "15")), "ice.rate"),
+        # IVA 12 % (code 2) ended on 2024-03-31.
+        ("M-1", PlanInput("M", "movil", "1", tax_code="2"), "tax_code"),
+        ("M-1", PlanInput("M", "movil", "1", tax_code="9"), "tax_code"),
     ]:
         with pytest.raises(InvalidInput) as error:
-            await use_cases.plans.put(svc, code, plan_input)
-        assert field_of(error) == field
+            await use_cases.plans.put(svc, code, plan_input, NOW)
+        assert field_of(error) == field, plan_input
 
 
 async def test_an_account_with_a_key_is_created_once() -> None:
@@ -203,16 +216,16 @@ async def test_a_plan_in_use_keeps_its_service_type() -> None:
     account_id = (await use_cases.accounts.create(svc, HOLDER, 1, "20")).account_id
     await use_cases.subscriptions.add(svc, account_id, movil())
     with pytest.raises(Conflict) as refused:
-        await use_cases.plans.put(svc, M30.code, PlanInput(M30.name, "tv", "30"))
+        await use_cases.plans.put(svc, M30.code, PlanInput(M30.name, "tv", "30"), NOW)
     assert refused.value.code == "plan_in_use" and refused.value.fields == {
         "service_type": "El plan tiene suscripciones vigentes."
     }
     assert (await svc.plans.get(M30.code)) == M30  # unchanged
-    renamed = await use_cases.plans.put(svc, M30.code, PlanInput("Otro", "movil", "31"))
+    renamed = await use_cases.plans.put(svc, M30.code, PlanInput("Otro", "movil", "31"), NOW)
     assert renamed.name == "Otro"  # other changes are fine
-    unused = await use_cases.plans.put(svc, "TV-9", PlanInput("TV", "tv", "20"))
+    unused = await use_cases.plans.put(svc, "TV-9", PlanInput("TV", "tv", "20"), NOW)
     assert (
-        await use_cases.plans.put(svc, unused.code, PlanInput("TV", "fijo", "20"))
+        await use_cases.plans.put(svc, unused.code, PlanInput("TV", "fijo", "20"), NOW)
     ).service_type == "fijo"
 
 

@@ -140,8 +140,9 @@ IceRateCode = Annotated[str, published("Código del ICE (3092).", pattern="^[0-9
 IceRate = Annotated[
     str,
     published(
-        "Porcentaje mayor que 0 y menor que 100, hasta 2 decimales.",
-        pattern="^([1-9][0-9]?(\\.[0-9]{1,2})?|0\\.(0[1-9]|[1-9][0-9]?))$",
+        "Porcentaje de 0 a menos de 100, hasta 2 decimales; debe ser la tarifa vigente del "
+        "catálogo de impuestos (opcional).",
+        pattern="^[0-9]{1,2}(\\.[0-9]{1,2})?$",
     ),
 ]
 Money = Annotated[

@@ -24,8 +24,9 @@ from billing.domain.events import (
     SubscriptionActivated,
     SubscriptionEnded,
 )
-from billing.domain.invoice import PAYMENT_FORMS, Buyer, ExtraTax, NotXmlText, clean_text
+from billing.domain.invoice import PAYMENT_FORMS, Buyer, NotXmlText, clean_text
 from billing.domain.periods import BillingPeriod, check_cycle_day
+from billing.domain.tax_catalog import TaxRef
 from billing.domain.taxes import iva_rate
 from common.errors import Conflict, InvalidInput, NotFound
 from common.text import non_xml_char, non_xml_message
@@ -139,14 +140,15 @@ class Holder:
 
 @dataclass(frozen=True)
 class Plan:
-    """A catalog item billed monthly. ``tax_code`` is IVA's codigoPorcentaje; ICE is extra."""
+    """A catalog item billed monthly. ``tax_code`` is IVA's codigoPorcentaje; ICE is extra.
+    Both name tax-catalog entries; the rates come from the catalog for each billed day."""
 
     code: str
     name: str
     service_type: str
     monthly_fee: Decimal
     tax_code: str = "4"
-    extra_taxes: Sequence[ExtraTax] = ()
+    extra_taxes: Sequence[TaxRef] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _PLAN_CODE.fullmatch(self.code):
@@ -164,7 +166,7 @@ class Plan:
             iva_rate(self.tax_code)
         except ValueError:
             raise InvalidInput.field("tax_code", "Código de IVA desconocido.") from None
-        object.__setattr__(self, "extra_taxes", tuple(ExtraTax(*t) for t in self.extra_taxes))
+        object.__setattr__(self, "extra_taxes", tuple(TaxRef.of(t) for t in self.extra_taxes))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Plan fees are prorated by days for subscriptions that start or end inside the period; a
 subscription's promotional discount is prorated the same way and goes in the line's descuento.
-One-off charges of the period follow, each with its own IVA treatment.
+Rates come from the dated tax catalog: days at different rates (IVA 12 % → 15 % on 2024-04-01)
+are separate lines, the fee shared by day. One-off charges of the period follow, each with its
+own IVA treatment.
 """
 
 from collections.abc import Mapping, Sequence
@@ -10,11 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from billing.domain.accounts import Account, Plan
-from billing.domain.invoice import Invoice, InvoiceLine, Issuer, Payment
+from billing.domain import tax_catalog
+from billing.domain.accounts import Account, Plan, Subscription
+from billing.domain.invoice import ExtraTax, Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.money import round_fiscal
 from billing.domain.periods import BillingPeriod
-from billing.domain.proration import active_days, prorate
+from billing.domain.proration import prorate, split_by_days
 from billing.domain.statement import Statement
 from billing.domain.taxes import iva_rate
 
@@ -47,6 +50,55 @@ def _day(d: date) -> str:
     return f"{d:%d/%m/%Y}"
 
 
+def _plan_lines(plan: Plan, sub: Subscription, period: BillingPeriod) -> list[InvoiceLine]:
+    """The subscription's fee for the period, one line per span of days at the same tax rates
+    (tax catalog): a period across a rate change gives two lines prorated by day."""
+    args = (period.start, period.end, sub.start_date, sub.end_date)
+    fee = prorate(plan.monthly_fee, *args)
+    if fee == 0:
+        return []
+    discount = min(prorate(sub.monthly_discount, *args), fee)
+    first = max(period.start, sub.start_date)
+    last = period.end if sub.end_date is None else min(period.end, sub.end_date)
+    parts = tax_catalog.spans(tax_catalog.refs(plan.tax_code, plan.extra_taxes), first, last)
+    days = [part.days for part in parts]
+    fees, discounts = split_by_days(fee, days), split_by_days(discount, days)
+    whole = len(parts) == 1 and (first, last) == (period.start, period.end)
+    lines = []
+    for part, part_fee, part_discount in zip(parts, fees, discounts, strict=True):
+        iva, *extras = part.entries
+        partial = "" if whole else f", {part.days} días"
+        rate = f", {tax_catalog.describe(iva)}" if len(parts) > 1 else ""
+        lines.append(
+            InvoiceLine(
+                code=plan.code,
+                description=(
+                    f"{plan.name} {sub.number} del {_day(part.first)} al {_day(part.last)}"
+                    f"{partial}{rate}"
+                ),
+                quantity=Decimal(1),
+                unit_price=part_fee,
+                tax_code=iva.code,
+                discount=min(part_discount, part_fee),
+                extra_taxes=tuple(ExtraTax(e.codigo, e.code, e.rate) for e in extras),
+            )
+        )
+    return lines
+
+
+def _charge_line(charge: Charge, period: BillingPeriod) -> InvoiceLine:
+    """A one-off charge at the IVA in force on the period's last day (a general-rate code
+    stored before a change bills at the general rate then)."""
+    iva = tax_catalog.resolve("IVA", charge.tax_code, period.end)
+    return InvoiceLine(
+        code=CHARGE_CODE,
+        description=charge.description,
+        quantity=Decimal(1),
+        unit_price=charge.amount,
+        tax_code=iva.code,
+    )
+
+
 def bill_lines(
     account: Account,
     plans: Mapping[str, Plan],
@@ -61,35 +113,9 @@ def bill_lines(
             raise UnknownPlan(
                 f"subscription {sub.subscription_id} has unknown plan {sub.plan_code}"
             )
-        args = (period.start, period.end, sub.start_date, sub.end_date)
-        fee = prorate(plan.monthly_fee, *args)
-        if fee == 0:
-            continue
-        days = active_days(*args)
-        first = max(period.start, sub.start_date)
-        last = period.end if sub.end_date is None else min(period.end, sub.end_date)
-        partial = "" if (first, last) == (period.start, period.end) else f", {days} días"
-        lines.append(
-            InvoiceLine(
-                code=plan.code,
-                description=f"{plan.name} {sub.number} del {_day(first)} al {_day(last)}{partial}",
-                quantity=Decimal(1),
-                unit_price=fee,
-                tax_code=plan.tax_code,
-                discount=min(prorate(sub.monthly_discount, *args), fee),
-                extra_taxes=plan.extra_taxes,
-            )
-        )
+        lines.extend(_plan_lines(plan, sub, period))
     lines.extend(
-        InvoiceLine(
-            code=CHARGE_CODE,
-            description=charge.description,
-            quantity=Decimal(1),
-            unit_price=charge.amount,
-            tax_code=charge.tax_code,
-        )
-        for charge in charges
-        if charge.period == period.label
+        _charge_line(charge, period) for charge in charges if charge.period == period.label
     )
     return tuple(lines)
 

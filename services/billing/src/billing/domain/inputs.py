@@ -6,10 +6,9 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.invoice import ExtraTax, NotXmlText, clean_text
+from billing.domain.invoice import NotXmlText, clean_text
 from billing.domain.money import parse_amount
 from billing.domain.periods import ECUADOR, parse_period
-from billing.domain.taxes import ICE, iva_rate
 from common.errors import InvalidInput
 from common.text import non_xml_message
 
@@ -68,26 +67,6 @@ def idempotency_key(value: str) -> str:
             "idempotency_key", "Debe tener de 1 a 100 caracteres visibles, sin espacios."
         )
     return key
-
-
-def tax_code(value: str) -> str:
-    try:
-        iva_rate(value)
-    except ValueError:
-        message = "Código de IVA desconocido: use 4 (15%), 0 (0%), 6 (no objeto) o 7 (exento)."
-        raise InvalidInput.field("tax_code", message) from None
-    return value
-
-
-def ice(rate_code: str, rate: str) -> ExtraTax:
-    if not re.fullmatch(r"[0-9]{1,4}", rate_code):
-        raise InvalidInput.field("ice.rate_code", "El código de ICE tiene de 1 a 4 dígitos (3092).")
-    parsed = amount(rate, "ice.rate")
-    if not 0 < parsed < 100:
-        raise InvalidInput.field(
-            "ice.rate", "La tarifa de ICE es un porcentaje mayor que 0 y menor que 100."
-        )
-    return ExtraTax(ICE, rate_code, parsed)
 
 
 def period_label(value: str, field: str = "period") -> str:

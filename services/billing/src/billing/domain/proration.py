@@ -1,5 +1,6 @@
 """Prorating a monthly fee over the days a subscription was active within a billing period."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -45,3 +46,23 @@ def prorate(
     # Half-up on non-negative integers: floor((2·cents·active + total) / (2·total)).
     prorated = (2 * cents * active + total) // (2 * total)
     return Decimal(prorated).scaleb(-2)
+
+
+def split_by_days(amount: Decimal, days: Sequence[int]) -> list[Decimal]:
+    """``amount`` shared over consecutive spans of ``days`` days, in proportion to their days.
+
+    Each share is the difference of the half-up rounded cumulative shares, so the shares add up
+    to ``amount`` exactly (a period split at a tax change costs what it would unsplit).
+    """
+    if any(d <= 0 for d in days) or not days:
+        raise ValueError(f"spans need a positive number of days each, got {list(days)}")
+    if round_fiscal(amount) != amount or amount < 0:
+        raise ValueError(f"amount must be non-negative with at most 2 decimals, got {amount}")
+    cents, total = int(amount.scaleb(2)), sum(days)
+    shares, before, seen = [], 0, 0
+    for span in days:
+        seen += span
+        upto = (2 * cents * seen + total) // (2 * total)
+        shares.append(Decimal(upto - before).scaleb(-2))
+        before = upto
+    return shares

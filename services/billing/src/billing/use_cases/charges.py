@@ -4,10 +4,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing.domain import inputs
+from billing.domain import inputs, tax_inputs
 from billing.domain.bill import Charge
 from billing.domain.idempotency import IdempotencyConflict, same_charge
-from billing.domain.periods import ecuador_day
+from billing.domain.periods import BillingPeriod, ecuador_day
 from billing.ports import Accounting
 from billing.use_cases.accounts import get
 
@@ -22,14 +22,17 @@ class ChargeInput:
 
 
 async def add(svc: Accounting, account_id: str, request: ChargeInput, now: datetime) -> Charge:
-    """Charge the account once per idempotency key (the period may not be a future month)."""
-    await get(svc, account_id)
+    """Charge the account once per idempotency key (the period may not be a future month).
+    Its IVA code must be in force on the last day of the account's period (tax catalog)."""
+    account = await get(svc, account_id)
+    period = inputs.past_period(request.period, ecuador_day(now))
+    last_day = BillingPeriod.of(period, account.cycle_day).end
     charge = Charge(
         charge_id=uuid.uuid4().hex,
         description=inputs.text(request.description, "description"),
         amount=inputs.positive(request.amount, "amount"),
-        tax_code=inputs.tax_code(request.tax_code),
-        period=inputs.past_period(request.period, ecuador_day(now)),
+        tax_code=tax_inputs.iva_code(request.tax_code, last_day),
+        period=period,
     )
     key = inputs.idempotency_key(request.idempotency_key)
     stored = await svc.charges.add(account_id, charge, key)

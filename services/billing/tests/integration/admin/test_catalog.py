@@ -80,7 +80,7 @@ async def test_issuer_validation(http: httpx.AsyncClient) -> None:
 
 async def test_plans(http: httpx.AsyncClient) -> None:
     tv = plan_body(name="TV Básica", service_type="tv", monthly_fee="20")
-    tv["ice"] = {"rate_code": "3092", "rate": "15"}
+    tv["ice"] = {"rate_code": "3092"}  # the rate is the tax catalog's: 0 % today
     assert (await http.put("/v1/admin/plans/TV-1", json=tv)).status_code == 200
     put = await http.put("/v1/admin/plans/M-30", json=plan_body())
     assert put.json()["monthly_fee"] == "30.00"
@@ -88,12 +88,15 @@ async def test_plans(http: httpx.AsyncClient) -> None:
     assert [p["code"] for p in plans] == ["M-30", "TV-1"]
     assert plans[1]["monthly_fee"] == "20.00" and plans[1]["ice"] == {
         "rate_code": "3092",
-        "rate": "15.00",
+        "rate": "0",
     }
     assert plans[1]["taxes"] == [
         {"tax": "IVA", "code": "4", "rate": "15"},
-        {"tax": "ICE", "code": "3092", "rate": "15.00"},
+        {"tax": "ICE", "code": "3092", "rate": "0"},
     ]
+    # Sending the catalog's rate is still accepted (clients of the old API).
+    tv["ice"] = {"rate_code": "3092", "rate": "0.00"}
+    assert (await http.put("/v1/admin/plans/TV-1", json=tv)).status_code == 200
     # Upsert: the same code replaces the plan.
     await http.put("/v1/admin/plans/M-30", json=plan_body(monthly_fee="32.50"))
     plans = (await http.get("/v1/admin/plans")).json()
@@ -109,6 +112,39 @@ async def test_plan_validation(http: httpx.AsyncClient) -> None:
         ("M-1", plan_body(service_type="satelite"), "service_type"),
         ("m 1", plan_body(), "code"),
         ("TV-1", plan_body(ice={"rate_code": "3092", "rate": "150"}), "ice.rate"),
+        # The tax catalog: ICE 3092 is 0 %, 3610 is not in it, IVA 12 % ended on 2024-03-31.
+        ("TV-1", plan_body(ice={"rate_code": "3092", "rate": "15"}), "ice.rate"),
+        ("TV-1", plan_body(ice={"rate_code": "3610"}), "ice.rate_code"),
+        ("M-1", plan_body(tax_code="2"), "tax_code"),
+        ("M-1", plan_body(tax_code="3"), "tax_code"),
     ]
     for code, body, field in cases:
         assert field in fields(await http.put(f"/v1/admin/plans/{code}", json=body)), body
+    refused = await http.put(
+        "/v1/admin/plans/TV-1", json=plan_body(ice={"rate_code": "3092", "rate": "15"})
+    )
+    assert refused.status_code == 422
+    assert "es 0%" in refused.json()["error"]["fields"]["ice.rate"]
+    assert (await http.get("/v1/admin/plans")).json() == []
+
+
+async def test_a_plan_stored_with_an_ice_rate_reads_as_a_catalog_reference(
+    app: FastAPI, http: httpx.AsyncClient
+) -> None:
+    """Plans stored before the tax catalog carry "rate": "15" for ICE 3092: read tolerantly,
+    they bill (and show) the catalog's rate."""
+    database = app.state.runtime.database
+    await database["plans"].insert_one(
+        {
+            "_id": "TV-OLD",
+            "name": "TV vieja",
+            "service_type": "tv",
+            "monthly_fee": "20.00",
+            "tax_code": "4",
+            "extra_taxes": [{"tax_code": "3", "rate_code": "3092", "rate": "15"}],
+        }
+    )
+    plan = await app.state.service.plans.get("TV-OLD")
+    assert plan is not None and tuple(plan.extra_taxes) == (("3", "3092"),)
+    [shown] = (await http.get("/v1/admin/plans")).json()
+    assert shown["ice"] == {"rate_code": "3092", "rate": "0"}

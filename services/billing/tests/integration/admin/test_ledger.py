@@ -62,6 +62,10 @@ async def test_charge_validation(http: httpx.AsyncClient) -> None:
         (base | {"amount": "0"}, "amount"),
         (base | {"amount": "2.001"}, "amount"),
         (base | {"tax_code": "9"}, "tax_code"),
+        # The tax catalog for the charge's period: 12 % (2) ended on 2024-03-31, 15 % (4) began
+        # on 2024-04-01.
+        (base | {"tax_code": "2"}, "tax_code"),
+        (base | {"tax_code": "4", "period": "2024-03"}, "tax_code"),
         (base | {"period": next_year}, "period"),
         (base | {"period": "2025-13"}, "period"),
         (base | {"description": " "}, "description"),
@@ -70,6 +74,8 @@ async def test_charge_validation(http: httpx.AsyncClient) -> None:
     for body, field in cases:
         assert field in fields(await http.post(path, json=body)), body
     assert (await http.post("/v1/admin/accounts/nope/charges", json=base)).status_code == 404
+    old = base | {"tax_code": "2", "period": "2024-03", "idempotency_key": "k-2024"}
+    assert (await http.post(path, json=old)).status_code == 201
 
 
 # --- payments, adjustments and statements -------------------------------------------------------

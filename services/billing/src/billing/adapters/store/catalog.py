@@ -6,8 +6,9 @@ from typing import Any
 
 from billing.adapters.store.documents import ISSUER, PLANS, now
 from billing.domain.accounts import Plan
-from billing.domain.invoice import ExtraTax, Issuer
+from billing.domain.invoice import Issuer
 from billing.domain.issuer import issuer_from_config
+from billing.domain.tax_catalog import TaxRef
 from common.database import Database
 
 ISSUER_ID = "issuer"
@@ -41,10 +42,10 @@ def _plan_document(plan: Plan) -> dict[str, Any]:
         "service_type": plan.service_type,
         "monthly_fee": str(plan.monthly_fee),
         "tax_code": plan.tax_code,
-        # Documents, not (code, rate_code, rate) lists: FerretDB refuses nested arrays.
+        # Documents, not (code, rate_code) lists: FerretDB refuses nested arrays. No rate: the
+        # tax catalog gives it for each billed day.
         "extra_taxes": [
-            {"tax_code": t.tax_code, "rate_code": t.rate_code, "rate": str(t.rate)}
-            for t in plan.extra_taxes
+            {"tax_code": t.tax_code, "rate_code": t.rate_code} for t in plan.extra_taxes
         ],
     }
 
@@ -56,9 +57,11 @@ def _plan(doc: Mapping[str, Any]) -> Plan:
         service_type=doc["service_type"],
         monthly_fee=Decimal(doc["monthly_fee"]),
         tax_code=doc["tax_code"],
+        # Plans stored before the tax catalog also carry a "rate" (15 for ICE 3092): ignored,
+        # so they read as references and bill at the catalog's rate (a tolerant read, no
+        # migration).
         extra_taxes=tuple(
-            ExtraTax(t["tax_code"], t["rate_code"], Decimal(t["rate"]))
-            for t in doc.get("extra_taxes", ())
+            TaxRef(t["tax_code"], t["rate_code"]) for t in doc.get("extra_taxes", ())
         ),
     )
 
