@@ -18,6 +18,7 @@ from billing.api.routes import (
     plans,
     statements,
     subscriptions,
+    withholdings,
 )
 from billing.bootstrap import Billing, bootstrap
 from billing.consumers import consumers
@@ -29,6 +30,7 @@ from common.contracts import (
     PaymentRecorded,
     SubscriptionActivated,
     SubscriptionEnded,
+    WithholdingReceived,
 )
 from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
@@ -65,6 +67,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         InvoiceIssued,
         InvoiceRejected,
         BillRunCompleted,
+        WithholdingReceived,
     ],
     routers=[
         issuer.router,
@@ -77,6 +80,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         bill_runs.router,
         invoices.router,
         documents.router,
+        withholdings.router,
     ],
     consumers=consumers,
     loops=[run_bill_runs, submit_to_sri, follow_session_revocations],

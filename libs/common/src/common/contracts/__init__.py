@@ -11,6 +11,7 @@ from common.contracts.billing import (
     PaymentRecorded,
     SubscriptionActivated,
     SubscriptionEnded,
+    WithholdingReceived,
 )
 from common.contracts.identity import (
     ActivationRequested,
@@ -50,5 +51,6 @@ __all__ = [
     "UserActivated",
     "UserLockedOut",
     "UserRegistered",
+    "WithholdingReceived",
     "dead_letter_topic",
 ]
