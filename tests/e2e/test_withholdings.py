@@ -33,6 +33,7 @@ from tests.billing_support import (
 from tests.support import MONGODB
 
 XML = {"Content-Type": "application/xml"}
+LINE = "0991000123"
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ async def _company_invoiced(client: httpx.AsyncClient, url: str) -> dict[str, An
     )
     assert created.status_code == 201, created.text
     account_id = created.json()["account_id"]
-    line = {"number": "0991000123", "service_type": "movil", "plan_code": PLAN["code"]}
+    line = {"number": LINE, "service_type": "movil", "plan_code": PLAN["code"]}
     added = await client.post(
         f"{url}/admin/accounts/{account_id}/subscriptions",
         json=line | {"start_date": "2026-09-01"},
@@ -112,6 +113,12 @@ async def test_a_withholding_received_is_credited_once(client: httpx.AsyncClient
         assert invoice["number"] in credits[0]["description"]
         assert after["withholdings"] == "1.64"
         assert Decimal(after["balance_due"]) == Decimal(before["balance_due"]) - Decimal("1.64")
+        by_line = await client.get(
+            f"{url}/statement", params={"line": LINE, "period": f"{retention.day:%Y-%m}"}
+        )
+        assert by_line.status_code == 200, by_line.text
+        assert by_line.json()["withholdings"] == "1.64"
+        assert by_line.json()["movements"] == after["movements"]
 
         database = Database(MONGODB, billing.database)
         try:

@@ -73,6 +73,21 @@ async def test_a_duplicate_writes_the_credit_a_crash_left_out() -> None:
     assert [e.kind for e in svc.ledger.entries.values()] == ["withholding"]
 
 
+async def test_the_comprobante_may_come_as_escaped_text_instead_of_cdata() -> None:
+    invoice = our_factura()
+    svc = service(invoice)
+    r = retention(invoice)
+    record = etree.Element("autorizacion")
+    for name, value in (("estado", "AUTORIZADO"), ("numeroAutorizacion", r.access_key)):
+        etree.SubElement(record, name).text = value
+    etree.SubElement(record, "fechaAutorizacion").text = "2026-12-01T10:15:00-05:00"
+    etree.SubElement(record, "comprobante").text = signed(r).decode()  # serialised escaped
+    body = etree.tostring(record)
+    assert b"&lt;comprobanteRetencion" in body
+    stored = await use_cases.withholdings.receive(svc, body, NOW)
+    assert stored.amount == r.withheld
+
+
 # --- refused, one check at a time -------------------------------------------------------------
 
 

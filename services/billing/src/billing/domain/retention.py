@@ -108,7 +108,7 @@ def unwrap(body: bytes) -> Envelope:
             "Envíe el XML autorizado tal como lo entrega el SRI (elemento autorizacion), "
             "no solo el comprobante.",
         )
-    if root.tag != "autorizacion":
+    if root.tag != "autorizacion":  # SRI's record: no namespace (as billing stores its own)
         raise _invalid("xml", "Se esperaba la autorización del SRI (elemento autorizacion).")
     comprobante = _child_text(root, "comprobante")
     if not comprobante:

@@ -13,6 +13,7 @@ from billing.api.deps import BillingDep
 from billing.api.routes import admin_router
 from billing.domain.money import money_text
 from common.errors import ApiError, InvalidInput
+from common.http import ErrorOut
 
 router = admin_router()
 
@@ -57,6 +58,7 @@ async def _xml_body(request: Request) -> bytes:
     "/admin/withholdings",
     status_code=201,
     response_model=WithholdingOut,
+    responses={415: {"model": ErrorOut, "description": "El cuerpo no es XML (application/xml)."}},
     openapi_extra={
         "requestBody": {
             "required": True,
