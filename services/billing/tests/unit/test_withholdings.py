@@ -198,6 +198,12 @@ async def test_a_wrong_factura_date_is_refused_on_factura() -> None:
     assert "fecha de emisión" in (await refused(service(invoice), body))["factura"]
 
 
+async def test_a_retention_dated_before_the_factura_is_refused_on_factura() -> None:
+    invoice = our_factura()
+    body = authorized(retention(invoice, issue_date=date(2026, 10, 31)))
+    assert "anterior a la factura" in (await refused(service(invoice), body))["factura"]
+
+
 async def test_a_wrong_factura_authorization_is_refused_on_factura() -> None:
     invoice = our_factura()
     other = ref(invoice, access_key=our_factura(8).access_key)

@@ -96,6 +96,8 @@ def check_document(
         return {"factura": f"La factura {number} no está autorizada por el SRI."}
     if found.issue_date != doc.issue_date:
         return {"factura": f"La fecha de emisión de la factura {number} no coincide."}
+    if retention.issue_date < found.issue_date:
+        return {"factura": f"La retención es anterior a la factura {number}."}
     if doc.authorization is not None and doc.authorization != found.access_key:
         return {"factura": f"El número de autorización de la factura {number} no coincide."}
     if found.holder.id_number != retention.agent_ruc:
