@@ -1,6 +1,7 @@
 // #linea/<line_id>/estado-de-cuenta — «Estado de cuenta» (guide step 3.3): billing's statement
 // of the line's account for a cut-off month (GET /statement?line=&period=): saldo anterior,
-// pagos, consumos del mes, ajustes, saldo a pagar, fecha máxima de pago, and the movements.
+// pagos, consumos del mes, ajustes, retenciones (if any), saldo a pagar, fecha máxima de pago,
+// and the movements.
 
 import { failureMessage } from '../app.js';
 import { emptyState, errorState, h, loadingState } from '../dom.js';
@@ -9,11 +10,15 @@ import { lineHash } from '../router.js';
 import { FIRST_INVOICE, chosenPeriod, loadInvoices } from './facturas.js';
 
 function figures(statement) {
+  // Comprobantes de retención the company sent (billing's `withholdings`): shown when there are any.
+  const withheld = Number(statement.withholdings || 0) !== 0
+    ? [['Retenciones', money(statement.withholdings)]] : [];
   const rows = [
     ['Saldo anterior', money(statement.previous_balance)],
     ['Pagos', money(statement.payments)],
     ['Consumos del mes', money(statement.charges)],
     ['Ajustes', money(statement.adjustments)],
+    ...withheld,
     ['Saldo a pagar', money(statement.balance_due)],
     ['Fecha máxima de pago', longDate(statement.due_date)],
   ];

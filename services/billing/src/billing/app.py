@@ -18,6 +18,7 @@ from billing.api.routes import (
     plans,
     statements,
     subscriptions,
+    withholdings,
 )
 from billing.bootstrap import Billing, bootstrap
 from billing.consumers import consumers
@@ -31,6 +32,7 @@ from common.contracts import (
     PaymentRecorded,
     SubscriptionActivated,
     SubscriptionEnded,
+    WithholdingReceived,
 )
 from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
@@ -69,6 +71,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         BillRunCompleted,
         CreditNoteIssued,
         DebitNoteIssued,
+        WithholdingReceived,
     ],
     routers=[
         issuer.router,
@@ -81,6 +84,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         bill_runs.router,
         invoices.router,
         documents.router,
+        withholdings.router,
     ],
     consumers=consumers,
     loops=[run_bill_runs, submit_to_sri, follow_session_revocations],

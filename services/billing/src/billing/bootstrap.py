@@ -12,6 +12,7 @@ from typing import Any
 
 from billing.adapters.clock import now
 from billing.adapters.crash_points import CrashingInvoiceStore, CrashingSri, CrashPoints
+from billing.adapters.retention_schema import RetentionDocuments
 from billing.adapters.signer import Signer, SigningProcesses
 from billing.adapters.sri_client import SriClient
 from billing.adapters.store import (
@@ -23,6 +24,7 @@ from billing.adapters.store import (
     PlanStore,
 )
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
+from billing.adapters.store.withholdings import WithholdingStore
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
 from billing.loops.submitter import Submitter
 from billing.metrics import SIGNING_CERT_EXPIRY
@@ -37,6 +39,8 @@ from billing.ports import (
     PlanRepository,
     Sri,
 )
+from billing.ports.withholdings import RetentionDocuments as RetentionDocumentChecks
+from billing.ports.withholdings import WithholdingRepository
 from billing.settings import BillingSettings
 from common.auth import TokenVerifier, jwks_verifier
 from common.revocations import RevocationList
@@ -59,6 +63,9 @@ class Billing:
     bill_runs: BillRunStore
     # Who holds which line (lines' LineRegistered / LineRemoved): customers' reads.
     line_holders: LineHolderRepository
+    # Comprobantes de retención received, and their XSD and signature checks.
+    withholdings: WithholdingRepository
+    retention_documents: RetentionDocumentChecks
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
@@ -99,6 +106,8 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "invoices": CrashingInvoiceStore(database, crash) if crash else InvoiceStore(database),
         "bill_runs": BillRunStore(database),
         "line_holders": LineHolderStore(database),
+        "withholdings": WithholdingStore(database),
+        "retention_documents": RetentionDocuments(),
         "signer": lazy_signer(settings),
     } | overrides
     service = Billing(runtime=runtime, settings=settings, **parts)

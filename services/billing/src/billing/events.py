@@ -55,6 +55,20 @@ def _(event: domain.PaymentRecorded) -> Event:
     return wire.PaymentRecorded(data=data)
 
 
+@to_wire.register
+def _(event: domain.WithholdingReceived) -> Event:
+    data = wire.WithholdingData(
+        withholding_id=event.withholding_id,
+        account_id=event.account_id,
+        amount=str(event.amount),
+        issue_date=event.issue_date,
+        agent_ruc=event.agent_ruc,
+        retention_number=event.retention_number,
+        invoice_ids=list(event.invoice_ids),
+    )
+    return wire.WithholdingReceived(data=data)
+
+
 # --- invoices and bill runs ----------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from common.contracts.billing import (
     PaymentRecorded,
     SubscriptionActivated,
     SubscriptionEnded,
+    WithholdingReceived,
 )
 from common.contracts.identity import (
     ActivationRequested,
@@ -54,5 +55,6 @@ __all__ = [
     "UserActivated",
     "UserLockedOut",
     "UserRegistered",
+    "WithholdingReceived",
     "dead_letter_topic",
 ]

@@ -59,6 +59,22 @@ class PaymentRecorded(BillingEvent, key="account_id"):
     data: PaymentData
 
 
+class WithholdingData(BaseModel):
+    """A customer's comprobante de retención (codDoc 07) credited on its account."""
+
+    withholding_id: str  # the retention's clave de acceso (49 digits)
+    account_id: str
+    amount: str  # total withheld
+    issue_date: date  # the retention's fechaEmision
+    agent_ruc: str  # the customer that withheld
+    retention_number: str  # 001-001-000000045
+    invoice_ids: list[str]  # our facturas it withholds on
+
+
+class WithholdingReceived(BillingEvent, key="account_id"):
+    data: WithholdingData
+
+
 class Holder(BaseModel):
     name: str
     email: str | None

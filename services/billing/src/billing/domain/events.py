@@ -47,8 +47,21 @@ class PaymentRecorded:
     channel: str
 
 
+@dataclass(frozen=True)
+class WithholdingReceived:
+    """A customer's comprobante de retención credited on its account (docs/sri.md §9)."""
+
+    withholding_id: str  # the retention's clave de acceso
+    account_id: str
+    amount: Decimal  # total withheld
+    issue_date: date  # the retention's fechaEmision
+    agent_ruc: str  # who withheld
+    retention_number: str  # 001-001-000000045
+    invoice_ids: tuple[str, ...]  # our facturas it withholds on
+
+
 AccountEvent = SubscriptionActivated | SubscriptionEnded
-DomainEvent = AccountEvent | PaymentRecorded
+DomainEvent = AccountEvent | PaymentRecorded | WithholdingReceived
 
 
 # --- invoices and bill runs ----------------------------------------------------------------------

@@ -1,17 +1,20 @@
 """The account's ledger: payments received and adjustments, each recorded once per
-idempotency key. A payment raises PaymentRecorded; an adjustment only counts in statements."""
+idempotency key. A payment raises PaymentRecorded, a withholding received WithholdingReceived;
+an adjustment only counts in statements."""
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from billing.domain.events import PaymentRecorded
+from billing.domain.events import PaymentRecorded, WithholdingReceived
 from billing.domain.periods import ECUADOR
 from billing.domain.statement import Movement
 from common.errors import InvalidInput
 
-LedgerKind = Literal["payment", "adjustment"]
+LedgerKind = Literal["payment", "adjustment", "withholding"]
+# Kinds that lower what the customer owes by their (positive) amount.
+CREDITS = ("payment", "withholding")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,9 @@ class LedgerEntry:
     idempotency_key: str
     paid_at: datetime | None = None  # payments only
     channel: str | None = None  # payments only
-    events: tuple[PaymentRecorded, ...] = field(default=(), compare=False, repr=False)
+    events: tuple[PaymentRecorded | WithholdingReceived, ...] = field(
+        default=(), compare=False, repr=False
+    )
 
     @classmethod
     def payment(
@@ -66,12 +71,27 @@ class LedgerEntry:
     ) -> "LedgerEntry":
         return cls(entry_id, account_id, "adjustment", amount, effective, reason, idempotency_key)
 
+    @classmethod
+    def withholding(cls, event: WithholdingReceived, description: str) -> "LedgerEntry":
+        """What a customer withheld (comprobante de retención): a credit on the retention's
+        date, once per clave de acceso (its id and its idempotency key)."""
+        return cls(
+            entry_id=event.withholding_id,
+            account_id=event.account_id,
+            kind="withholding",
+            amount=event.amount,
+            on=event.issue_date,
+            description=description,
+            idempotency_key=event.withholding_id,
+            events=(event,),
+        )
+
     def same_request(self, other: "LedgerEntry") -> bool:
         """A replay under the same key: everything but the (new) id is equal."""
         return replace(other, entry_id=self.entry_id) == self
 
     def movement(self) -> Movement:
-        amount = -self.amount if self.kind == "payment" else self.amount
+        amount = -self.amount if self.kind in CREDITS else self.amount
         return Movement(self.on, self.kind, self.description, amount, self.entry_id)
 
 

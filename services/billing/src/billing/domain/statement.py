@@ -1,8 +1,9 @@
 """The account statement (Estado de cuenta): non-fiscal, beside the invoice (docs/sri.md §8).
 
-Statement of period P: the previous balance as of P's first day, the payments and adjustments
-dated inside P, the charges of P (P's invoice, issued on its cut-off), the balance due and the due
-date. Amounts are signed from the customer's side: what they owe is positive.
+Statement of period P: the previous balance as of P's first day, the payments, adjustments and
+withholdings (comprobantes de retención received) dated inside P, the charges of P (P's invoice,
+issued on its cut-off), the balance due and the due date. Amounts are signed from the customer's
+side: what they owe is positive.
 """
 
 from collections.abc import Iterable
@@ -14,12 +15,13 @@ from typing import Literal
 from billing.domain.periods import BillingPeriod
 
 ZERO = Decimal("0.00")
-MovementKind = Literal["invoice", "payment", "adjustment"]
+MovementKind = Literal["invoice", "payment", "adjustment", "withholding"]
 
 
 @dataclass(frozen=True)
 class Movement:
-    """One entry of the account: an invoice (+), a payment (−) or an adjustment (±)."""
+    """One entry of the account: an invoice (+), a payment (−), an adjustment (±) or what the
+    customer withheld (−, a comprobante de retención)."""
 
     on: date
     kind: MovementKind
@@ -41,6 +43,7 @@ class Statement:
     balance_due: Decimal
     due_date: date
     movements: tuple[Movement, ...]
+    withholdings: Decimal = ZERO  # positive: what the customer withheld in the period
 
 
 def _sum(movements: Iterable[Movement]) -> Decimal:
@@ -70,6 +73,7 @@ def build_statement(
     payments = -_sum(m for m in inside if m.kind == "payment")
     charges = _sum(m for m in inside if m.kind == "invoice")
     adjustments = _sum(m for m in inside if m.kind == "adjustment")
+    withholdings = -_sum(m for m in inside if m.kind == "withholding")
     previous = _sum(before)
     return Statement(
         period=label,
@@ -79,7 +83,8 @@ def build_statement(
         payments=payments,
         charges=charges,
         adjustments=adjustments,
-        balance_due=previous - payments + charges + adjustments,
+        balance_due=previous - payments + charges + adjustments - withholdings,
         due_date=period.cutoff + timedelta(days=due_days),
         movements=tuple(sorted(inside, key=lambda m: (m.on, m.kind, m.reference))),
+        withholdings=withholdings,
     )

@@ -20,6 +20,7 @@ from billing.use_cases import (
     statements,
     submission,
     subscriptions,
+    withholdings,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "statements",
     "submission",
     "subscriptions",
+    "withholdings",
 ]

@@ -37,6 +37,7 @@ class StatementOut(BaseModel):
     balance_due: str
     due_date: date
     movements: list[MovementOut]
+    withholdings: str  # comprobantes de retención received in the period (positive)
 
     @classmethod
     def of(cls, found: AccountStatement) -> "StatementOut":
@@ -62,6 +63,7 @@ class StatementOut(BaseModel):
                 )
                 for m in statement.movements
             ],
+            withholdings=money_text(statement.withholdings),
         )
 
 
