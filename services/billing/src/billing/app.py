@@ -14,6 +14,7 @@ from billing.api.routes import (
     documents,
     invoices,
     issuer,
+    notes,
     payments,
     plans,
     statements,
@@ -30,6 +31,7 @@ from common.contracts import (
     SubscriptionActivated,
     SubscriptionEnded,
 )
+from common.contracts.billing import CreditNoteIssued, DebitNoteIssued, NoteRejected
 from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
 
@@ -44,6 +46,12 @@ async def submit_to_sri(svc: Billing) -> None:
     """Every open invoice through SRI's offline web services until authorized or rejected."""
     assert svc.submitter is not None, "wired by build()"
     await svc.submitter.run()
+
+
+async def submit_notes_to_sri(svc: Billing) -> None:
+    """Every open nota de crédito or débito through SRI, with the invoices' submitter."""
+    assert svc.note_submitter is not None, "wired by build()"
+    await svc.note_submitter.run()
 
 
 def signing_pool_healthy(svc: Billing) -> bool:
@@ -65,6 +73,9 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         InvoiceIssued,
         InvoiceRejected,
         BillRunCompleted,
+        CreditNoteIssued,
+        DebitNoteIssued,
+        NoteRejected,
     ],
     routers=[
         issuer.router,
@@ -76,10 +87,11 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         statements.router,
         bill_runs.router,
         invoices.router,
+        notes.router,
         documents.router,
     ],
     consumers=consumers,
-    loops=[run_bill_runs, submit_to_sri, follow_session_revocations],
+    loops=[run_bill_runs, submit_to_sri, submit_notes_to_sri, follow_session_revocations],
     health={"signing_pool": signing_pool_healthy},
 )
 

@@ -20,10 +20,12 @@ from billing.adapters.store import (
     IssuerStore,
     LedgerStore,
     LineHolderStore,
+    NoteStore,
     PlanStore,
 )
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
+from billing.loops.note_submitter import note_side
 from billing.loops.submitter import Submitter
 from billing.metrics import SIGNING_CERT_EXPIRY
 from billing.ports import (
@@ -59,6 +61,8 @@ class Billing:
     bill_runs: BillRunStore
     # Who holds which line (lines' LineRegistered / LineRemoved): customers' reads.
     line_holders: LineHolderRepository
+    # Notas de crédito and débito (their own collection, the same SRI pipeline).
+    notes: NoteStore
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
@@ -69,6 +73,8 @@ class Billing:
     submitter: Loop | None = None
     # The processes that sign bill-run pages (None: signed in a thread), for /healthz.
     signing: SigningProcesses | None = None
+    # The SRI submitter of notas de crédito and débito (the same loop class over the notes).
+    note_submitter: Submitter | None = None
 
 
 def lazy_signer(settings: BillingSettings) -> Callable[[], Signer]:
@@ -99,6 +105,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "invoices": CrashingInvoiceStore(database, crash) if crash else InvoiceStore(database),
         "bill_runs": BillRunStore(database),
         "line_holders": LineHolderStore(database),
+        "notes": NoteStore(database),
         "signer": lazy_signer(settings),
     } | overrides
     service = Billing(runtime=runtime, settings=settings, **parts)
@@ -125,3 +132,4 @@ def wire_invoicing(svc: Billing) -> None:
     submitter.paused = lambda: runner.invoicing
     svc.wake_bill_runs = runner.wake
     svc.bill_runner, svc.submitter = runner, submitter
+    svc.note_submitter = Submitter(note_side(svc), sri, svc.signer)

@@ -26,6 +26,7 @@ from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import OPEN, REJECTED, RetryPolicy, State
 from billing.ports import InsertResult, InvoiceRecord, SignedPage
 from services.billing.tests.unit.fakes import FakeLineHolders
+from services.billing.tests.unit.note_fakes import FakeNoteStore
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 ISSUER = Issuer("1790011674001", "Demo S.A.", "Quito", True, 1)
@@ -339,6 +340,7 @@ class FakeSettings:
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"
     document_link_secret: str = "clave-de-documentos-de-prueba"
+    late_fees_as: str = "debit_note"
 
 
 @dataclass
@@ -353,6 +355,8 @@ class FakeBilling:
     invoices: FakeInvoices = field(default_factory=FakeInvoices)
     bill_runs: FakeBillRuns = field(default_factory=FakeBillRuns)
     line_holders: FakeLineHolders = field(default_factory=FakeLineHolders)
+    notes: FakeNoteStore = field(default_factory=FakeNoteStore)
+    note_submitter: None = None
     settings: FakeSettings = field(default_factory=FakeSettings)
     woken: int = 0
     # The real clock: route tests check "not in the future" against today.

@@ -168,3 +168,60 @@ class BillRunData(BaseModel):
 
 class BillRunCompleted(BillingEvent, key="bill_run_id"):
     data: BillRunData
+
+
+# --- notas de crédito (04) and débito (05) -------------------------------------------------------
+
+
+class NoteIssuedData(BaseModel):
+    """An authorized nota de crédito or débito: like InvoiceIssuedData (same Holder and Totals,
+    the XML named by digest and size, fetched by access_key from billing's internal
+    GET /v1/documents/{access_key}.xml), plus the factura it modifies and why."""
+
+    note_id: str
+    doc_type: Literal["04", "05"]
+    account_id: str
+    number: str  # 001-001-000000007, its own sequence per codDoc and emission point
+    access_key: str
+    issue_date: date
+    authorization_number: str
+    authorized_at: datetime
+    environment: str
+    holder: Holder
+    lines: list[str]  # the E.164 numbers of the modified factura
+    modified_invoice_id: str
+    modified_number: str
+    modified_issue_date: date
+    reason: str  # motivo
+    totals: Totals  # subtotal, discount ("0.00"), taxes, total (valorModificacion / valorTotal)
+    authorized_xml_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    authorized_xml_size: int = Field(ge=0)
+
+
+class CreditNoteIssued(BillingEvent, key="note_id"):
+    """SRI authorized a nota de crédito (04): rendering makes its RIDE, notifier emails it."""
+
+    data: NoteIssuedData
+
+
+class DebitNoteIssued(BillingEvent, key="note_id"):
+    """SRI authorized a nota de débito (05): rendering makes its RIDE, notifier emails it."""
+
+    data: NoteIssuedData
+
+
+class NoteRejectedData(BaseModel):
+    note_id: str
+    doc_type: Literal["04", "05"]
+    account_id: str
+    number: str
+    access_key: str
+    modified_invoice_id: str
+    sri_status: str  # DEVUELTA | NO AUTORIZADO
+    messages: list[SriMessageData]
+
+
+class NoteRejected(BillingEvent, key="note_id"):
+    """SRI refused a nota de crédito or débito; an operator must act."""
+
+    data: NoteRejectedData

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from billing.domain.events import InvoiceEvent, InvoiceIssued, InvoiceRejected
 from billing.domain.issued_invoice import IssuedInvoice
+from billing.domain.note_events import NoteRejected
 from billing.domain.submission import Message, RetryPolicy, State
 from billing.metrics import INVOICE_OUTCOMES, INVOICES_REJECTED, OPEN_INVOICES
 from billing.ports import FacturaSigner, InvoiceRepository, Sri
@@ -165,6 +166,9 @@ class Submitter:
 
 
 def _observe(event: InvoiceEvent) -> None:
+    if isinstance(event, NoteRejected):  # the notes' submitter (loops/note_submitter.py)
+        log.error("note_rejected_by_sri", note_id=event.note_id, sri_status=event.sri_status)
+        return
     if isinstance(event, InvoiceIssued):
         INVOICE_OUTCOMES.labels(State.AUTHORIZED.value).inc()
         log.info("invoice_authorized", invoice_id=event.invoice_id, access_key=event.access_key)
