@@ -141,15 +141,11 @@ def _note(reason: str, *lines: tuple[str, str, str]) -> dict[str, Any]:
     }
 
 
-async def test_credit_and_debit_notes_end_to_end(
-    client: httpx.AsyncClient, billing: BillingProcess
-) -> None:
-    url = billing.url
-    factura = await _authorized_factura(client, url)  # 12.34 + 15% IVA = 14.19
-    invoice_id, total = factura["invoice_id"], Decimal(factura["total"])
-    assert total == Decimal("14.19")
-
-    # Credit for an outage: 3.00 + IVA 0.45.
+async def _credit_for_an_outage(
+    client: httpx.AsyncClient, url: str, factura: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """A nota de crédito of 3.00 + IVA 0.45 (idempotent), until SRI authorizes it."""
+    invoice_id = factura["invoice_id"]
     outage = _note("Compensación por corte de servicio", ("Corte de 3 días", "3.00", "4"))
     created = await client.post(f"{url}/admin/invoices/{invoice_id}/credit-notes", json=outage)
     assert created.status_code == 201, created.text
@@ -162,6 +158,19 @@ async def test_credit_and_debit_notes_end_to_end(
     assert credit["status"] == "authorized", credit
     assert credit["totals"]["total"] == "3.45" and credit["access_key"][8:10] == "04"
     assert credit["modified_number"] == factura["number"]
+
+    return credit_id, credit
+
+
+async def test_credit_and_debit_notes_end_to_end(
+    client: httpx.AsyncClient, billing: BillingProcess
+) -> None:
+    url = billing.url
+    factura = await _authorized_factura(client, url)  # 12.34 + 15% IVA = 14.19
+    invoice_id, total = factura["invoice_id"], Decimal(factura["total"])
+    assert total == Decimal("14.19")
+
+    credit_id, credit = await _credit_for_an_outage(client, url, factura)
 
     # More than what is left (12.34 − 3.00 = 9.34 at 15%) is refused; nothing is numbered.
     over = _note("Otro crédito", ("Demasiado", "9.35", "4"))

@@ -340,7 +340,6 @@ class FakeSettings:
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"
     document_link_secret: str = "clave-de-documentos-de-prueba"
-    late_fees_as: str = "debit_note"
 
 
 @dataclass
@@ -356,7 +355,6 @@ class FakeBilling:
     bill_runs: FakeBillRuns = field(default_factory=FakeBillRuns)
     line_holders: FakeLineHolders = field(default_factory=FakeLineHolders)
     notes: FakeNoteStore = field(default_factory=FakeNoteStore)
-    note_submitter: None = None
     settings: FakeSettings = field(default_factory=FakeSettings)
     woken: int = 0
     # The real clock: route tests check "not in the future" against today.

@@ -1,13 +1,13 @@
 """The notes store in memory: the same documents as ``adapters/store/notes.py`` (built and read
 by its functions), kept in a dict; numbering by unique ``_id`` like the real one."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from billing.adapters.store.notes import issued_note, note_movement
+from billing.adapters.store.notes import issued_note, note_document, note_movement
 from billing.domain.issued_note import IssuedNote
-from billing.domain.notes import CREDIT_NOTE, note_id
+from billing.domain.notes import CREDIT_NOTE, Note, note_id
 from billing.domain.statement import Movement
 from billing.domain.submission import REJECTED, State
 
@@ -30,7 +30,8 @@ class FakeNoteStore:
         key = f"{ruc}-{estab}-{point}-{doc_type}"
         self.hints[key] = max(self.hints.get(key, 0), last)
 
-    async def insert(self, record: Mapping[str, Any]) -> str | None:
+    async def insert(self, note: Note, **context: Any) -> str | None:
+        record = note_document(note, **context)
         if any(d["idempotency"] == record["idempotency"] for d in self.docs.values()):
             return "idempotency"
         if record["_id"] in self.docs:

@@ -163,6 +163,8 @@ OPERATOR = Viewer("op", operator=True)
 def _service(state: State = State.AUTHORIZED, **account_changes: object) -> tuple[FakeBilling, str]:
     svc = FakeBilling()
     svc.signer = FakeSigner  # type: ignore[attr-defined]
+    svc.note_submitter = None  # type: ignore[attr-defined]
+    svc.settings.late_fees_as = "debit_note"  # type: ignore[attr-defined]
     issued = svc.invoices.add(record(7, account(**account_changes)))
     svc.invoices.invoices[issued.invoice_id] = replace(issued, state=state)
     return svc, issued.invoice_id

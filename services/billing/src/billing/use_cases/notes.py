@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from billing.adapters.store.notes import NoteStore, note_document
 from billing.domain import inputs
 from billing.domain.invoice import Invoice
 from billing.domain.issued_invoice import IssuedInvoice
@@ -33,6 +32,7 @@ from billing.domain.ownership import Viewer
 from billing.domain.periods import ecuador_day
 from billing.domain.submission import State
 from billing.ports import InvoiceReads, IssuerSource
+from billing.ports.notes import NoteRepository
 from billing.use_cases import invoices
 from common.errors import Conflict, InvalidInput, NotFound
 
@@ -60,7 +60,7 @@ class NoteIssuing(InvoiceReads, Protocol):
     @property
     def issuer(self) -> IssuerSource: ...
     @property
-    def notes(self) -> NoteStore: ...
+    def notes(self) -> NoteRepository: ...
     @property
     def signer(self) -> Callable[[], NoteSigner]: ...
     @property
@@ -192,7 +192,7 @@ async def _insert(
             )
         except ValueError as error:
             raise InvalidInput.field("lines", str(error)) from None
-        record = note_document(
+        conflict = await svc.notes.insert(
             note,
             account_id=invoice.account_id,
             period=invoice.period,
@@ -202,7 +202,6 @@ async def _insert(
             idempotency_key=key,
             now=now,
         )
-        conflict = await svc.notes.insert(record)
         if conflict is None:
             await svc.notes.advance_hint(*point, sequential)
             return note

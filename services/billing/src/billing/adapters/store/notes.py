@@ -202,11 +202,11 @@ class NoteStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    async def insert(self, record: Mapping[str, Any]) -> str | None:
-        """Insert a new note: None when inserted, else what collided ("number" or
-        "idempotency": that key was used already)."""
+    async def insert(self, note: Note, **context: Any) -> str | None:
+        """Insert a new note (``context``: ``note_document``'s keywords): None when inserted,
+        else what collided ("number" or "idempotency": that key was used already)."""
         try:
-            await self._notes.insert_one(dict(record))
+            await self._notes.insert_one(note_document(note, **context))
         except DuplicateKeyError as error:
             details = str(error.details or error)
             return "idempotency" if "idempotency" in details else "number"
