@@ -16,6 +16,7 @@ from lxml import etree
 from billing.adapters.signing import DS, XADES, sign_factura, verify_factura
 from billing.adapters.sri_schema import validate_note
 from billing.domain.invoice import Buyer, Issuer
+from billing.domain.issued_note import IssuedNote
 from billing.domain.note_xml import to_xml
 from billing.domain.notes import (
     CREDIT_NOTE,
@@ -29,12 +30,14 @@ from billing.domain.notes import (
 from billing.domain.ownership import Viewer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
-from billing.domain.submission import State
+from billing.domain.submission import AuthorizationAnswer, Message, State
+from billing.events import to_wire
 from billing.use_cases import notes
 from billing.use_cases.notes import LineInput, NoteInput
 from common.errors import Conflict, InvalidInput, NotFound
 from services.billing.tests.unit.invoice_fakes import (
     NOW,
+    POLICY,
     FakeBilling,
     FakeSigner,
     account,
@@ -264,3 +267,50 @@ def test_the_statement_counts_notes_with_the_charges_of_their_month() -> None:
     assert statement.charges == Decimal("10.35")
     assert statement.balance_due == Decimal("10.35")
     assert [m.kind for m in statement.movements] == ["invoice", "credit_note", "debit_note"]
+
+
+# -- SRI's answer: the note's events on the wire ----------------------------------------------
+
+
+async def _issued_note(doc_type: str) -> IssuedNote:
+    svc, invoice_id = _service()
+    note = await notes.issue(svc, invoice_id, doc_type, _request("a", "2.00"), NOW)
+    note.state = State.RECEIVED
+    return note
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "topic"),
+    [(CREDIT_NOTE, "billing.credit-note-issued"), (DEBIT_NOTE, "billing.debit-note-issued")],
+)
+async def test_authorized_note_publishes_its_event(doc_type: str, topic: str) -> None:
+    note = await _issued_note(doc_type)
+    record = b"<autorizacion>...</autorizacion>"
+    answer = AuthorizationAnswer("AUTORIZADO", number=note.access_key, record=record)
+    assert note.authorizations_answered([answer], NOW, POLICY) is answer
+    [event] = note.events
+    wire = to_wire(event)
+    assert wire.topic == topic and wire.data.note_id == note.note_id  # type: ignore[attr-defined]
+    data = wire.model_dump(mode="json")["data"]
+    assert sorted(data) == sorted(
+        [
+            "note_id", "doc_type", "account_id", "number", "access_key", "issue_date",
+            "authorization_number", "authorized_at", "environment", "holder", "lines",
+            "modified_invoice_id", "modified_number", "modified_issue_date", "reason", "totals",
+            "authorized_xml_sha256", "authorized_xml_size",
+        ]
+    )  # fmt: skip
+    assert data["doc_type"] == doc_type and data["totals"]["total"] == "2.30"
+    assert data["modified_number"] == "001-001-000000007" and data["lines"] == ["+593991234567"]
+    assert data["authorized_xml_size"] == len(record)
+    assert set(data["holder"]) == {"name", "email", "id_type", "id_number"}
+
+
+async def test_refused_note_publishes_note_rejected() -> None:
+    note = await _issued_note(CREDIT_NOTE)
+    message = Message("39", "FIRMA INVALIDA", None, "ERROR")
+    note.authorizations_answered([AuthorizationAnswer("NO AUTORIZADO", (message,))], NOW, POLICY)
+    [event] = note.events
+    wire = to_wire(event)
+    assert wire.topic == "billing.note-rejected"
+    assert note.public_status == "rejected"

@@ -323,13 +323,14 @@ class NoteStore:
         dated by their issue date. Only authorized notes count (a pending one may still be
         refused)."""
         result: dict[str, list[Movement]] = {a: [] for a in account_ids}
-        for account_id in account_ids:
-            cursor = self._notes.find(
-                {"account_id": account_id, "state": State.AUTHORIZED.value},
-                {"doc_type": 1, "number": 1, "issue_date": 1, "totals": 1},
-            )
-            async for doc in cursor:
-                result[account_id].append(note_movement(doc))
+        # Equality on the state (FerretDB pushes it down), the $in over what it returned:
+        # authorized notes are few next to the accounts of a bill-run page.
+        cursor = self._notes.find(
+            {"state": State.AUTHORIZED.value, "account_id": {"$in": list(account_ids)}},
+            {"account_id": 1, "doc_type": 1, "number": 1, "issue_date": 1, "totals": 1},
+        )
+        async for doc in cursor:
+            result[doc["account_id"]].append(note_movement(doc))
         return result
 
 
