@@ -165,6 +165,7 @@ class Invoicing(Protocol):
     def notes(self) -> LedgerSource:
         """Authorized notas de crédito and débito as statement movements."""
         ...
+
     @property
     def settings(self) -> BillRunSettings: ...
     @property

@@ -205,11 +205,13 @@ class NoteStore:
     async def insert(self, note: Note, **context: Any) -> str | None:
         """Insert a new note (``context``: ``note_document``'s keywords): None when inserted,
         else what collided ("number" or "idempotency": that key was used already)."""
+        document = note_document(note, **context)
         try:
-            await self._notes.insert_one(note_document(note, **context))
-        except DuplicateKeyError as error:
-            details = str(error.details or error)
-            return "idempotency" if "idempotency" in details else "number"
+            await self._notes.insert_one(document)
+        except DuplicateKeyError:
+            # Which unique index: asked, not parsed from the message (it differs by backend).
+            taken = await self._notes.find_one({"idempotency": document["idempotency"]}, {"_id": 1})
+            return "idempotency" if taken else "number"
         return None
 
     async def by_idempotency(self, doc_type: str, invoice_id: str, key: str) -> IssuedNote | None:
