@@ -314,3 +314,15 @@ async def test_refused_note_publishes_note_rejected() -> None:
     wire = to_wire(event)
     assert wire.topic == "billing.note-rejected"
     assert note.public_status == "rejected"
+
+
+async def test_without_a_certificate_nothing_is_numbered() -> None:
+    svc, invoice_id = _service()
+
+    def unavailable() -> FakeSigner:
+        raise RuntimeError("SIGNING_P12_PATH is not set")
+
+    svc.signer = unavailable  # type: ignore[attr-defined]
+    with pytest.raises(Conflict) as refused:
+        await notes.issue(svc, invoice_id, CREDIT_NOTE, _request("a", "1.00"), NOW)
+    assert refused.value.code == "signer_unavailable" and not svc.notes.docs

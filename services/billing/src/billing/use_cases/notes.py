@@ -137,6 +137,10 @@ async def issue(
     issuer = await svc.issuer.issuer()
     if issuer is None:
         raise Conflict("issuer_not_configured", "Configure el emisor antes de emitir notas.")
+    try:
+        signer = svc.signer()  # before a number is used: without a certificate, nothing
+    except RuntimeError as error:  # adapters.signer.SignerUnavailable
+        raise Conflict("signer_unavailable", f"No hay certificado de firma: {error}") from None
     async with _CREDIT_LOCK:
         if doc_type == CREDIT_NOTE:
             earlier = await svc.notes.credited_bases(invoice_id)
@@ -149,7 +153,7 @@ async def issue(
         found = await svc.notes.by_idempotency(doc_type, invoice_id, key)
         assert found is not None
         return found
-    xml = await asyncio.to_thread(svc.signer().sign, note)
+    xml = await asyncio.to_thread(signer.sign, note)
     await svc.notes.save_signed([(note.document_id, xml)])
     issued = await svc.notes.get(note.document_id)
     assert issued is not None
