@@ -15,6 +15,7 @@ from lxml import etree
 
 from billing.adapters.signing import DS, XADES, sign_factura, verify_factura
 from billing.adapters.sri_schema import validate_note
+from billing.domain.events import InvoiceHolder, StatementSummary
 from billing.domain.invoice import Buyer, Issuer
 from billing.domain.issued_note import IssuedNote
 from billing.domain.note_xml import to_xml
@@ -32,15 +33,21 @@ from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import AuthorizationAnswer, Message, State
 from billing.events import to_wire
-from billing.use_cases import notes
+from billing.use_cases import bill_runs, invoicing, notes
 from billing.use_cases.notes import LineInput, NoteInput
 from common.errors import Conflict, InvalidInput, NotFound
 from services.billing.tests.unit.invoice_fakes import (
+    ISSUER as INVOICE_ISSUER,
+)
+from services.billing.tests.unit.invoice_fakes import (
     NOW,
     POLICY,
+    FakeAccounts,
     FakeBilling,
+    FakePages,
     FakeSigner,
     account,
+    clock,
     record,
 )
 from services.billing.tests.unit.test_signing import SIGNING_TIME, Pki, pki  # noqa: F401
@@ -326,3 +333,30 @@ async def test_without_a_certificate_nothing_is_numbered() -> None:
     with pytest.raises(Conflict) as refused:
         await notes.issue(svc, invoice_id, CREDIT_NOTE, _request("a", "1.00"), NOW)
     assert refused.value.code == "signer_unavailable" and not svc.notes.docs
+
+
+async def test_a_bill_run_counts_authorized_notes_in_the_statement() -> None:
+    svc = FakeBilling(accounts=FakeAccounts(account("acc-0")))
+    credit = Note(
+        CREDIT_NOTE, INVOICE_ISSUER, BUYER, date(2026, 10, 15), 1, "12345678",
+        ModifiedInvoice("1790011674001-001-001-000000001", "001-001-000000001", date(2026, 10, 1)),
+        "Corte", [NoteLine("Compensación", Decimal("2.00"), "4")],
+    )  # fmt: skip
+    context = {
+        "account_id": "acc-0",
+        "period": "2026-09",
+        "holder": InvoiceHolder("Ana", None, "cedula", "1714307103"),
+        "lines_numbers": [],
+        "statement": StatementSummary("0", "0", "0", "0", "0", date(2026, 10, 16)),
+        "idempotency_key": "k",
+        "now": NOW,
+    }
+    assert await svc.notes.insert(credit, **context) is None
+    svc.notes.authorize(credit.document_id)
+    run = await bill_runs.start(svc, 1, "2026-10", None, date(2026, 11, 10), NOW)
+    [loaded] = await svc.bill_runs.running()
+    await invoicing.invoice(svc, loaded, FakePages(), clock())
+    assert svc.bill_runs.runs[run.bill_run_id].invoices_created == 1
+    [invoice] = svc.invoices.records.values()
+    # The plan's 10.00 + IVA = 11.50, less the credit note's 2.30 issued inside the period.
+    assert invoice["statement"]["charges"] == "9.20"
