@@ -8,6 +8,7 @@ own billing process pointed at it, on the stack's FerretDB and Kafka.
 """
 
 import asyncio
+import hashlib
 import random
 import tempfile
 import time
@@ -36,6 +37,7 @@ from tests.billing_support import (
     start_bill_run,
     wait_bill_run,
 )
+from tests.kafka_support import find_record
 from tests.support import ServiceProcess, free_port
 
 DOCUMENT_KEY = "clave-de-documentos-de-la-prueba-de-notas"
@@ -216,4 +218,16 @@ async def test_credit_and_debit_notes_end_to_end(
         params={"expires": expires, "signature": signature},
     )
     assert internal.status_code == 200 and internal.content == xml.content
-    assert CreditNoteIssued.topic == "billing.credit-note-issued"
+    await _published(credit_id, credit, xml.content)
+
+
+async def _published(credit_id: str, credit: dict[str, Any], authorized: bytes) -> None:
+    """CreditNoteIssued on its topic, keyed by the note, naming the XML the API serves."""
+    record = await find_record(CreditNoteIssued.topic, credit_id.encode())
+    event = CreditNoteIssued.model_validate_json(record.value)
+    data = event.data
+    assert (data.note_id, data.doc_type, data.access_key) == (credit_id, "04", credit["access_key"])
+    assert data.modified_invoice_id == credit["modified_invoice_id"]
+    assert data.totals.total == "3.45" and data.reason == "Compensación por corte de servicio"
+    assert data.authorized_xml_sha256 == hashlib.sha256(authorized).hexdigest()
+    assert data.authorized_xml_size == len(authorized)
