@@ -2,6 +2,7 @@
 by its functions), kept in a dict; numbering by unique ``_id`` like the real one."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,16 @@ class FakeNoteStore:
         self.docs: dict[str, dict[str, Any]] = {}
         self.fiscal: dict[str, dict[str, bytes]] = {}
         self.hints: dict[str, int] = {}
+        self.locks: set[str] = set()
+
+    async def lock_invoice(self, invoice_id: str, now: datetime) -> bool:
+        if invoice_id in self.locks:
+            return False
+        self.locks.add(invoice_id)
+        return True
+
+    async def unlock_invoice(self, invoice_id: str) -> None:
+        self.locks.discard(invoice_id)
 
     async def next_sequential(self, doc_type: str, ruc: str, estab: str, point: str) -> int:
         candidate = self.hints.get(f"{ruc}-{estab}-{point}-{doc_type}", 0) + 1

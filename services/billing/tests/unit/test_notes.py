@@ -360,3 +360,14 @@ async def test_a_bill_run_counts_authorized_notes_in_the_statement() -> None:
     [invoice] = svc.invoices.records.values()
     # The plan's 10.00 + IVA = 11.50, less the credit note's 2.30 issued inside the period.
     assert invoice["statement"]["charges"] == "9.20"
+
+
+async def test_a_factura_being_credited_elsewhere_is_409() -> None:
+    svc, invoice_id = _service()
+    await svc.notes.lock_invoice(invoice_id, NOW)  # another replica is issuing one
+    with pytest.raises(Conflict) as busy:
+        await notes.issue(svc, invoice_id, CREDIT_NOTE, _request("a", "1.00"), NOW)
+    assert busy.value.code == "factura_busy" and not svc.notes.docs
+    await svc.notes.unlock_invoice(invoice_id)
+    await notes.issue(svc, invoice_id, CREDIT_NOTE, _request("a", "1.00"), NOW)
+    assert not svc.notes.locks  # released after the insert

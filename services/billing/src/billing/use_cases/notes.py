@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from billing.domain import inputs
@@ -38,8 +39,9 @@ from common.errors import Conflict, InvalidInput, NotFound
 
 # A note's number is claimed by inserting it: this many collisions in a row is not a race.
 MAX_NUMBER_TRIES = 20
-# Checking what is left of a factura and inserting the note happen under this lock, so two
-# requests in this process cannot both credit the last of it (several replicas: see README).
+# Checking what is left of a factura and inserting the note happen under this lock and the
+# factura's lock in the store, so two requests (of this process, or of two replicas) cannot both
+# credit the last of it.
 _CREDIT_LOCK = asyncio.Lock()
 
 
@@ -142,13 +144,16 @@ async def issue(
     except RuntimeError as error:  # adapters.signer.SignerUnavailable
         raise Conflict("signer_unavailable", f"No hay certificado de firma: {error}") from None
     async with _CREDIT_LOCK:
-        if doc_type == CREDIT_NOTE:
-            earlier = await svc.notes.credited_bases(invoice_id)
-            try:
-                check_credit(lines, iva_bases(factura.total_con_impuestos), earlier)
-            except CreditExceeded as error:
-                raise InvalidInput.field("lines", str(error)) from None
-        note = await _insert(svc, invoice, factura, doc_type, reason, lines, key, now)
+        if not await svc.notes.lock_invoice(invoice_id, now):
+            raise Conflict(
+                "factura_busy", "Se está emitiendo otra nota de esta factura; intenta de nuevo."
+            )
+        try:
+            if doc_type == CREDIT_NOTE:
+                _check(lines, factura, await svc.notes.credited_bases(invoice_id))
+            note = await _insert(svc, invoice, factura, doc_type, reason, lines, key, now)
+        finally:
+            await svc.notes.unlock_invoice(invoice_id)
     if note is None:  # the same key won a race: the first note stands
         found = await svc.notes.by_idempotency(doc_type, invoice_id, key)
         assert found is not None
@@ -160,6 +165,13 @@ async def issue(
     if svc.note_submitter is not None:
         svc.note_submitter.notify([(issued, xml)])
     return issued
+
+
+def _check(lines: Sequence[NoteLine], factura: Invoice, earlier: list[dict[str, Decimal]]) -> None:
+    try:
+        check_credit(lines, iva_bases(factura.total_con_impuestos), earlier)
+    except CreditExceeded as error:
+        raise InvalidInput.field("lines", str(error)) from None
 
 
 async def _insert(

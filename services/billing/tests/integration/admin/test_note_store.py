@@ -2,13 +2,13 @@
 sequence per codDoc), a used idempotency key is told apart from a taken number, and only
 authorized notes are statement movements."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI
 
-from billing.adapters.store.notes import NOTES
+from billing.adapters.store.notes import LOCK_SECONDS, NOTES
 from billing.domain.events import InvoiceHolder, StatementSummary
 from billing.domain.invoice import Buyer, Issuer
 from billing.domain.notes import CREDIT_NOTE, DEBIT_NOTE, ModifiedInvoice, Note, NoteLine
@@ -62,3 +62,14 @@ async def test_numbers_idempotency_and_movements(app: FastAPI) -> None:
         "credit_note",
         "debit_note",
     ]
+
+
+async def test_the_factura_lock_is_exclusive_and_outlives_no_dead_holder(app: FastAPI) -> None:
+    store = app.state.service.notes
+    invoice_id = FACTURA.invoice_id
+    assert await store.lock_invoice(invoice_id, NOW)
+    assert not await store.lock_invoice(invoice_id, NOW + timedelta(seconds=5))
+    # A holder that died without unlocking: taken over once the lock is stale.
+    assert await store.lock_invoice(invoice_id, NOW + timedelta(seconds=LOCK_SECONDS + 1))
+    await store.unlock_invoice(invoice_id)
+    assert await store.lock_invoice(invoice_id, NOW)

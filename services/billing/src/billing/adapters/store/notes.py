@@ -10,7 +10,7 @@ The store offers the submitter the same methods as the invoice store (``due``, `
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +41,9 @@ from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
 
 NOTES, FISCAL, SEQUENCES = "notes", "fiscal_documents", "sequences"
+# One document per factura while a nota de crédito against it is checked and inserted: the
+# credit limit holds across replicas. A lock older than this was left by a dead process.
+NOTE_LOCKS, LOCK_SECONDS = "note_locks", 60
 NOTE_INDEXES = [
     Index(NOTES, [("access_key", 1)], unique=True),
     Index(NOTES, [("idempotency", 1)], unique=True),
@@ -178,6 +181,24 @@ class NoteStore:
         self._notes = database[NOTES]
         self._fiscal = database[FISCAL]
         self._sequences = database[SEQUENCES]
+        self._locks = database[NOTE_LOCKS]
+
+    # -- the credit limit across replicas -----------------------------------------------------
+
+    async def lock_invoice(self, invoice_id: str, now: datetime) -> bool:
+        """Take the factura's lock (False: another request holds it)."""
+        try:
+            await self._locks.insert_one({"_id": invoice_id, "at": now})
+        except DuplicateKeyError:
+            stale = now - timedelta(seconds=LOCK_SECONDS)
+            taken = await self._locks.update_one(
+                {"_id": invoice_id, "at": {"$lt": stale}}, {"$set": {"at": now}}
+            )
+            return bool(taken.modified_count == 1)
+        return True
+
+    async def unlock_invoice(self, invoice_id: str) -> None:
+        await self._locks.delete_one({"_id": invoice_id})
 
     # -- numbering: one gapless sequence per codDoc and emission point ------------------------
 
