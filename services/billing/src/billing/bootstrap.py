@@ -27,7 +27,7 @@ from billing.adapters.store.invoices import BillRunStore, InvoiceStore
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
 from billing.loops.note_submitter import note_side
 from billing.loops.submitter import Submitter
-from billing.metrics import SIGNING_CERT_EXPIRY
+from billing.metrics import OPEN_NOTES, SIGNING_CERT_EXPIRY
 from billing.ports import (
     AccountRepository,
     ChargeRepository,
@@ -133,3 +133,4 @@ def wire_invoicing(svc: Billing) -> None:
     svc.wake_bill_runs = runner.wake
     svc.bill_runner, svc.submitter = runner, submitter
     svc.note_submitter = Submitter(note_side(svc), sri, svc.signer)
+    svc.note_submitter.pending = OPEN_NOTES
