@@ -14,6 +14,7 @@ from billing.api.routes import (
     documents,
     invoices,
     issuer,
+    notes,
     payments,
     plans,
     statements,
@@ -34,6 +35,7 @@ from common.contracts import (
     SubscriptionEnded,
     WithholdingReceived,
 )
+from common.contracts.billing import NoteRejected
 from common.revocations import follow_session_revocations
 from common.service import ServiceSpec, build_app
 
@@ -48,6 +50,12 @@ async def submit_to_sri(svc: Billing) -> None:
     """Every open invoice through SRI's offline web services until authorized or rejected."""
     assert svc.submitter is not None, "wired by build()"
     await svc.submitter.run()
+
+
+async def submit_notes_to_sri(svc: Billing) -> None:
+    """Every open nota de crédito or débito through SRI, with the invoices' submitter."""
+    assert svc.note_submitter is not None, "wired by build()"
+    await svc.note_submitter.run()
 
 
 def signing_pool_healthy(svc: Billing) -> bool:
@@ -72,6 +80,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         CreditNoteIssued,
         DebitNoteIssued,
         WithholdingReceived,
+        NoteRejected,
     ],
     routers=[
         issuer.router,
@@ -83,11 +92,12 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         statements.router,
         bill_runs.router,
         invoices.router,
+        notes.router,
         documents.router,
         withholdings.router,
     ],
     consumers=consumers,
-    loops=[run_bill_runs, submit_to_sri, follow_session_revocations],
+    loops=[run_bill_runs, submit_to_sri, submit_notes_to_sri, follow_session_revocations],
     health={"signing_pool": signing_pool_healthy},
 )
 

@@ -21,13 +21,15 @@ from billing.adapters.store import (
     IssuerStore,
     LedgerStore,
     LineHolderStore,
+    NoteStore,
     PlanStore,
 )
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
 from billing.adapters.store.withholdings import WithholdingStore
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
+from billing.loops.note_submitter import note_side
 from billing.loops.submitter import Submitter
-from billing.metrics import SIGNING_CERT_EXPIRY
+from billing.metrics import OPEN_NOTES, SIGNING_CERT_EXPIRY
 from billing.ports import (
     AccountRepository,
     ChargeRepository,
@@ -66,6 +68,8 @@ class Billing:
     # Comprobantes de retención received, and their XSD and signature checks.
     withholdings: WithholdingRepository
     retention_documents: RetentionDocumentChecks
+    # Notas de crédito and débito (their own collection, the same SRI pipeline).
+    notes: NoteStore
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
@@ -76,6 +80,8 @@ class Billing:
     submitter: Loop | None = None
     # The processes that sign bill-run pages (None: signed in a thread), for /healthz.
     signing: SigningProcesses | None = None
+    # The SRI submitter of notas de crédito and débito (the same loop class over the notes).
+    note_submitter: Submitter | None = None
 
 
 def lazy_signer(settings: BillingSettings) -> Callable[[], Signer]:
@@ -108,6 +114,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "line_holders": LineHolderStore(database),
         "withholdings": WithholdingStore(database),
         "retention_documents": RetentionDocuments(),
+        "notes": NoteStore(database),
         "signer": lazy_signer(settings),
     } | overrides
     service = Billing(runtime=runtime, settings=settings, **parts)
@@ -134,3 +141,5 @@ def wire_invoicing(svc: Billing) -> None:
     submitter.paused = lambda: runner.invoicing
     svc.wake_bill_runs = runner.wake
     svc.bill_runner, svc.submitter = runner, submitter
+    svc.note_submitter = Submitter(note_side(svc), sri, svc.signer)
+    svc.note_submitter.pending = OPEN_NOTES

@@ -6,8 +6,10 @@ payloads are the published contract: same fields, same values (money as decimal 
 
 from dataclasses import asdict
 from functools import singledispatch
+from typing import Any
 
 from billing.domain import events as domain
+from billing.domain import note_events
 from common.contracts import billing as wire
 from common.contracts.base import Event
 
@@ -120,3 +122,55 @@ def _(event: domain.BillRunCompleted) -> Event:
         rejected=event.rejected,
     )
     return wire.BillRunCompleted(data=data)
+
+
+# --- notas de crédito and débito ----------------------------------------------------------------
+
+
+def _note_fields(event: note_events.NoteIssued) -> dict[str, Any]:
+    """The fields of both notes' data; the data class fixes doc_type (04 or 05)."""
+    authorization = event.authorization
+    return dict(
+        note_id=event.note_id,
+        account_id=event.account_id,
+        number=event.number,
+        access_key=event.access_key,
+        issue_date=event.issue_date,
+        authorization_number=authorization.number,
+        authorized_at=authorization.authorized_at,
+        environment=authorization.environment or "",
+        holder=wire.Holder(**asdict(event.holder)),
+        lines=list(event.lines),
+        modified_invoice_id=event.modified_invoice_id,
+        modified_number=event.modified_number,
+        modified_issue_date=event.modified_issue_date,
+        reason=event.reason,
+        totals=wire.Totals(**asdict(event.totals)),
+        authorized_xml_sha256=event.authorized_xml_sha256,
+        authorized_xml_size=event.authorized_xml_size,
+    )
+
+
+@to_wire.register
+def _(event: note_events.CreditNoteIssued) -> Event:
+    return wire.CreditNoteIssued(data=wire.CreditNoteIssuedData(**_note_fields(event)))
+
+
+@to_wire.register
+def _(event: note_events.DebitNoteIssued) -> Event:
+    return wire.DebitNoteIssued(data=wire.DebitNoteIssuedData(**_note_fields(event)))
+
+
+@to_wire.register
+def _(event: note_events.NoteRejected) -> Event:
+    data = wire.NoteRejectedData(
+        note_id=event.note_id,
+        doc_type=event.doc_type,
+        account_id=event.account_id,
+        number=event.number,
+        access_key=event.access_key,
+        modified_invoice_id=event.modified_invoice_id,
+        sri_status=event.sri_status,
+        messages=[wire.SriMessageData(**asdict(m)) for m in event.messages],
+    )
+    return wire.NoteRejected(data=data)

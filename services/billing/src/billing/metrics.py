@@ -36,3 +36,12 @@ SIGNING_CERT_EXPIRY = Gauge(
     "billing_signing_certificate_expiry_timestamp_seconds",
     "When the signing certificate expires (alert well before).",
 )
+# Notas de crédito (04) and débito (05), moved by a second submitter loop over the notes.
+NOTE_OUTCOMES = Counter(
+    "billing_note_outcomes_total",
+    "Notas de crédito / débito reaching a final SRI state, by codDoc and state.",
+    ["doc_type", "state"],
+)
+OPEN_NOTES = Gauge(
+    "billing_notes_pending_sri", "Notas de crédito / débito not yet in a final SRI state."
+)

@@ -56,6 +56,11 @@ class BillingSettings(ServiceSettings):
     # Days between the cut-off (issue date) and the due date; also the pago's plazo.
     payment_term_days: int = 15
 
+    # Late-payment interest and reconnection fees (docs/sri.md §9): a nota de débito against the
+    # factura (POST /v1/admin/invoices/{id}/debit-notes), or a line of the next factura (a
+    # one-off charge, POST /v1/admin/accounts/{id}/charges; debit notes are then refused).
+    late_fees_as: Literal["debit_note", "next_invoice"] = "debit_note"
+
     # RIDE download links (rendering verifies them): the key shared with rendering, a secret
     # (.local/secrets/ride-link.key locally, the Secret ride-link on Kubernetes); how long a
     # link lives; where rendering is reached, through the gateway (a path: same host).

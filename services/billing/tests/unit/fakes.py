@@ -193,6 +193,16 @@ class FakeInvoices:
         return {a: list(self.by_account.get(a, ())) for a in account_ids}
 
 
+class FakeNotes(FakeInvoices):
+    """The notes store as the invoice reads see it: no notas de crédito or débito."""
+
+    async def of_invoice(self, invoice_id: str) -> list[object]:
+        return []
+
+    async def authorized_xml_of_key(self, access_key: str) -> bytes | None:
+        return None
+
+
 class FakeLineHolders:
     """Lines by id like ``line_holders``: a registration inserts if absent, a removal upserts."""
 
@@ -219,6 +229,7 @@ def fake_parts(**changes: Any) -> dict[str, Any]:
         "charges": FakeCharges(),
         "ledger": FakeLedger(),
         "invoices": FakeInvoices(),
+        "notes": FakeNotes(),
         "line_holders": FakeLineHolders(),
         "clock": lambda: NOW,
     } | changes

@@ -26,6 +26,7 @@ from billing.domain.statement import Movement, build_statement
 from billing.domain.submission import OPEN, REJECTED, RetryPolicy, State
 from billing.ports import InsertResult, InvoiceRecord, SignedPage
 from services.billing.tests.unit.fakes import FakeLineHolders
+from services.billing.tests.unit.note_fakes import FakeNoteStore
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 ISSUER = Issuer("1790011674001", "Demo S.A.", "Quito", True, 1)
@@ -353,6 +354,7 @@ class FakeBilling:
     invoices: FakeInvoices = field(default_factory=FakeInvoices)
     bill_runs: FakeBillRuns = field(default_factory=FakeBillRuns)
     line_holders: FakeLineHolders = field(default_factory=FakeLineHolders)
+    notes: FakeNoteStore = field(default_factory=FakeNoteStore)
     settings: FakeSettings = field(default_factory=FakeSettings)
     woken: int = 0
     # The real clock: route tests check "not in the future" against today.

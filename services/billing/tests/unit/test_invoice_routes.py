@@ -195,6 +195,7 @@ def test_one_invoice_is_its_document_as_stored(client: TestClient, svc: RoutedBi
         "totals": doc["totals"],
         "statement": doc["statement"],
         "bill_run_id": doc["bill_run_id"],
+        "notes": [],  # notas de crédito and débito that modify it (none here)
     }
     assert list(response.json().items()) == list(as_json(expected).items())
     assert response.json()["authorization_date"] == "2026-11-10T14:00:05.250000Z"

@@ -51,7 +51,9 @@ class Fields:
             pto_emi=text("infoTributaria/ptoEmi"),
             secuencial=text("infoTributaria/secuencial"),
             tipo_emision=text("infoTributaria/tipoEmision"),
-            fecha_emision=text("infoFactura/fechaEmision"),
+            fecha_emision=text("infoFactura/fechaEmision")
+            or text("infoNotaCredito/fechaEmision")
+            or text("infoNotaDebito/fechaEmision"),
         )
 
     @property

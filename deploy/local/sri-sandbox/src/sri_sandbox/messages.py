@@ -79,3 +79,13 @@ def fecha_extemporanea(info: str) -> Message:
 
 def en_procesamiento() -> Message:
     return Message("70", "CLAVE DE ACCESO EN PROCESAMIENTO", None, INFORMATIVO)
+
+
+# Notas de crédito and débito (docs/sri.md §9). SRI's identifiers for these refusals are not in
+# the ficha técnica's table: these are the sandbox's own (documented in its README).
+def documento_modificado(info: str) -> Message:
+    return Message("80", "DOCUMENTO MODIFICADO NO EXISTE O NO ESTA AUTORIZADO", _info(info))
+
+
+def credito_excedido(info: str) -> Message:
+    return Message("81", "VALOR DE NOTAS DE CREDITO SUPERA EL DOCUMENTO MODIFICADO", _info(info))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from sri_sandbox import messages
+from sri_sandbox import messages, notes
 from sri_sandbox.checks import (
     AMBIENTES,
     ECUADOR,
@@ -138,7 +138,16 @@ class Sandbox:
         signature_problem = self.checker.problem(root)
         if signature_problem is not None:
             found.append(messages.firma_invalida(signature_problem))
-        for problem in (totals_problem(root), date_problem(fields, today_in_ecuador())):
+        checks: tuple[Message | None, ...]
+        if root.tag in notes.INFO:  # a nota de crédito or débito
+            checks = (
+                notes.cod_doc_problem(root),
+                notes.totals_problem(root),
+                notes.reference_problem(root, self.store),
+            )
+        else:
+            checks = (totals_problem(root),)
+        for problem in (*checks, date_problem(fields, today_in_ecuador())):
             if problem is not None:
                 found.append(problem)
         return found

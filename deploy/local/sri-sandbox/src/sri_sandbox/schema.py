@@ -48,10 +48,38 @@ def without_signature(root: etree._Element) -> etree._Element:
     return copy
 
 
+# Notas de crédito and débito (docs/sri.md §9): root element → (version, XSD file).
+NOTE_SCHEMAS = {
+    "notaCredito": ("1.1.0", "NotaCredito_V1.1.0.xsd"),
+    "notaDebito": ("1.0.0", "NotaDebito_V1.0.0.xsd"),
+}
+
+
+@cache
+def note_schema(name: str) -> etree.XMLSchema:
+    parser = secure_parser()
+    parser.resolvers.add(_LocalDsig())
+    return etree.XMLSchema(etree.parse(str(XSD_DIR / name), parser))
+
+
+def _note_error(root: etree._Element) -> str | None:
+    version, name = NOTE_SCHEMAS[root.tag]
+    if root.get("version") != version:
+        return f"versión de {root.tag} no soportada {root.get('version')!r}; conocida: {version}"
+    schema = note_schema(name)
+    if schema.validate(without_signature(root)):
+        return None
+    error = schema.error_log.last_error
+    return f"línea {error.line}: {error.message}" if error else "no cumple el XSD"
+
+
 def structure_error(root: etree._Element) -> str | None:
     """Why ``root`` is not a factura valid against the XSD of its version, or None."""
+    if root.tag in NOTE_SCHEMAS:
+        return _note_error(root)
     if root.tag != "factura":
-        return f"el sandbox solo recibe facturas (codDoc 01); elemento raíz {root.tag!r}"
+        known = "facturas, notas de crédito y notas de débito"
+        return f"el sandbox recibe {known}; elemento raíz {root.tag!r}"
     version = root.get("version")
     if version not in VERSIONS:
         return f"versión de factura no soportada {version!r}; conocidas: {', '.join(VERSIONS)}"

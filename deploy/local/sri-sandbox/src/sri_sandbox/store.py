@@ -99,6 +99,25 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def authorized_comprobante(
+        self, ruc: str, cod_doc: str, estab: str, pto_emi: str, secuencial: str
+    ) -> str | None:
+        """The XML of an AUTORIZADO comprobante with that number (notes: the modified factura)."""
+        row = self._db.execute(
+            "SELECT comprobante FROM comprobantes WHERE ruc = ? AND cod_doc = ? AND estab = ?"
+            " AND pto_emi = ? AND secuencial = ? AND estado = ? ORDER BY id DESC LIMIT 1",
+            (ruc, cod_doc, estab, pto_emi, secuencial, AUTORIZADO),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def authorized_comprobantes(self, ruc: str, cod_doc: str) -> list[str]:
+        """The XML of every AUTORIZADO comprobante of a RUC and codDoc (a sandbox's volumes)."""
+        rows = self._db.execute(
+            "SELECT comprobante FROM comprobantes WHERE ruc = ? AND cod_doc = ? AND estado = ?",
+            (ruc, cod_doc, AUTORIZADO),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def add(
         self,
         *,

@@ -212,5 +212,5 @@ def test_packaged_schemas_and_wsdls_are_sris_files() -> None:
     from sri_sandbox.schema import XSD_DIR
 
     packaged = [*XSD_DIR.glob("*.xsd"), *WSDL_DIR.glob("*.wsdl")]
-    assert len(packaged) == 4
+    assert len(packaged) == 6  # factura 1.1.0, 2.1.0, notaCredito, notaDebito; 2 WSDLs
     assert_official(packaged)

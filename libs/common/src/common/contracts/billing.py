@@ -228,3 +228,23 @@ class BillRunData(BaseModel):
 
 class BillRunCompleted(BillingEvent, key="bill_run_id"):
     data: BillRunData
+
+
+# --- notas de crédito (04) and débito (05), issued above ----------------------------------------
+
+
+class NoteRejectedData(BaseModel):
+    note_id: str
+    doc_type: Literal["04", "05"]
+    account_id: str
+    number: str
+    access_key: str
+    modified_invoice_id: str
+    sri_status: str  # DEVUELTA | NO AUTORIZADO
+    messages: list[SriMessageData]
+
+
+class NoteRejected(BillingEvent, key="note_id"):
+    """SRI refused a nota de crédito or débito; an operator must act."""
+
+    data: NoteRejectedData

@@ -15,10 +15,12 @@ from typing import TypeVar
 from billing.adapters.clock import ECUADOR
 from billing.adapters.signing import SigningCredentials, load_pkcs12, sign_factura
 from billing.adapters.store.invoice_documents import invoice_document
+from billing.domain import note_xml
 from billing.domain.bill import build_invoice, lines_total, statement_info
 from billing.domain.bill_run import AccountFailure, Draft, SignJob
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
+from billing.domain.notes import Note
 from billing.domain.statement import Movement, build_statement
 from billing.ports import FacturaSigner, InvoiceRecord, SignedPage
 from billing.settings import BillingSettings
@@ -55,10 +57,14 @@ class Signer:
             raise SignerUnavailable(f"cannot read {path}: {error.strerror}") from None
         return cls(load_pkcs12(data, password.encode()), version)
 
-    def sign(self, invoice: Invoice, now: datetime | None = None) -> bytes:
+    def sign(self, invoice: Invoice | Note, now: datetime | None = None) -> bytes:
+        """A factura, or a nota de crédito / débito (the same XAdES-BES signature)."""
         signing_time = (now or datetime.now(ECUADOR)).astimezone(ECUADOR).replace(microsecond=0)
+        xml = (
+            note_xml.to_xml(invoice) if isinstance(invoice, Note) else to_xml(invoice, self.version)
+        )
         return sign_factura(
-            to_xml(invoice, self.version),
+            xml,
             self.credentials,
             signing_time=signing_time,
         )

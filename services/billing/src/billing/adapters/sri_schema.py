@@ -56,3 +56,29 @@ def validate_factura(xml: bytes) -> list[str]:
     if version not in VERSIONS:
         return [f"unknown factura version {version!r}; known: {', '.join(VERSIONS)}"]
     return [f"{error.path}: {error.reason}" for error in factura_schema(version).iter_errors(root)]
+
+
+# Notas de crédito and débito (docs/sri.md §9): one schema each, chosen by the root element.
+NOTE_SCHEMAS = {"notaCredito": "NotaCredito_V1.1.0.xsd", "notaDebito": "NotaDebito_V1.0.0.xsd"}
+
+
+@cache
+def _note_schema(directory: Path, name: str) -> xmlschema.XMLSchema10:
+    return xmlschema.XMLSchema10(
+        str(directory / name), locations=[(DSIG_NAMESPACE, _DSIG_XSD.as_uri())], allow="local"
+    )
+
+
+def validate_note(xml: bytes) -> list[str]:
+    """Schema errors of a nota de crédito or débito (empty when valid). Like SRI's factura XSDs,
+    these do not reference ds:Signature: validate the document before it is signed."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed XML: {exc}"]
+    name = NOTE_SCHEMAS.get(root.tag)
+    if name is None:
+        return [f"root element must be notaCredito or notaDebito, got {root.tag!r}"]
+    schema = _note_schema(xsd_dir(), name)
+    return [f"{error.path}: {error.reason}" for error in schema.iter_errors(root)]

@@ -15,7 +15,12 @@ from typing import Literal
 from billing.domain.periods import BillingPeriod
 
 ZERO = Decimal("0.00")
-MovementKind = Literal["invoice", "payment", "adjustment", "withholding"]
+MovementKind = Literal[
+    "invoice", "payment", "adjustment", "withholding", "credit_note", "debit_note"
+]
+# Notas de crédito (−) and débito (+) change what was charged: counted with the charges of the
+# period their issue date falls in (docs/sri.md §9).
+NOTE_KINDS = ("credit_note", "debit_note")
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ def build_statement(
         if target is not None:
             target.append(m)
     payments = -_sum(m for m in inside if m.kind == "payment")
-    charges = _sum(m for m in inside if m.kind == "invoice")
+    charges = _sum(m for m in inside if m.kind == "invoice" or m.kind in NOTE_KINDS)
     adjustments = _sum(m for m in inside if m.kind == "adjustment")
     withholdings = -_sum(m for m in inside if m.kind == "withholding")
     previous = _sum(before)

@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from prometheus_client import Gauge
+
 from billing.domain.events import InvoiceEvent, InvoiceIssued, InvoiceRejected
 from billing.domain.issued_invoice import IssuedInvoice
+from billing.domain.note_events import NoteIssued, NoteRejected
 from billing.domain.submission import Message, RetryPolicy, State
-from billing.metrics import INVOICE_OUTCOMES, INVOICES_REJECTED, OPEN_INVOICES
+from billing.metrics import (
+    INVOICE_OUTCOMES,
+    INVOICES_REJECTED,
+    NOTE_OUTCOMES,
+    OPEN_INVOICES,
+)
 from billing.ports import FacturaSigner, InvoiceRepository, Sri
 from billing.use_cases import submission
 from common.logging import get_logger
@@ -91,6 +99,8 @@ class Submitter:
         self._limit = asyncio.Semaphore(settings.sri_concurrency)
         self._queue: deque[tuple[IssuedInvoice, bytes]] = deque()
         self._owned: set[str] = set()  # queued or in flight: a database sweep skips them
+        # What is due in the last scan (the notes' submitter has a gauge of its own).
+        self.pending: Gauge = OPEN_INVOICES
 
     def notify(self, stored: Sequence[tuple[IssuedInvoice, bytes]] = ()) -> None:
         """Invoices just stored, with their signed XML: sent without reading them back."""
@@ -148,7 +158,7 @@ class Submitter:
         if not batch:
             due = await self.parts.invoices.due(_now(), size)
             batch = [(invoice, None) for invoice in due if invoice.invoice_id not in self._owned]
-            OPEN_INVOICES.set(len(due))
+            self.pending.set(len(due))
         if batch:
             self._owned.update(invoice.invoice_id for invoice, _ in batch)
             try:
@@ -171,6 +181,14 @@ class Submitter:
 
 
 def _observe(event: InvoiceEvent) -> None:
+    if isinstance(event, NoteRejected):  # the notes' submitter (loops/note_submitter.py)
+        NOTE_OUTCOMES.labels(event.doc_type, event.state.value).inc()
+        log.error("note_rejected_by_sri", note_id=event.note_id, sri_status=event.sri_status)
+        return
+    if isinstance(event, NoteIssued):
+        NOTE_OUTCOMES.labels(event.doc_type, State.AUTHORIZED.value).inc()
+        log.info("note_authorized", note_id=event.note_id, access_key=event.access_key)
+        return
     if isinstance(event, InvoiceIssued):
         INVOICE_OUTCOMES.labels(State.AUTHORIZED.value).inc()
         log.info("invoice_authorized", invoice_id=event.invoice_id, access_key=event.access_key)

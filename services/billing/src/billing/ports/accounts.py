@@ -118,6 +118,11 @@ class Accounting(Protocol):
     @property
     def invoices(self) -> InvoiceMovements: ...
     @property
+    def notes(self) -> InvoiceMovements:
+        """Authorized notas de crédito and débito, as statement movements."""
+        ...
+
+    @property
     def settings(self) -> PaymentTerms: ...
 
 

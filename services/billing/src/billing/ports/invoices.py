@@ -162,6 +162,11 @@ class Invoicing(Protocol):
     @property
     def bill_runs(self) -> BillRunRepository: ...
     @property
+    def notes(self) -> LedgerSource:
+        """Authorized notas de crédito and débito as statement movements."""
+        ...
+
+    @property
     def settings(self) -> BillRunSettings: ...
     @property
     def wake_bill_runs(self) -> Callable[[], None]: ...
@@ -197,11 +202,20 @@ class DocumentLinkSettings(Protocol):
     def document_link_secret(self) -> str: ...
 
 
+class NoteDocuments(Protocol):
+    async def authorized_xml_of_key(self, access_key: str) -> bytes | None: ...
+
+
 class FiscalDocuments(Protocol):
     """What serving the fiscal record to the platform's services needs."""
 
     @property
     def invoices(self) -> InvoiceRepository: ...
+    @property
+    def notes(self) -> NoteDocuments:
+        """Notas de crédito and débito, whose authorized XML is served the same way."""
+        ...
+
     @property
     def settings(self) -> DocumentLinkSettings: ...
 

@@ -21,6 +21,8 @@ async def authorized_xml(
     if not verify_link(secret, access_key, expires, signature, now.timestamp()):
         raise Forbidden("link_invalid", "El enlace del documento no es válido o ya caducó.")
     xml = await svc.invoices.authorized_xml_of_key(access_key)
+    if xml is None:  # a nota de crédito or débito (their own store)
+        xml = await svc.notes.authorized_xml_of_key(access_key)
     if xml is None:
         raise NotFound("No encontramos ese documento.", code="document_not_found")
     return xml

@@ -151,6 +151,7 @@ class _Pass:
             ids, state.period.label
         )
         ledger = await self._svc.ledger.movements(ids)
+        notes = await self._svc.notes.movements(ids)  # authorized notas de crédito / débito
         drafts: list[Draft] = []
         for account in todo:
             try:
@@ -165,6 +166,7 @@ class _Pass:
                 movements = (
                     *ledger.get(account.account_id, ()),
                     *state.history.get(account.account_id, ()),
+                    *notes.get(account.account_id, ()),
                 )
                 drafts.append(Draft(account, lines, movements))
         return drafts, failures

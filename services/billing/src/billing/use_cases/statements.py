@@ -46,9 +46,11 @@ async def _statement(svc: Accounting, account: Account, label: str) -> AccountSt
     ids = [account.account_id]
     ledger = await svc.ledger.movements(ids)
     invoices = await svc.invoices.movements(ids)
+    notes = await svc.notes.movements(ids)
     movements: list[Movement] = [
         *ledger.get(account.account_id, ()),
         *invoices.get(account.account_id, ()),
+        *notes.get(account.account_id, ()),
     ]
     period = BillingPeriod.of(label, account.cycle_day)
     statement = build_statement(period, movements, due_days=svc.settings.payment_term_days)

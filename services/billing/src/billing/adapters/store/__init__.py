@@ -15,9 +15,14 @@ from billing.adapters.store.invoices import (
 )
 from billing.adapters.store.ledger import ChargeStore, LedgerStore
 from billing.adapters.store.line_holders import LINE_HOLDER_INDEXES, LineHolderStore
+from billing.adapters.store.notes import NOTE_INDEXES, NOTE_OUTBOX_COLLECTIONS, NoteStore
 
-INDEXES = [*ACCOUNT_INDEXES, *INVOICE_INDEXES, *LINE_HOLDER_INDEXES]
-OUTBOX_COLLECTIONS = [*ACCOUNT_OUTBOX_COLLECTIONS, *INVOICE_OUTBOX_COLLECTIONS]
+INDEXES = [*ACCOUNT_INDEXES, *INVOICE_INDEXES, *LINE_HOLDER_INDEXES, *NOTE_INDEXES]
+OUTBOX_COLLECTIONS = [
+    *ACCOUNT_OUTBOX_COLLECTIONS,
+    *INVOICE_OUTBOX_COLLECTIONS,
+    *NOTE_OUTBOX_COLLECTIONS,
+]
 
 __all__ = [
     "INDEXES",
@@ -29,5 +34,6 @@ __all__ = [
     "IssuerStore",
     "LedgerStore",
     "LineHolderStore",
+    "NoteStore",
     "PlanStore",
 ]

@@ -14,8 +14,9 @@ from billing.api.routes import billing_router
 from billing.api.schemas import Identifier, PhoneNumber
 from billing.domain.invoice import InvoiceLine
 from billing.domain.issued_invoice import IssuedInvoice
+from billing.domain.issued_note import IssuedNote
 from billing.domain.submission import Message
-from billing.use_cases import invoices
+from billing.use_cases import invoices, notes
 from common.http import ERROR_RESPONSES
 
 router = billing_router("billing-invoices")
@@ -110,6 +111,26 @@ class StatementOut(BaseModel):
     due_date: date
 
 
+class NoteRef(BaseModel):
+    """A nota de crédito or débito that modifies the invoice."""
+
+    note_id: str
+    kind: str  # credit_note | debit_note
+    number: str
+    status: str
+    total: str
+
+    @classmethod
+    def of(cls, note: IssuedNote) -> "NoteRef":
+        return cls(
+            note_id=note.note_id,
+            kind=note.kind,
+            number=note.number,
+            status=note.public_status,
+            total=note.totals.total,
+        )
+
+
 class InvoiceOut(InvoiceRow):
     access_key: str
     authorization_number: str | None
@@ -123,6 +144,7 @@ class InvoiceOut(InvoiceRow):
     totals: TotalsOut
     statement: StatementOut
     bill_run_id: str | None
+    notes: list[NoteRef] = []  # notas de crédito and débito that modify it, oldest first
 
     @classmethod
     def of(cls, invoice: IssuedInvoice) -> "InvoiceOut":
@@ -174,7 +196,9 @@ async def invoices_of_line(
 
 @router.get("/invoices/{invoice_id}")
 async def invoice(invoice_id: InvoiceId, svc: Ctx, caller: Reader) -> InvoiceOut:
-    return InvoiceOut.of(await invoices.get(svc, invoice_id, caller))
+    out = InvoiceOut.of(await invoices.get(svc, invoice_id, caller))
+    out.notes = [NoteRef.of(n) for n in await notes.of_invoice(svc, invoice_id)]
+    return out
 
 
 @router.get(
