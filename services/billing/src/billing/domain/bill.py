@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from billing.domain import detail_lines, usage_lines
 from billing.domain.accounts import Account, Plan
 from billing.domain.invoice import Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.money import round_fiscal
@@ -18,18 +19,24 @@ from billing.domain.proration import active_days, prorate
 from billing.domain.statement import Statement
 from billing.domain.taxes import iva_rate
 
-CHARGE_CODE = "CARGO"
+CHARGE_CODE = detail_lines.KINDS[detail_lines.DEFAULT_KIND].code
 
 
 @dataclass(frozen=True)
 class Charge:
-    """A one-off charge to an account, billed on the invoice of ``period``."""
+    """A one-off charge to an account, billed on the invoice of ``period``: ``amount`` is the
+    line's total before taxes; ``kind`` gives its code and description prefix, ``number`` the
+    line it belongs to (E.164), ``quantity`` and ``unit`` what was used (1536 MB)."""
 
     charge_id: str
     description: str
     amount: Decimal
     tax_code: str
     period: str
+    kind: str = detail_lines.DEFAULT_KIND
+    number: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or self.amount <= 0:
@@ -37,6 +44,9 @@ class Charge:
         if round_fiscal(self.amount) != self.amount:
             raise ValueError(f"a charge has at most 2 decimals, got {self.amount}")
         iva_rate(self.tax_code)
+        detail_lines.check_usage(
+            self.kind, self.description, self.number, self.amount, self.quantity, self.unit
+        )
 
 
 class UnknownPlan(ValueError):
@@ -78,19 +88,10 @@ def bill_lines(
                 tax_code=plan.tax_code,
                 discount=min(prorate(sub.monthly_discount, *args), fee),
                 extra_taxes=plan.extra_taxes,
+                details=detail_lines.line_details(sub.number, first, last),
             )
         )
-    lines.extend(
-        InvoiceLine(
-            code=CHARGE_CODE,
-            description=charge.description,
-            quantity=Decimal(1),
-            unit_price=charge.amount,
-            tax_code=charge.tax_code,
-        )
-        for charge in charges
-        if charge.period == period.label
-    )
+    lines.extend(usage_lines.line(c, period) for c in charges if c.period == period.label)
     return tuple(lines)
 
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from stdnum.ec import ci as ec_ci
 from stdnum.ec import ruc as ec_ruc
 
-from billing.domain import access_key, designations
+from billing.domain import access_key, designations, detail_lines
 from billing.domain.money import DETAIL_PLACES, MONEY_PLACES, round_fiscal
 from billing.domain.taxes import ICE, LineTax, TaxTotal, iva_rate, summarize
 from common.text import describe, non_xml_char
@@ -218,7 +218,8 @@ def _extra_tax(entry: ExtraTax) -> ExtraTax:
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    """One detalle: quantity and unit price with ≤ 6 decimals, discount with ≤ 2."""
+    """One detalle: quantity and unit price with ≤ 6 decimals, discount with ≤ 2; ``unit`` is its
+    unidadMedida and ``details`` its detallesAdicionales (≤ 3 pairs, domain/detail_lines.py)."""
 
     code: str
     description: str
@@ -227,6 +228,8 @@ class InvoiceLine:
     tax_code: str
     discount: Decimal = Decimal("0.00")
     extra_taxes: Sequence[ExtraTax] = ()
+    unit: str | None = None
+    details: Sequence[tuple[str, str]] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -242,6 +245,22 @@ class InvoiceLine:
         if len({(t.tax_code, t.rate_code) for t in extras}) != len(extras):
             raise ValueError("a line cannot carry the same extra tax twice")
         set_(self, "extra_taxes", extras)
+        unit = _optional_text(
+            self.unit, what="unidadMedida", max_length=detail_lines.MAX_UNIT_LENGTH
+        )
+        set_(self, "unit", unit)
+        details = detail_lines.check_details(self.details)
+        set_(
+            self,
+            "details",
+            tuple(
+                (
+                    clean_text(name, what="detAdicional nombre"),
+                    clean_text(value, what="detAdicional valor"),
+                )
+                for name, value in details
+            ),
+        )
         if self.discount > self.quantity * self.unit_price:
             raise ValueError(
                 f"discount {self.discount} exceeds quantity × unit_price of line {self.code!r}"

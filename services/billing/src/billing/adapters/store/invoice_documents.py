@@ -42,6 +42,8 @@ def _line_document(line: InvoiceLine) -> dict[str, Any]:
             for t in line.extra_taxes
         ],
         "subtotal": _money(line.precio_total_sin_impuesto),
+        "unit": line.unit,
+        "details": [{"name": n, "value": v} for n, v in line.details],
     }
 
 
@@ -56,6 +58,9 @@ def _line(doc: Mapping[str, Any]) -> InvoiceLine:
         extra_taxes=tuple(
             ExtraTax(t["tax_code"], t["rate_code"], Decimal(t["rate"])) for t in doc["extra_taxes"]
         ),
+        # Invoices stored before detail lines had them carry neither (rebuilt as they were).
+        unit=doc.get("unit"),
+        details=tuple((d["name"], d["value"]) for d in doc.get("details", ())),
     )
 
 
