@@ -61,7 +61,7 @@ async def test_a_usage_charge_is_stored_and_billed_as_its_own_line() -> None:
     plan = Plan("M-30", "Plan Móvil 30", "movil", Decimal("30.00"))
     period = BillingPeriod.of("2026-02", 1)
     _, line = bill_lines(account, {plan.code: plan}, period, stored)
-    assert (line.code, line.description, line.unit) == (
+    assert (line.code, line.description, line.info.unit) == (
         "ROAMING",
         "Roaming internacional: Perú, 10–12 de febrero",
         "minutos",
@@ -71,7 +71,7 @@ async def test_a_usage_charge_is_stored_and_billed_as_its_own_line() -> None:
         Decimal("0.400000"),
         Decimal("12.40"),
     )
-    assert line.details == (("Línea", "099 123 4567"), ("Periodo", "01/02/2026 al 28/02/2026"))
+    assert line.info.details == (("Línea", "099 123 4567"), ("Periodo", "01/02/2026 al 28/02/2026"))
 
 
 @pytest.mark.parametrize(

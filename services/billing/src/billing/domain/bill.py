@@ -88,7 +88,7 @@ def bill_lines(
                 tax_code=plan.tax_code,
                 discount=min(prorate(sub.monthly_discount, *args), fee),
                 extra_taxes=plan.extra_taxes,
-                details=detail_lines.line_details(sub.number, first, last),
+                info=detail_lines.line_details(sub.number, first, last),
             )
         )
     lines.extend(usage_lines.line(c, period) for c in charges if c.period == period.label)

@@ -8,6 +8,7 @@ The XSDs (factura 1.1.0 and 2.1.0 alike) allow at most 3 ``detAdicional`` per de
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -54,6 +55,38 @@ def max_description(kind: str) -> int:
     return 300 if prefix is None else 300 - len(prefix) - 2
 
 
+@dataclass(frozen=True)
+class LineInfo:
+    """What a detalle says besides its amounts: its unidadMedida (1..50 characters) and its
+    detallesAdicionales (at most 3 (nombre, valor) pairs, each text 1..300), cleaned like every
+    text of the factura."""
+
+    unit: str | None = None
+    details: Sequence[tuple[str, str]] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "details", tuple(self.details))
+        if self.unit is None and not self.details:
+            return  # nothing to clean (NO_INFO is built while invoice.py imports this module)
+        # invoice.py holds the cleaning and imports this module: imported here, when used.
+        from billing.domain.invoice import clean_text
+
+        unit = self.unit
+        if unit is not None:
+            unit = clean_text(unit, what="unidadMedida", max_length=MAX_UNIT_LENGTH, min_length=0)
+        found = tuple(
+            (clean_text(n, what="detAdicional nombre"), clean_text(v, what="detAdicional valor"))
+            for n, v in self.details
+        )
+        if len(found) > MAX_DETAILS:
+            raise ValueError(f"a detalle has at most {MAX_DETAILS} detAdicional, got {len(found)}")
+        object.__setattr__(self, "unit", unit or None)
+        object.__setattr__(self, "details", found)
+
+
+NO_INFO = LineInfo()
+
+
 def national_number(number: str) -> str:
     """+593991234567 → "099 123 4567", the way a customer writes their own number."""
     try:
@@ -67,10 +100,10 @@ def _day(d: date) -> str:
     return f"{d:%d/%m/%Y}"
 
 
-def line_details(number: str | None, first: date, last: date) -> tuple[tuple[str, str], ...]:
-    """The detallesAdicionales of a line: the number it bills (if any) and the days it covers."""
+def line_details(number: str | None, first: date, last: date, unit: str | None = None) -> LineInfo:
+    """A line's detallesAdicionales: the number it bills (if any) and the days it covers."""
     line = ((LINE, national_number(number)),) if number else ()
-    return (*line, (PERIOD, f"{_day(first)} al {_day(last)}"))
+    return LineInfo(unit, (*line, (PERIOD, f"{_day(first)} al {_day(last)}")))
 
 
 def unit_price(amount: Decimal, quantity: Decimal) -> Decimal | None:
@@ -80,14 +113,6 @@ def unit_price(amount: Decimal, quantity: Decimal) -> Decimal | None:
     price = round_fiscal(amount / quantity, DETAIL_PLACES)
     fits = price <= MAX_QUANTITY  # precioUnitario has cantidad's totalDigits 18
     return price if fits and round_fiscal(quantity * price) == amount else None
-
-
-def check_details(details: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """At most 3 (nombre, valor) pairs; their texts are cleaned by the caller."""
-    found = tuple((name, value) for name, value in details)
-    if len(found) > MAX_DETAILS:
-        raise ValueError(f"a detalle has at most {MAX_DETAILS} detAdicional, got {len(found)}")
-    return found
 
 
 def check_quantity(amount: Decimal, quantity: Decimal) -> None:

@@ -218,8 +218,7 @@ def _extra_tax(entry: ExtraTax) -> ExtraTax:
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    """One detalle: quantity and unit price with ≤ 6 decimals, discount with ≤ 2; ``unit`` is its
-    unidadMedida and ``details`` its detallesAdicionales (≤ 3 pairs, domain/detail_lines.py)."""
+    """One detalle: quantity and unit price with ≤ 6 decimals, discount with ≤ 2."""
 
     code: str
     description: str
@@ -228,8 +227,7 @@ class InvoiceLine:
     tax_code: str
     discount: Decimal = Decimal("0.00")
     extra_taxes: Sequence[ExtraTax] = ()
-    unit: str | None = None
-    details: Sequence[tuple[str, str]] = ()
+    info: detail_lines.LineInfo = detail_lines.NO_INFO  # unidadMedida, detallesAdicionales
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -245,22 +243,6 @@ class InvoiceLine:
         if len({(t.tax_code, t.rate_code) for t in extras}) != len(extras):
             raise ValueError("a line cannot carry the same extra tax twice")
         set_(self, "extra_taxes", extras)
-        unit = _optional_text(
-            self.unit, what="unidadMedida", max_length=detail_lines.MAX_UNIT_LENGTH
-        )
-        set_(self, "unit", unit)
-        details = detail_lines.check_details(self.details)
-        set_(
-            self,
-            "details",
-            tuple(
-                (
-                    clean_text(name, what="detAdicional nombre"),
-                    clean_text(value, what="detAdicional valor"),
-                )
-                for name, value in details
-            ),
-        )
         if self.discount > self.quantity * self.unit_price:
             raise ValueError(
                 f"discount {self.discount} exceeds quantity × unit_price of line {self.code!r}"

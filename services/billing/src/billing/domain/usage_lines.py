@@ -26,6 +26,7 @@ def line(charge: "Charge", period: BillingPeriod) -> InvoiceLine:
         quantity=quantity,
         unit_price=price,
         tax_code=charge.tax_code,  # as given: a third-party service keeps its own IVA
-        unit=charge.unit if charge.quantity else None,
-        details=detail_lines.line_details(charge.number, period.start, period.end),
+        info=detail_lines.line_details(
+            charge.number, period.start, period.end, charge.unit if charge.quantity else None
+        ),
     )

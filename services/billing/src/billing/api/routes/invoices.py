@@ -100,8 +100,8 @@ class ItemOut(BaseModel):
                 for t in line.extra_taxes
             ],
             subtotal=f"{line.precio_total_sin_impuesto:.2f}",
-            unit=line.unit,
-            details=[DetailOut(name=name, value=value) for name, value in line.details],
+            unit=line.info.unit,
+            details=[DetailOut(name=name, value=value) for name, value in line.info.details],
         )
 
 
