@@ -56,7 +56,9 @@ CHECKS = [
 # billing's rules on today's date (a payment, an adjustment or a charge's period not in the
 # future, a bill run's period already over) or on other data (an account or plan that exists, the
 # plan's service type, a discount not above its fee, an end after the start, an emission point
-# among the establishments'). A 422 naming only these fields is not a schema-valid request
+# among the establishments'; a charge's number among the account's lines, its quantity with an
+# exact 6-decimal unit price, its unit only with a quantity, its description short enough for
+# its kind's prefix). A 422 naming only these fields is not a schema-valid request
 # wrongly refused; any other 422 still fails the run.
 DOMAIN_ONLY_FIELDS = {
     "POST /v1/registrations": {
@@ -73,7 +75,9 @@ DOMAIN_ONLY_FIELDS = {
     "POST /v1/admin/accounts": {"holder.id_number"},
     "POST /v1/admin/payments": {"account_id", "paid_at"},
     "POST /v1/admin/accounts/{account_id}/adjustments": {"effective_date"},
-    "POST /v1/admin/accounts/{account_id}/charges": {"period"},
+    "POST /v1/admin/accounts/{account_id}/charges": {
+        "period", "number", "quantity", "unit", "description",
+    },
     "POST /v1/admin/accounts/{account_id}/subscriptions": {
         "plan_code", "service_type", "monthly_discount", "end_date",
     },

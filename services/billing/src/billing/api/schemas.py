@@ -20,6 +20,7 @@ import phonenumbers
 from pydantic import Field
 
 from billing.domain.accounts import SERVICE_TYPES
+from billing.domain.detail_lines import KINDS
 from billing.domain.invoice import PAYMENT_FORMS
 from billing.domain.periods import MAX_CYCLE_DAY
 from billing.domain.taxes import IVA_RATES
@@ -136,6 +137,29 @@ PlanCode = Annotated[
 TaxCode = Annotated[
     str, published("codigoPorcentaje de IVA del SRI (4: 15 %).", enum=list(IVA_RATES))
 ]
+ChargeKind = Annotated[
+    str,
+    published(
+        "Tipo de cargo: su código y el prefijo de su descripción en la factura "
+        "(excess_data: consumo de datos adicional, roaming, long_distance: larga distancia "
+        "internacional, third_party: servicios de terceros, other: la descripción tal cual).",
+        enum=list(KINDS),
+    ),
+]
+_QUANTITY_FRACTION = (
+    "[1-9][0-9]{0,5}|0[1-9][0-9]{0,4}|00[1-9][0-9]{0,3}|000[1-9][0-9]{0,2}|0000[1-9][0-9]?"
+    "|00000[1-9]"
+)
+Quantity = Annotated[
+    str,
+    published(
+        "Cantidad consumida mayor que cero, punto decimal, hasta 6 decimales; con ella, "
+        "monto ÷ cantidad debe tener un precio unitario de hasta 6 decimales que dé "
+        "exactamente el monto.",
+        pattern=f"^([1-9][0-9]{{0,11}}(\\.[0-9]{{1,6}})?|0\\.({_QUANTITY_FRACTION}))$",
+    ),
+]
+Unit = Annotated[str, _text(50, "Unidad de medida de la cantidad (MB, minutos). ")]
 IceRateCode = Annotated[str, published("Código del ICE (3092).", pattern="^[0-9]{1,4}$")]
 IceRate = Annotated[
     str,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from billing.domain import tax_catalog
+from billing.domain import detail_lines, tax_catalog, usage_lines
 from billing.domain.accounts import Account, Plan, Subscription
 from billing.domain.invoice import ExtraTax, Invoice, InvoiceLine, Issuer, Payment
 from billing.domain.money import round_fiscal
@@ -21,18 +21,24 @@ from billing.domain.proration import prorate, split_by_days
 from billing.domain.statement import Statement
 from billing.domain.taxes import iva_rate
 
-CHARGE_CODE = "CARGO"
+CHARGE_CODE = detail_lines.KINDS[detail_lines.DEFAULT_KIND].code
 
 
 @dataclass(frozen=True)
 class Charge:
-    """A one-off charge to an account, billed on the invoice of ``period``."""
+    """A one-off charge to an account, billed on the invoice of ``period``: ``amount`` is the
+    line's total before taxes; ``kind`` gives its code and description prefix, ``number`` the
+    line it belongs to (E.164), ``quantity`` and ``unit`` what was used (1536 MB)."""
 
     charge_id: str
     description: str
     amount: Decimal
     tax_code: str
     period: str
+    kind: str = detail_lines.DEFAULT_KIND
+    number: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or self.amount <= 0:
@@ -40,6 +46,9 @@ class Charge:
         if round_fiscal(self.amount) != self.amount:
             raise ValueError(f"a charge has at most 2 decimals, got {self.amount}")
         iva_rate(self.tax_code)
+        detail_lines.check_usage(
+            self.kind, self.description, self.number, self.amount, self.quantity, self.unit
+        )
 
 
 class UnknownPlan(ValueError):
@@ -81,22 +90,10 @@ def _plan_lines(plan: Plan, sub: Subscription, period: BillingPeriod) -> list[In
                 tax_code=iva.code,
                 discount=min(part_discount, part_fee),
                 extra_taxes=tuple(ExtraTax(e.codigo, e.code, e.rate) for e in extras),
+                info=detail_lines.line_details(sub.number, part.first, part.last),
             )
         )
     return lines
-
-
-def _charge_line(charge: Charge, period: BillingPeriod) -> InvoiceLine:
-    """A one-off charge at the IVA in force on the period's last day (a general-rate code
-    stored before a change bills at the general rate then)."""
-    iva = tax_catalog.resolve("IVA", charge.tax_code, period.end)
-    return InvoiceLine(
-        code=CHARGE_CODE,
-        description=charge.description,
-        quantity=Decimal(1),
-        unit_price=charge.amount,
-        tax_code=iva.code,
-    )
 
 
 def bill_lines(
@@ -114,9 +111,7 @@ def bill_lines(
                 f"subscription {sub.subscription_id} has unknown plan {sub.plan_code}"
             )
         lines.extend(_plan_lines(plan, sub, period))
-    lines.extend(
-        _charge_line(charge, period) for charge in charges if charge.period == period.label
-    )
+    lines.extend(usage_lines.line(c, period) for c in charges if c.period == period.label)
     return tuple(lines)
 
 

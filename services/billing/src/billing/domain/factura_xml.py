@@ -94,10 +94,16 @@ def _detalles(root: etree._Element, invoice: Invoice) -> None:
         item = _add(detalles, "detalle")
         _add(item, "codigoPrincipal", line.code)
         _add(item, "descripcion", line.description)
+        if line.info.unit:  # after descripcion, before cantidad (XSD sequence, 1.1.0 and 2.1.0)
+            _add(item, "unidadMedida", line.info.unit)
         _add(item, "cantidad", detail(line.quantity))
         _add(item, "precioUnitario", detail(line.unit_price))
         _add(item, "descuento", money(line.discount))
         _add(item, "precioTotalSinImpuesto", money(line.precio_total_sin_impuesto))
+        if line.info.details:  # before impuestos; at most 3 (LineInfo checks)
+            extra = _add(item, "detallesAdicionales")
+            for name, value in line.info.details:
+                _add(extra, "detAdicional").attrib.update({"nombre": name, "valor": value})
         impuestos = _add(item, "impuestos")
         for tax in line.taxes:
             impuesto = _add(impuestos, "impuesto")

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from stdnum.ec import ci as ec_ci
 from stdnum.ec import ruc as ec_ruc
 
-from billing.domain import access_key, designations
+from billing.domain import access_key, designations, detail_lines
 from billing.domain.money import DETAIL_PLACES, MONEY_PLACES, round_fiscal
 from billing.domain.taxes import ICE, LineTax, TaxTotal, iva_rate, summarize
 from common.text import describe, non_xml_char
@@ -227,6 +227,7 @@ class InvoiceLine:
     tax_code: str
     discount: Decimal = Decimal("0.00")
     extra_taxes: Sequence[ExtraTax] = ()
+    info: detail_lines.LineInfo = detail_lines.NO_INFO  # unidadMedida, detallesAdicionales
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

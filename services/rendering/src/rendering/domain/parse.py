@@ -95,6 +95,7 @@ def _line(detalle: etree._Element, index: int, codes: tuple[str, str] = FACTURA_
         total=amount(detalle, "precioTotalSinImpuesto", where),
         details=_details(detalle),
         taxes=tuple(_tax(t, f"{where}/impuestos/impuesto") for t in taxes),
+        unit=text(detalle, "unidadMedida"),
     )
 
 

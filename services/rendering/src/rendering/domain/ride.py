@@ -90,6 +90,7 @@ class Line:
     total: Decimal  # precioTotalSinImpuesto
     details: tuple[Field, ...]
     taxes: tuple[Tax, ...]
+    unit: str | None = None  # unidadMedida (MB, minutos), printed after the cantidad
 
 
 @dataclass(frozen=True)

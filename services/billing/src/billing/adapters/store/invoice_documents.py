@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.accounts import Account
+from billing.domain.detail_lines import LineInfo
 from billing.domain.events import (
     InvoiceAuthorization,
     InvoiceHolder,
@@ -42,6 +43,8 @@ def _line_document(line: InvoiceLine) -> dict[str, Any]:
             for t in line.extra_taxes
         ],
         "subtotal": _money(line.precio_total_sin_impuesto),
+        "unit": line.info.unit,
+        "details": [{"name": n, "value": v} for n, v in line.info.details],
     }
 
 
@@ -55,6 +58,10 @@ def _line(doc: Mapping[str, Any]) -> InvoiceLine:
         discount=Decimal(doc["discount"]),
         extra_taxes=tuple(
             ExtraTax(t["tax_code"], t["rate_code"], Decimal(t["rate"])) for t in doc["extra_taxes"]
+        ),
+        # Invoices stored before detail lines had them carry neither (rebuilt as they were).
+        info=LineInfo(
+            doc.get("unit"), tuple((d["name"], d["value"]) for d in doc.get("details", ()))
         ),
     )
 

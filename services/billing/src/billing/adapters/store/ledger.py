@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from billing.adapters.store.documents import CHARGES, LEDGER, day, iso, now, wire_documents
 from billing.domain.bill import Charge
+from billing.domain.detail_lines import DEFAULT_KIND
 from billing.domain.ledger import LedgerEntry
 from billing.domain.statement import Movement
 from common.database import Database
@@ -22,6 +23,11 @@ def _charge(doc: Mapping[str, Any]) -> Charge:
         amount=Decimal(doc["amount"]),
         tax_code=doc["tax_code"],
         period=doc["period"],
+        # Charges stored before kinds existed have none of these (a plain "other" charge).
+        kind=doc.get("kind", DEFAULT_KIND),
+        number=doc.get("number"),
+        quantity=None if doc.get("quantity") is None else Decimal(doc["quantity"]),
+        unit=doc.get("unit"),
     )
 
 
@@ -39,6 +45,10 @@ class ChargeStore:
             "amount": str(charge.amount),
             "tax_code": charge.tax_code,
             "period": charge.period,
+            "kind": charge.kind,
+            "number": charge.number,
+            "quantity": None if charge.quantity is None else str(charge.quantity),
+            "unit": charge.unit,
             "idempotency_key": idempotency_key,
             "created_at": now(),
         }

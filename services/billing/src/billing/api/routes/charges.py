@@ -8,7 +8,18 @@ from pydantic import BaseModel
 from billing import use_cases
 from billing.api.deps import BillingDep
 from billing.api.routes import admin_router
-from billing.api.schemas import IdempotencyKey, Identifier, Period, PositiveMoney, TaxCode, Text
+from billing.api.schemas import (
+    ChargeKind,
+    IdempotencyKey,
+    Identifier,
+    Period,
+    PhoneNumber,
+    PositiveMoney,
+    Quantity,
+    TaxCode,
+    Text,
+    Unit,
+)
 from billing.domain.money import money_text
 from billing.use_cases.charges import ChargeInput
 
@@ -22,6 +33,11 @@ class ChargeIn(BaseModel):
     # Not after the current month (the domain's rule: the schema cannot know today).
     period: Period
     idempotency_key: IdempotencyKey
+    kind: ChargeKind = "other"
+    # One of the account's lines (the domain's rule); its detalle then names it.
+    number: PhoneNumber | None = None
+    quantity: Quantity | None = None
+    unit: Unit | None = None  # only with a quantity
 
 
 class ChargeOut(BaseModel):
@@ -31,6 +47,10 @@ class ChargeOut(BaseModel):
     amount: str
     tax_code: str
     period: str
+    kind: str
+    number: str | None
+    quantity: str | None
+    unit: str | None
 
 
 @router.post("/admin/accounts/{account_id}/charges", status_code=201, response_model=ChargeOut)
@@ -46,4 +66,8 @@ async def add_charge(
         amount=money_text(charge.amount),
         tax_code=charge.tax_code,
         period=charge.period,
+        kind=charge.kind,
+        number=charge.number,
+        quantity=None if charge.quantity is None else str(charge.quantity),
+        unit=charge.unit,
     )

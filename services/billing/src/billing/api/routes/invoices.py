@@ -66,6 +66,13 @@ class ExtraTaxOut(BaseModel):
     rate: str
 
 
+class DetailOut(BaseModel):
+    """A detAdicional of a line: ("Línea", "099 123 4567"), ("Periodo", "01/11/2026 al …")."""
+
+    name: str
+    value: str
+
+
 class ItemOut(BaseModel):
     """A line of the factura, amounts as decimal strings (as stored)."""
 
@@ -77,6 +84,8 @@ class ItemOut(BaseModel):
     tax_code: str
     extra_taxes: list[ExtraTaxOut]
     subtotal: str  # precioTotalSinImpuesto
+    unit: str | None  # unidadMedida
+    details: list[DetailOut]  # detallesAdicionales
 
     @classmethod
     def of(cls, line: InvoiceLine) -> "ItemOut":
@@ -92,6 +101,8 @@ class ItemOut(BaseModel):
                 for t in line.extra_taxes
             ],
             subtotal=f"{line.precio_total_sin_impuesto:.2f}",
+            unit=line.info.unit,
+            details=[DetailOut(name=name, value=value) for name, value in line.info.details],
         )
 
 
