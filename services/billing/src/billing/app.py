@@ -11,6 +11,7 @@ from billing.api.routes import (
     accounts,
     bill_runs,
     charges,
+    corrections,
     documents,
     invoices,
     issuer,
@@ -24,6 +25,7 @@ from billing.consumers import consumers
 from billing.settings import BillingSettings
 from common.contracts import (
     BillRunCompleted,
+    InvoiceCorrected,
     InvoiceIssued,
     InvoiceRejected,
     PaymentRecorded,
@@ -64,6 +66,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         PaymentRecorded,
         InvoiceIssued,
         InvoiceRejected,
+        InvoiceCorrected,
         BillRunCompleted,
     ],
     routers=[
@@ -76,6 +79,7 @@ SPEC: ServiceSpec[Billing] = ServiceSpec(
         statements.router,
         bill_runs.router,
         invoices.router,
+        corrections.router,
         documents.router,
     ],
     consumers=consumers,

@@ -5,7 +5,7 @@ a fixed clock, the loops). Routes reach the object through ``api/deps.py``, the 
 loops through their constructor.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
@@ -22,7 +22,9 @@ from billing.adapters.store import (
     LineHolderStore,
     PlanStore,
 )
+from billing.adapters.store.corrections import CorrectionStore
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
+from billing.domain.issued_invoice import IssuedInvoice
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
 from billing.loops.submitter import Submitter
 from billing.metrics import SIGNING_CERT_EXPIRY
@@ -59,11 +61,17 @@ class Billing:
     bill_runs: BillRunStore
     # Who holds which line (lines' LineRegistered / LineRemoved): customers' reads.
     line_holders: LineHolderRepository
+    # Rejected invoices and their correction (use_cases/corrections.py).
+    corrections: CorrectionStore
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
     # Wakes the bill-run loop now instead of at its next poll (set by wire_invoicing).
     wake_bill_runs: Callable[[], None] = field(default=lambda: None)
+    # Hands a corrected invoice and its XML to the submitter now (set by wire_invoicing).
+    submit_now: Callable[[Sequence[tuple[IssuedInvoice, bytes]]], None] = field(
+        default=lambda stored: None
+    )
     # The bill-run loop and the SRI submitter, wired to each other by bootstrap.
     bill_runner: Loop | None = None
     submitter: Loop | None = None
@@ -99,6 +107,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "invoices": CrashingInvoiceStore(database, crash) if crash else InvoiceStore(database),
         "bill_runs": BillRunStore(database),
         "line_holders": LineHolderStore(database),
+        "corrections": CorrectionStore(database),
         "signer": lazy_signer(settings),
     } | overrides
     service = Billing(runtime=runtime, settings=settings, **parts)
@@ -124,4 +133,5 @@ def wire_invoicing(svc: Billing) -> None:
     submitter.on_final = runner.wake
     submitter.paused = lambda: runner.invoicing
     svc.wake_bill_runs = runner.wake
+    svc.submit_now = submitter.notify
     svc.bill_runner, svc.submitter = runner, submitter

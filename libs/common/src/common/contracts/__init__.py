@@ -6,6 +6,7 @@ Changing a schema: add optional fields only; a breaking change is a new type on 
 from common.contracts.base import DEAD_LETTER_SUFFIX, Event, dead_letter_topic
 from common.contracts.billing import (
     BillRunCompleted,
+    InvoiceCorrected,
     InvoiceIssued,
     InvoiceRejected,
     PaymentRecorded,
@@ -33,6 +34,7 @@ __all__ = [
     "ActivationRequested",
     "BillRunCompleted",
     "Event",
+    "InvoiceCorrected",
     "InvoiceIssued",
     "InvoiceRejected",
     "LineRegistered",
