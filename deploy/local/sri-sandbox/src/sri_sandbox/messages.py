@@ -79,3 +79,8 @@ def fecha_extemporanea(info: str) -> Message:
 
 def en_procesamiento() -> Message:
     return Message("70", "CLAVE DE ACCESO EN PROCESAMIENTO", None, INFORMATIVO)
+
+
+def datos_rechazados(info: str) -> Message:
+    # The sandbox's own identifier (test control refused_names): no SRI code is claimed.
+    return Message("SBX-DATOS", "DATOS DEL COMPROBANTE RECHAZADOS (CONTROL DE PRUEBA)", _info(info))
