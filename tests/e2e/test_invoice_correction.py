@@ -118,29 +118,7 @@ async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
     await billing.start()
     url = billing.url
     try:
-        issuer = demo_data.ISSUER | {"ruc": make_ruc(), "nombre_comercial": f"Demo {marker}"}
-        assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
-        plan = await client.put(f"{url}/admin/plans/{PLAN['code']}", json=PLAN)
-        assert plan.status_code in (200, 201), plan.text
-        period = last_closed_period()
-        rng = random.Random()
-        created = await client.post(
-            f"{url}/admin/accounts",
-            json={"holder": holder(rng), "cycle_day": 1, "payment_method": "20"},
-        )
-        assert created.status_code == 201, created.text
-        account_id = created.json()["account_id"]
-        sub = await client.post(
-            f"{url}/admin/accounts/{account_id}/subscriptions",
-            json={
-                "number": mobile_number(rng),
-                "service_type": "movil",
-                "plan_code": PLAN["code"],
-                "start_date": period.start.isoformat(),
-            },
-        )
-        assert sub.status_code == 201, sub.text
-
+        issuer, account_id, period = await _one_account_billed_by(client, url, marker)
         run = await wait_bill_run(client, url, await start_bill_run(client, url, period))
         assert (run["status"], run["invoices"], run["rejected"]) == ("completed", 1, 1), run
 
@@ -196,3 +174,33 @@ async def _assert_corrected_once(billing: BillingProcess, invoice_id: str) -> No
     states = [entry["state"] for entry in doc["history"]]
     assert states.count("not_authorized") == 1 and states[-1] == "authorized"
     assert states.count("signed") == 2  # issued, then corrected
+
+
+async def _one_account_billed_by(
+    client: httpx.AsyncClient, url: str, marker: str
+) -> tuple[dict[str, Any], str, BillingPeriod]:
+    """An issuer whose commercial name carries ``marker``, the plan, one account with a line for
+    the whole last closed month."""
+    issuer = demo_data.ISSUER | {"ruc": make_ruc(), "nombre_comercial": f"Demo {marker}"}
+    assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
+    plan = await client.put(f"{url}/admin/plans/{PLAN['code']}", json=PLAN)
+    assert plan.status_code in (200, 201), plan.text
+    period = last_closed_period()
+    rng = random.Random()
+    created = await client.post(
+        f"{url}/admin/accounts",
+        json={"holder": holder(rng), "cycle_day": 1, "payment_method": "20"},
+    )
+    assert created.status_code == 201, created.text
+    account_id = str(created.json()["account_id"])
+    sub = await client.post(
+        f"{url}/admin/accounts/{account_id}/subscriptions",
+        json={
+            "number": mobile_number(rng),
+            "service_type": "movil",
+            "plan_code": PLAN["code"],
+            "start_date": period.start.isoformat(),
+        },
+    )
+    assert sub.status_code == 201, sub.text
+    return issuer, account_id, period
