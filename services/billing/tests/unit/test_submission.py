@@ -1,7 +1,7 @@
 """The SRI submission state machine (docs/sri.md §5): pure decisions, every path."""
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -83,6 +83,20 @@ def test_no_autorizado_is_final_with_its_messages() -> None:
     outcome = after_authorizations(State.IN_PROCESS, answers, 0, 5)
     assert outcome.state == State.NOT_AUTHORIZED
     assert outcome.messages == (BAD_SIGNATURE,)
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_a_correction_refused_again_reports_the_latest_refusal(newest_first: bool) -> None:
+    first = AuthorizationAnswer(
+        "NO AUTORIZADO", (BAD_SIGNATURE,), authorized_at=datetime(2026, 12, 1, 10, tzinfo=UTC)
+    )
+    again = AuthorizationAnswer(
+        "NO AUTORIZADO", (BAD_XML,), authorized_at=datetime(2026, 12, 1, 11, tzinfo=UTC)
+    )
+    answers = [again, first] if newest_first else [first, again]
+    outcome = after_authorizations(State.RECEIVED, answers, 0, 5)
+    assert outcome.state == State.NOT_AUTHORIZED and outcome.messages == (BAD_XML,)
+    assert outcome.chosen == answers.index(again)
 
 
 def test_unknown_key_after_an_unanswered_submission_is_sent_again() -> None:

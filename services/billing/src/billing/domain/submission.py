@@ -128,8 +128,8 @@ def after_authorizations(
         if answer.status == "EN PROCESO":
             return Outcome(State.IN_PROCESS, retry=True, messages=answer.messages)
     if answers:
-        last = len(answers) - 1
-        return Outcome(State.NOT_AUTHORIZED, messages=answers[last].messages, chosen=last)
+        latest = _latest(answers)
+        return Outcome(State.NOT_AUTHORIZED, messages=answers[latest].messages, chosen=latest)
     if state == State.SUBMITTING:
         # SRI never got it: now (and only now) it is safe to send again.
         return Outcome(State.SIGNED)
@@ -137,6 +137,14 @@ def after_authorizations(
         # Received but never listed: re-send; SRI answers 43 if it has it after all.
         return Outcome(State.SIGNED)
     return Outcome(State.IN_PROCESS, retry=True)
+
+
+def _latest(answers: Sequence[AuthorizationAnswer]) -> int:
+    """The refusal SRI decided last (by fechaAutorizacion; the order SRI lists attempts in is
+    not documented): after a correction refused again, its messages, not the first attempt's.
+    Without dates, the last listed."""
+    dated = [(a.authorized_at, i) for i, a in enumerate(answers) if a.authorized_at is not None]
+    return max(dated)[1] if dated else len(answers) - 1
 
 
 def backoff(
