@@ -115,19 +115,19 @@ class BillingProcess(ServiceProcess):
 
     def __init__(self, **env: str) -> None:
         password = (SECRETS / "billing-signing.password").read_text().strip()
-        super().__init__(
-            "billing",
-            SIGNING_P12_PATH=str(SECRETS / "billing-signing.p12"),
-            SIGNING_P12_PASSWORD=password,
-            SRI_ENDPOINTS="sandbox",
-            SRI_HOST=SANDBOX,
-            SRI_RETRY_BASE_SECONDS="0.2",
-            SRI_RETRY_MAX_SECONDS="1.0",
+        defaults = {
+            "SIGNING_P12_PATH": str(SECRETS / "billing-signing.p12"),
+            "SIGNING_P12_PASSWORD": password,
+            "SRI_ENDPOINTS": "sandbox",
+            "SRI_HOST": SANDBOX,
+            "SRI_RETRY_BASE_SECONDS": "0.2",
+            "SRI_RETRY_MAX_SECONDS": "1.0",
             # SRI's wait after RECIBIDA (3 s by default), short for the tests.
-            SRI_FIRST_QUERY_DELAY_SECONDS="0.2",
-            CONSUMER_WORKERS="1",
-            **env,
-        )
+            "SRI_FIRST_QUERY_DELAY_SECONDS": "0.2",
+            "CONSUMER_WORKERS": "1",
+        }
+        # ``env`` may override a default (SRI_HOST: a sandbox of the test's own).
+        super().__init__("billing", **(defaults | env))
         self.starts = 0
 
     def spawn(self) -> None:

@@ -5,7 +5,7 @@ a fixed clock, the loops). Routes reach the object through ``api/deps.py``, the 
 loops through their constructor.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
@@ -24,8 +24,10 @@ from billing.adapters.store import (
     NoteStore,
     PlanStore,
 )
+from billing.adapters.store.corrections import CorrectionStore
 from billing.adapters.store.invoices import BillRunStore, InvoiceStore
 from billing.adapters.store.withholdings import WithholdingStore
+from billing.domain.issued_invoice import IssuedInvoice
 from billing.loops.bill_runner import BillRunner, sign_page_in_worker
 from billing.loops.note_submitter import note_side
 from billing.loops.submitter import Submitter
@@ -70,11 +72,17 @@ class Billing:
     retention_documents: RetentionDocumentChecks
     # Notas de crédito and débito (their own collection, the same SRI pipeline).
     notes: NoteStore
+    # Rejected invoices and their correction (use_cases/corrections.py).
+    corrections: CorrectionStore
     # The signing certificate, loaded on first use (see lazy_signer).
     signer: Callable[[], Signer]
     clock: Clock = now
     # Wakes the bill-run loop now instead of at its next poll (set by wire_invoicing).
     wake_bill_runs: Callable[[], None] = field(default=lambda: None)
+    # Hands a corrected invoice and its XML to the submitter now (set by wire_invoicing).
+    submit_now: Callable[[Sequence[tuple[IssuedInvoice, bytes]]], None] = field(
+        default=lambda stored: None
+    )
     # The bill-run loop and the SRI submitter, wired to each other by bootstrap.
     bill_runner: Loop | None = None
     submitter: Loop | None = None
@@ -115,6 +123,7 @@ def bootstrap(settings: BillingSettings | None = None, **overrides: Any) -> Bill
         "withholdings": WithholdingStore(database),
         "retention_documents": RetentionDocuments(),
         "notes": NoteStore(database),
+        "corrections": CorrectionStore(database),
         "signer": lazy_signer(settings),
     } | overrides
     service = Billing(runtime=runtime, settings=settings, **parts)
@@ -140,6 +149,7 @@ def wire_invoicing(svc: Billing) -> None:
     submitter.on_final = runner.wake
     submitter.paused = lambda: runner.invoicing
     svc.wake_bill_runs = runner.wake
+    svc.submit_now = submitter.notify
     svc.bill_runner, svc.submitter = runner, submitter
     svc.note_submitter = Submitter(note_side(svc), sri, svc.signer)
     svc.note_submitter.pending = OPEN_NOTES

@@ -112,6 +112,21 @@ def _(event: domain.InvoiceRejected) -> Event:
 
 
 @to_wire.register
+def _(event: domain.InvoiceCorrected) -> Event:
+    data = wire.InvoiceCorrectedData(
+        invoice_id=event.invoice_id,
+        account_id=event.account_id,
+        period=event.period,
+        number=event.number,
+        access_key=event.access_key,
+        previous_status=event.previous_state.value,
+        messages=[wire.SriMessageData(**asdict(m)) for m in event.messages],
+        corrected_at=event.corrected_at,
+    )
+    return wire.InvoiceCorrected(data=data)
+
+
+@to_wire.register
 def _(event: domain.BillRunCompleted) -> Event:
     data = wire.BillRunData(
         bill_run_id=event.bill_run_id,

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
@@ -43,6 +43,9 @@ class ControlUpdate(BaseModel):
     en_proceso_polls: int | None = Field(default=None, ge=0)
     delay_seconds: float | None = Field(default=None, ge=0, le=600)
     fail_next: int | None = Field(default=None, ge=0)
+    refused_names: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+        default=None, max_length=50
+    )
 
 
 class ResetRequest(BaseModel):

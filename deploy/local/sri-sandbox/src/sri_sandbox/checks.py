@@ -6,6 +6,7 @@ numeric formats are present (``Decimal`` parses them exactly, never floats).
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -183,4 +184,27 @@ def date_problem(fields: Fields, today: date) -> Message | None:
         return messages.fecha_extemporanea(
             f"fechaEmision {issue:%d/%m/%Y} anterior a {MAX_AGE_DAYS} días"
         )
+    return None
+
+
+# Where refused_name_problem looks: the issuer's names and the buyer's.
+_NAME_PATHS = (
+    "infoTributaria/razonSocial",
+    "infoTributaria/nombreComercial",
+    "infoFactura/razonSocialComprador",
+)
+
+
+def refused_name_problem(root: etree._Element, refused: Sequence[str]) -> Message | None:
+    """A test control, not an SRI rule: NO AUTORIZADO when the issuer's or the buyer's name
+    contains one of ``refused`` (case-insensitive), so a test can make SRI refuse a document
+    for its data, fix that data and send the corrected document again (docs/sri.md §9)."""
+    wanted = [text.casefold() for text in refused if text]
+    if not wanted:
+        return None
+    for path in _NAME_PATHS:
+        name = (root.findtext(path) or "").casefold()
+        for text in wanted:
+            if text in name:
+                return messages.datos_rechazados(f"{path.split('/')[-1]} contiene {text!r}")
     return None

@@ -89,3 +89,8 @@ def documento_modificado(info: str) -> Message:
 
 def credito_excedido(info: str) -> Message:
     return Message("81", "VALOR DE NOTAS DE CREDITO SUPERA EL DOCUMENTO MODIFICADO", _info(info))
+
+
+def datos_rechazados(info: str) -> Message:
+    # The sandbox's own identifier (test control refused_names): no SRI code is claimed.
+    return Message("SBX-DATOS", "DATOS DEL COMPROBANTE RECHAZADOS (CONTROL DE PRUEBA)", _info(info))

@@ -18,6 +18,7 @@ from sri_sandbox.checks import (
     Fields,
     clave_problem,
     date_problem,
+    refused_name_problem,
     today_in_ecuador,
     totals_problem,
 )
@@ -40,6 +41,8 @@ class Controls:
     en_proceso_polls: int = 0
     delay_seconds: float = 0.0
     fail_next: int = 0
+    # Names that make a factura NO AUTORIZADO (checks.refused_name_problem).
+    refused_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,9 @@ class Sandbox:
         for problem in (*checks, date_problem(fields, today_in_ecuador())):
             if problem is not None:
                 found.append(problem)
+        refused = refused_name_problem(root, self.controls.refused_names)
+        if refused is not None:
+            found.append(refused)
         return found
 
     # ---------------------------------------------------------------- autorización

@@ -45,6 +45,7 @@ async def test_healthz_and_control_defaults(http: httpx.AsyncClient) -> None:
         "en_proceso_polls": 0,
         "delay_seconds": 0.0,
         "fail_next": 0,
+        "refused_names": [],
     }
 
 
@@ -53,7 +54,12 @@ async def test_control_validation(http: httpx.AsyncClient) -> None:
     assert (await http.post("/control", json={"unknown": 1})).status_code == 422
     assert (await http.post("/control", content=b"{not json")).status_code == 422
     answer = await http.post("/control", json={"fail_next": 3, "delay_seconds": 0.25})
-    assert answer.json() == {"en_proceso_polls": 0, "delay_seconds": 0.25, "fail_next": 3}
+    assert answer.json() == {
+        "en_proceso_polls": 0,
+        "delay_seconds": 0.25,
+        "fail_next": 3,
+        "refused_names": [],
+    }
 
 
 async def test_fail_next_answers_500_without_processing(
@@ -109,6 +115,7 @@ async def test_reset_keeps_data_unless_forget(
         "en_proceso_polls": 0,
         "delay_seconds": 0.0,
         "fail_next": 0,
+        "refused_names": [],
     }
     answer = await client.autorizacion(clave_of(document))
     assert answer.findtext(".//numeroComprobantes") == "1"

@@ -230,6 +230,25 @@ class BillRunCompleted(BillingEvent, key="bill_run_id"):
     data: BillRunData
 
 
+class InvoiceCorrectedData(BaseModel):
+    invoice_id: str
+    account_id: str
+    period: str
+    number: str
+    access_key: str  # the same clave de acceso as the rejected version
+    previous_status: str  # returned | not_authorized
+    messages: list[SriMessageData]  # what SRI said about the rejected version
+    corrected_at: datetime
+
+
+class InvoiceCorrected(BillingEvent, key="invoice_id"):
+    """An operator corrected a rejected invoice: rebuilt from the current account and issuer
+    data with the same clave de acceso and secuencial, signed again and queued for SRI; its
+    InvoiceIssued (or InvoiceRejected) follows."""
+
+    data: InvoiceCorrectedData
+
+
 # --- notas de crédito (04) and débito (05), issued above ----------------------------------------
 
 

@@ -155,4 +155,20 @@ class BillRunCompleted:
     rejected: int
 
 
-InvoiceEvent = InvoiceIssued | InvoiceRejected
+@dataclass(frozen=True)
+class InvoiceCorrected:
+    """An operator corrected a rejected invoice: the same document (clave de acceso,
+    secuencial, fechaEmision, period, lines) rebuilt from the current account and issuer data,
+    signed again and put back in line for SRI (REFERENCE §9, sheet §5.10/§5.12)."""
+
+    invoice_id: str
+    account_id: str
+    period: str
+    number: str
+    access_key: str
+    previous_state: State  # returned | not_authorized
+    messages: tuple[Message, ...]  # what SRI said about the rejected version
+    corrected_at: datetime
+
+
+InvoiceEvent = InvoiceIssued | InvoiceRejected | InvoiceCorrected

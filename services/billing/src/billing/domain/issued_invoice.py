@@ -16,6 +16,7 @@ from datetime import date, datetime
 from billing.domain import sri_polling, submission
 from billing.domain.events import (
     InvoiceAuthorization,
+    InvoiceCorrected,
     InvoiceEvent,
     InvoiceHolder,
     InvoiceIssued,
@@ -33,6 +34,15 @@ from billing.domain.submission import (
     RetryPolicy,
     State,
 )
+
+
+class NotRejected(ValueError):
+    """Only an invoice SRI refused (returned, not_authorized) is corrected."""
+
+
+class ClaveWouldChange(ValueError):
+    """The corrected factura would have another clave de acceso (the issuer's RUC, ambiente,
+    establishment or emission point changed): SRI takes a correction only under the same one."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class IssuedInvoice:
     polls: int = 0
     received_at: datetime | None = None
     sri_has_key: bool = False
+    # When an operator last corrected it: SRI's refusals dated before belong to old versions.
+    corrected_at: datetime | None = None
     next_attempt_at: datetime | None = None
     sri_messages: tuple[Message, ...] = ()
     authorization: InvoiceAuthorization | None = None
@@ -117,6 +129,7 @@ class IssuedInvoice:
 
         Returns the authorization when it is AUTORIZADO: its record must be kept.
         """
+        answers = sri_polling.since(answers, self.corrected_at)
         heard, index = sri_polling.heard_at_authorization(answers)
         chosen = answers[index] if index is not None else None
         step = sri_polling.after(self.state, heard, self.track, now, policy)
@@ -133,6 +146,35 @@ class IssuedInvoice:
         """No answer (or an error of ours): same state, next try after a backoff."""
         step = sri_polling.after(self.state, Heard.NO_ANSWER, self.track, now, policy)
         self._apply(step, None, (), now)
+
+    def corrected(self, factura: Invoice, holder: InvoiceHolder, now: datetime) -> None:
+        """The operator fixed what SRI refused: ``factura`` is this invoice rebuilt from the
+        current account and issuer data with the same clave de acceso, secuencial, fechaEmision
+        and lines (REFERENCE §9, sheet §5.10/§5.12). It is signed again and goes back to
+        ``signed``, so the submitter sends it like a new one; InvoiceCorrected says so."""
+        if self.state not in submission.REJECTED:
+            raise NotRejected(f"an invoice in state {self.state} is not corrected")
+        if factura.access_key != self.access_key:
+            raise ClaveWouldChange(f"{factura.access_key} is not {self.access_key}")
+        previous, messages = self.state, self.sri_messages
+        self.factura, self.holder = factura, holder
+        self.state, self.updated_at = State.SIGNED, now
+        self.attempts, self.polls, self.next_attempt_at = 0, 0, now
+        self.received_at, self.sri_has_key, self.corrected_at = None, False, now
+        self.sri_messages, self.authorization = (), None
+        self.history.append(HistoryEntry(State.SIGNED, now))
+        self.events.append(
+            InvoiceCorrected(
+                invoice_id=self.invoice_id,
+                account_id=self.account_id,
+                period=self.period,
+                number=self.number,
+                access_key=self.access_key,
+                previous_state=previous,
+                messages=messages,
+                corrected_at=now,
+            )
+        )
 
     def _authorized(self, answer: AuthorizationAnswer, now: datetime) -> None:
         self.authorization = InvoiceAuthorization(

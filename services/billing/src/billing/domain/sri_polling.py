@@ -111,9 +111,32 @@ def heard_at_authorization(answers: Sequence[AuthorizationAnswer]) -> tuple[Hear
         if answer.status == "EN PROCESO":
             return Heard.EN_PROCESO, index
     if answers:
-        # The order SRI lists attempts in is not documented: the last entry decides.
-        return Heard.NO_AUTORIZADO, len(answers) - 1
+        return Heard.NO_AUTORIZADO, _latest(answers)
     return Heard.NO_RECORD, None
+
+
+def _latest(answers: Sequence[AuthorizationAnswer]) -> int:
+    """The refusal SRI decided last (by fechaAutorizacion: the order SRI lists attempts in is
+    not documented), so a correction refused again reports its own messages, not the first
+    attempt's. Without dates, the last listed."""
+    dated = [(a.authorized_at, i) for i, a in enumerate(answers) if a.authorized_at is not None]
+    return max(dated)[1] if dated else len(answers) - 1
+
+
+def since(
+    answers: Sequence[AuthorizationAnswer], corrected_at: datetime | None
+) -> list[AuthorizationAnswer]:
+    """The answers that can be about the current version of a document: after a correction
+    (same clave, sheet §5.10), SRI still lists the refusals of the versions before it, and
+    those must not refuse the corrected one again. A refusal dated before the correction is
+    dropped; an undated one is kept (nothing says it is old)."""
+    if corrected_at is None:
+        return list(answers)
+    return [
+        a
+        for a in answers
+        if a.status != "NO AUTORIZADO" or a.authorized_at is None or a.authorized_at > corrected_at
+    ]
 
 
 def sending(track: Track, now: datetime, policy: RetryPolicy) -> Step:

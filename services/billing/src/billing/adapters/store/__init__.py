@@ -7,6 +7,7 @@ billing's SPEC hands the runtime."""
 from billing.adapters.store.accounts import AccountStore
 from billing.adapters.store.bill_runs import BillRunStore
 from billing.adapters.store.catalog import IssuerStore, PlanStore
+from billing.adapters.store.corrections import CORRECTION_INDEXES, CorrectionStore
 from billing.adapters.store.documents import ACCOUNT_INDEXES, ACCOUNT_OUTBOX_COLLECTIONS
 from billing.adapters.store.invoices import (
     INVOICE_INDEXES,
@@ -17,7 +18,13 @@ from billing.adapters.store.ledger import ChargeStore, LedgerStore
 from billing.adapters.store.line_holders import LINE_HOLDER_INDEXES, LineHolderStore
 from billing.adapters.store.notes import NOTE_INDEXES, NOTE_OUTBOX_COLLECTIONS, NoteStore
 
-INDEXES = [*ACCOUNT_INDEXES, *INVOICE_INDEXES, *LINE_HOLDER_INDEXES, *NOTE_INDEXES]
+INDEXES = [
+    *ACCOUNT_INDEXES,
+    *INVOICE_INDEXES,
+    *LINE_HOLDER_INDEXES,
+    *NOTE_INDEXES,
+    *CORRECTION_INDEXES,
+]
 OUTBOX_COLLECTIONS = [
     *ACCOUNT_OUTBOX_COLLECTIONS,
     *INVOICE_OUTBOX_COLLECTIONS,
@@ -30,6 +37,7 @@ __all__ = [
     "AccountStore",
     "BillRunStore",
     "ChargeStore",
+    "CorrectionStore",
     "InvoiceStore",
     "IssuerStore",
     "LedgerStore",

@@ -189,6 +189,7 @@ def issued_invoice(doc: Mapping[str, Any], *, with_factura: bool = False) -> Iss
         polls=int(doc.get("polls", 0)),
         received_at=doc.get("received_at"),
         sri_has_key=bool(doc.get("sri_has_key", False)),
+        corrected_at=doc.get("corrected_at"),
         next_attempt_at=doc.get("next_attempt_at"),
         sri_messages=tuple(Message(**m) for m in doc.get("sri_messages") or ()),
         authorization=_authorization(doc.get("authorization")),

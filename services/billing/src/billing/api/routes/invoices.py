@@ -3,6 +3,7 @@ invoice, its fiscal XML and its RIDE link — for operators any, for customers t
 they hold (the use cases decide, ``domain/ownership.py``)."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Response
@@ -16,7 +17,8 @@ from billing.domain.invoice import InvoiceLine
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.issued_note import IssuedNote
 from billing.domain.submission import Message
-from billing.use_cases import invoices, notes
+from billing.use_cases import corrections, invoices, notes
+from common.errors import InvalidInput
 from common.http import ERROR_RESPONSES
 
 router = billing_router("billing-invoices")
@@ -189,11 +191,46 @@ def _row(invoice: IssuedInvoice) -> dict[str, Any]:
     }
 
 
+class StatusFilter(StrEnum):
+    REJECTED = "rejected"
+
+
+class RejectedRow(InvoiceRow):
+    """A rejected invoice as the operator corrects it: with SRI's answer."""
+
+    access_key: str
+    state: str  # returned | not_authorized
+    sri_messages: list[SriMessageOut]
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, invoice: IssuedInvoice) -> "RejectedRow":
+        return cls(
+            **_row(invoice),
+            access_key=invoice.access_key,
+            state=invoice.state.value,
+            sri_messages=[SriMessageOut.of(m) for m in invoice.sri_messages],
+            updated_at=invoice.updated_at,
+        )
+
+
 @router.get("/admin/invoices")
 async def invoices_of_account(
-    account_id: Annotated[Identifier, Query()], svc: Ctx, _: Operator
-) -> list[InvoiceRow]:
-    """An account's invoices, newest period first."""
+    svc: Ctx,
+    _: Operator,
+    account_id: Annotated[Identifier | None, Query()] = None,
+    status: Annotated[StatusFilter | None, Query()] = None,
+) -> list[RejectedRow] | list[InvoiceRow]:
+    """An account's invoices, newest period first; ``status=rejected``: the invoices SRI
+    refused (of that account, or of every account), latest first, with SRI's messages."""
+    if status == StatusFilter.REJECTED:
+        if account_id is None:
+            return [RejectedRow.of(i) for i in await corrections.rejected(svc)]
+        found = await invoices.of_account(svc, account_id)
+        return [RejectedRow.of(i) for i in found if i.public_status == "rejected"]
+    if account_id is None:
+        # Without a filter there is nothing to list (status=rejected lists every account's).
+        raise InvalidInput.field("account_id", "Este campo es obligatorio.")
     return [InvoiceRow.of(invoice) for invoice in await invoices.of_account(svc, account_id)]
 
 
