@@ -36,3 +36,7 @@ SIGNING_CERT_EXPIRY = Gauge(
     "billing_signing_certificate_expiry_timestamp_seconds",
     "When the signing certificate expires (alert well before).",
 )
+SRI_LATE_SUBMISSIONS = Counter(
+    "billing_sri_late_submissions_total",
+    "Invoices sent to SRI after their transmission window closed (SRI answers 65). Page on any.",
+)

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from common.settings import ServiceSettings
 
@@ -38,6 +38,9 @@ class BillingSettings(ServiceSettings):
     # After RECIBIDA SRI may not list the key yet; this many empty answers, then re-send
     # (SRI answers 43 if it had it after all).
     sri_empty_polls_before_resend: int = 5
+    # SRI takes a comprobante up to this many hours after its issue date (docs/sri.md §9 "When
+    # to transmit"; error 65 after): a bill run's issue_date must still be inside it.
+    sri_transmission_window_hours: int = Field(default=72, ge=1)
 
     bill_run_batch_size: int = 200
     # Accounts a run may fail to invoice (each recorded with its reason) before the whole run

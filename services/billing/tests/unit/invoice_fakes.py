@@ -335,6 +335,7 @@ class FakeSettings:
     bill_run_batch_size: int = 2
     bill_run_max_failed_accounts: int = 100
     payment_term_days: int = 15
+    sri_transmission_window_hours: int = 72
     ride_link_secret: str = "clave-de-enlaces-de-prueba"
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"

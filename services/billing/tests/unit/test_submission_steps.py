@@ -31,6 +31,7 @@ class Settings:
     sri_retry_max_seconds: float = 0.0
     sri_empty_polls_before_resend: int = 2
     sri_timeout_seconds: float = 0.0
+    sri_transmission_window_hours: int = 72
 
 
 @dataclass

@@ -10,13 +10,14 @@ database for the bill run; SRI can trail.
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from billing.domain.events import InvoiceEvent, InvoiceIssued, InvoiceRejected
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import Message, RetryPolicy, State
+from billing.domain.transmission_window import TransmissionWindow
 from billing.metrics import INVOICE_OUTCOMES, INVOICES_REJECTED, OPEN_INVOICES
 from billing.ports import FacturaSigner, InvoiceRepository, Sri
 from billing.use_cases import submission
@@ -38,6 +39,8 @@ class SubmitterSettings(Protocol):
     def sri_empty_polls_before_resend(self) -> int: ...
     @property
     def sri_timeout_seconds(self) -> float: ...
+    @property
+    def sri_transmission_window_hours(self) -> int: ...
 
 
 class SubmitterService(Protocol):
@@ -55,6 +58,7 @@ class SubmissionParts:
     sri: Sri
     signer: Callable[[], FacturaSigner]
     policy: RetryPolicy
+    window: TransmissionWindow = field(default_factory=TransmissionWindow)
 
 
 def retry_policy(settings: SubmitterSettings) -> RetryPolicy:
@@ -75,7 +79,8 @@ class Submitter:
         self, svc: SubmitterService, sri: Sri, signer: Callable[[], FacturaSigner]
     ) -> None:
         settings = svc.settings
-        self.parts = SubmissionParts(svc.invoices, sri, signer, retry_policy(settings))
+        window = TransmissionWindow(settings.sri_transmission_window_hours)
+        self.parts = SubmissionParts(svc.invoices, sri, signer, retry_policy(settings), window)
         self._batch_size = settings.submit_batch_size
         # While this says so (a bill run is signing and storing), nothing is submitted.
         self.paused: Callable[[], bool] = lambda: False
