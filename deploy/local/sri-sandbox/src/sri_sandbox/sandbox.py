@@ -14,11 +14,11 @@ from lxml import etree
 from sri_sandbox import messages
 from sri_sandbox.checks import (
     AMBIENTES,
+    DEFAULT_WINDOW_HOURS,
     ECUADOR,
     Fields,
     clave_problem,
     date_problem,
-    today_in_ecuador,
     totals_problem,
 )
 from sri_sandbox.messages import ERROR, Message
@@ -61,10 +61,17 @@ def clave_hint(document: bytes) -> str | None:
 
 
 class Sandbox:
-    def __init__(self, store: Store, checker: SignatureChecker, controls: Controls) -> None:
+    def __init__(
+        self,
+        store: Store,
+        checker: SignatureChecker,
+        controls: Controls,
+        window_hours: int = DEFAULT_WINDOW_HOURS,
+    ) -> None:
         self.store = store
         self.checker = checker
         self.controls = controls
+        self.window_hours = window_hours  # SRI's transmission window (error 65 after it)
 
     # ---------------------------------------------------------------- recepción
 
@@ -138,7 +145,8 @@ class Sandbox:
         signature_problem = self.checker.problem(root)
         if signature_problem is not None:
             found.append(messages.firma_invalida(signature_problem))
-        for problem in (totals_problem(root), date_problem(fields, today_in_ecuador())):
+        late = date_problem(fields, datetime.now(ECUADOR), self.window_hours)
+        for problem in (totals_problem(root), late):
             if problem is not None:
                 found.append(problem)
         return found
