@@ -10,15 +10,18 @@ from prometheus_client import REGISTRY
 
 from billing import use_cases
 from billing.adapters.sri_client import Reception
+from billing.domain.bill import bill_lines, statement_info
 from billing.domain.bill_run import BillRun, RunStatus
 from billing.domain.own_ruc import is_issuer
 from billing.domain.periods import BillingPeriod
+from billing.domain.statement import build_statement
 from billing.domain.transmission_window import TransmissionWindow
 from billing.use_cases import bill_runs, invoicing
 from common.errors import InvalidInput
 from services.billing.tests.unit.fakes import FakeIssuer, fake_billing
 from services.billing.tests.unit.invoice_fakes import (
     NOW,
+    PLAN,
     FakeAccounts,
     FakeBilling,
     FakeInvoices,
@@ -153,3 +156,14 @@ async def test_a_document_past_its_window_is_sent_and_counted(
     )
     assert sri.calls[0] == "recepcion"  # never re-dated nor held back: SRI decides
     assert _late_count() - before == (1 if late else 0)
+
+
+def test_the_period_is_named_whatever_the_issue_date() -> None:
+    """A late run issues today: the lines and infoAdicional say which month they bill."""
+    owner = account("acc-1")
+    period = BillingPeriod.of("2026-10")
+    [line] = bill_lines(owner, {"P1": PLAN}, period)
+    assert line.description.endswith("del 01/10/2026 al 31/10/2026")
+    statement = build_statement(period, [], due_days=15)
+    info = dict(statement_info(owner, period, statement))
+    assert info["Periodo"] == "2026-10 (01/10/2026 al 31/10/2026)"
