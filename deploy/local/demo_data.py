@@ -282,15 +282,15 @@ def _pay(client: httpx.Client, account_id: str, period: str) -> None:
             )
 
 
-def _loaded(client: httpx.Client, last_period: str) -> bool:
-    """The first demo account exists and has its invoice of the last period."""
+def _loaded(client: httpx.Client, periods: list[str]) -> bool:
+    """The first demo account exists and has its invoice of every period."""
     found = client.get(f"{BILLING}/admin/accounts", params={"id_number": "1714307103"})
     rows = found.json() if found.status_code == 200 else []
     rows = rows if isinstance(rows, list) else rows.get("accounts", [])
     if not rows:
         return False
     invoices = client.get(f"{BILLING}/admin/invoices", params={"account_id": rows[0]["account_id"]})
-    return any(i["period"] == last_period for i in invoices.json())
+    return set(periods) <= {i["period"] for i in invoices.json()}
 
 
 def main() -> None:
@@ -298,7 +298,7 @@ def main() -> None:
     periods = _periods(today)
     with httpx.Client(timeout=30) as client:
         _login(client)
-        if _loaded(client, periods[-1]):
+        if _loaded(client, periods):
             print("demo data: already loaded")
             return
         _check(client.put(f"{BILLING}/admin/issuer", json=ISSUER), 200)
@@ -306,8 +306,12 @@ def main() -> None:
             _check(client.put(f"{BILLING}/admin/plans/{plan['code']}", json=plan), 200, 201)
         specs = _accounts(periods)
         ids = [_account(client, spec) for spec in specs]
-        for index, period in enumerate(periods):
-            _bill(client, period, last=index == len(periods) - 1)
+        # The last closed month first, at its cut-off; then the older ones today: numbers follow
+        # issue dates, as they would for an operator taking over unbilled history.
+        last = len(periods) - 1
+        for index in (last, *range(last)):
+            period = periods[index]
+            _bill(client, period, last=index == last)
             for account_id, spec in zip(ids, specs, strict=True):
                 if index in spec["payments"]:
                     _pay(client, account_id, period)
