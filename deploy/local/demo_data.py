@@ -4,6 +4,12 @@ Runs as an operator through the gateway, like any API client. Idempotent: the is
 are upserts, accounts are looked up by holder id first, charges and payments carry idempotency
 keys, and a bill run of a (cycle day, period) never invoices an account twice.
 
+Invoices are issued the way an operator would within SRI's 72-hour transmission window
+(docs/sri.md §9): the last closed month at its cut-off while SRI still takes that date, else
+with today's date; the older months, which no earlier system invoiced here, are issued now with
+today's date (each line names its period). Billing has no import of documents authorized
+elsewhere, so they are not loaded as history. Their payments are dated when they are loaded.
+
     python deploy/local/demo_data.py   (GATEWAY_URL, OPERATOR_EMAIL, OPERATOR_PASSWORD)
 """
 
@@ -28,7 +34,8 @@ ISSUER = {
     "nombre_comercial": "Demo Telecom",
     "dir_matriz": "Av. Amazonas N24-196 y Luis Cordero, Quito",
     "obligado_contabilidad": True,
-    "contribuyente_especial": "5368",
+    # Fictitious on purpose (not the 5368 of SRI's sample factura, nor any real designation).
+    "contribuyente_especial": "DEMO001",
     "ambiente": "pruebas",
     "establishments": [
         {
@@ -135,7 +142,7 @@ def _company_account(start: str, mid: str, periods: list[str]) -> dict[str, Any]
     return {
         "holder": _holder(
             "ruc",
-            "1790011674001",
+            "0992813024001",  # a customer's RUC (check digit valid), never the issuer's own
             "Comercial Andina Cía. Ltda.",
             "Av. 9 de Octubre 100, Guayaquil",
             "facturas@andina.demo.ec",
@@ -221,17 +228,23 @@ def _account(client: httpx.Client, spec: dict[str, Any]) -> str:
     return account_id
 
 
-def _bill(client: httpx.Client, period: str, today: date) -> None:
-    year, month = map(int, period.split("-"))
-    cutoff = date(year + month // 12, month % 12 + 1, 1)
-    issue = cutoff if (today - cutoff).days <= 80 else today
-    run = _check(
-        client.post(
-            f"{BILLING}/admin/bill-runs",
-            json={"cycle_day": 1, "period": period, "issue_date": issue.isoformat()},
-        ),
-        202,
-    )
+def _start_run(client: httpx.Client, period: str, last: bool) -> dict[str, Any]:
+    """The last closed month at its cut-off while SRI's window allows that date (billing says
+    422 when not); anything else with today's date, billing's default."""
+    body: dict[str, Any] = {"cycle_day": 1, "period": period}
+    if last:
+        year, month = map(int, period.split("-"))
+        cutoff = date(year + month // 12, month % 12 + 1, 1)
+        response = client.post(
+            f"{BILLING}/admin/bill-runs", json=body | {"issue_date": cutoff.isoformat()}
+        )
+        if response.status_code != 422:
+            return _check(response, 202)
+    return _check(client.post(f"{BILLING}/admin/bill-runs", json=body), 202)
+
+
+def _bill(client: httpx.Client, period: str, last: bool) -> None:
+    run = _start_run(client, period, last)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         state = _check(client.get(f"{BILLING}/admin/bill-runs/{run['bill_run_id']}"), 200)
@@ -251,16 +264,17 @@ def _pay(client: httpx.Client, account_id: str, period: str) -> None:
     )
     for invoice in invoices:
         if invoice["period"] == period and invoice["status"] == "authorized":
-            paid_at = datetime.fromisoformat(invoice["issue_date"]) + timedelta(days=10, hours=11)
-            if paid_at.date() >= datetime.now(ECUADOR).date():
-                continue  # not due yet: a payment cannot be dated in the future
+            # Ten days after issue; an invoice issued today (a past month's) is paid at once.
+            issued = datetime.fromisoformat(invoice["issue_date"]).replace(tzinfo=ECUADOR)
+            now = datetime.now(ECUADOR) - timedelta(minutes=5)
+            paid_at = min(issued + timedelta(days=10, hours=11), now)
             _check(
                 client.post(
                     f"{BILLING}/admin/payments",
                     json={
                         "account_id": account_id,
                         "amount": invoice["total"],
-                        "paid_at": paid_at.replace(tzinfo=ECUADOR).isoformat(),
+                        "paid_at": paid_at.isoformat(),
                         "channel": "banco",
                         "idempotency_key": f"demo-pay-{invoice['invoice_id']}",
                     },
@@ -270,15 +284,15 @@ def _pay(client: httpx.Client, account_id: str, period: str) -> None:
             )
 
 
-def _loaded(client: httpx.Client, last_period: str) -> bool:
-    """The first demo account exists and has its invoice of the last period."""
+def _loaded(client: httpx.Client, periods: list[str]) -> bool:
+    """The first demo account exists and has its invoice of every period."""
     found = client.get(f"{BILLING}/admin/accounts", params={"id_number": "1714307103"})
     rows = found.json() if found.status_code == 200 else []
     rows = rows if isinstance(rows, list) else rows.get("accounts", [])
     if not rows:
         return False
     invoices = client.get(f"{BILLING}/admin/invoices", params={"account_id": rows[0]["account_id"]})
-    return any(i["period"] == last_period for i in invoices.json())
+    return set(periods) <= {i["period"] for i in invoices.json()}
 
 
 def main() -> None:
@@ -286,7 +300,7 @@ def main() -> None:
     periods = _periods(today)
     with httpx.Client(timeout=30) as client:
         _login(client)
-        if _loaded(client, periods[-1]):
+        if _loaded(client, periods):
             print("demo data: already loaded")
             return
         _check(client.put(f"{BILLING}/admin/issuer", json=ISSUER), 200)
@@ -294,8 +308,12 @@ def main() -> None:
             _check(client.put(f"{BILLING}/admin/plans/{plan['code']}", json=plan), 200, 201)
         specs = _accounts(periods)
         ids = [_account(client, spec) for spec in specs]
-        for index, period in enumerate(periods):
-            _bill(client, period, today)
+        # The last closed month first, at its cut-off; then the older ones today: numbers follow
+        # issue dates, as they would for an operator taking over unbilled history.
+        last = len(periods) - 1
+        for index in (last, *range(last)):
+            period = periods[index]
+            _bill(client, period, last=index == last)
             for account_id, spec in zip(ids, specs, strict=True):
                 if index in spec["payments"]:
                     _pay(client, account_id, period)

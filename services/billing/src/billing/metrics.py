@@ -45,3 +45,7 @@ NOTE_OUTCOMES = Counter(
 OPEN_NOTES = Gauge(
     "billing_notes_pending_sri", "Notas de crédito / débito not yet in a final SRI state."
 )
+SRI_LATE_SUBMISSIONS = Counter(
+    "billing_sri_late_submissions_total",
+    "Invoices sent to SRI after their transmission window closed (SRI answers 65). Page on any.",
+)

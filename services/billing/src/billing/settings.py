@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from common.settings import ServiceSettings
 
@@ -45,6 +45,9 @@ class BillingSettings(ServiceSettings):
     # A RECIBIDA key Autorización has never listed for this long is sent again (SRI answers 43
     # if it had it after all). Never after 43, 70 or EN PROCESO: SRI has the key.
     sri_resend_after_seconds: float = 86400.0
+    # SRI takes a comprobante up to this many hours after its issue date (docs/sri.md §9 "When
+    # to transmit"; error 65 after): a bill run's issue_date must still be inside it.
+    sri_transmission_window_hours: int = Field(default=72, ge=1)
 
     bill_run_batch_size: int = 200
     # Accounts a run may fail to invoice (each recorded with its reason) before the whole run

@@ -19,6 +19,7 @@ from billing.adapters.store import INDEXES
 from billing.adapters.store.invoices import INVOICES, BillRunStore, InvoiceStore
 from billing.app import build
 from billing.domain.bill_run import AccountFailure, BillRun, Phase, RunStatus, StateCounts
+from billing.domain.periods import ecuador_day
 from billing.domain.submission import State
 from billing.loops.submitter import Submitter, retry_policy
 from billing.settings import BillingSettings
@@ -181,11 +182,12 @@ async def test_reads(app: FastAPI) -> None:
 
 async def test_bill_runs_are_written_by_changes_and_increments(app: FastAPI) -> None:
     runs: BillRunStore = app.state.service.bill_runs
-    today = datetime.now(UTC).date()
     now = datetime.now(UTC)
+    today = ecuador_day(now)  # as the API computes it (SRI's window is in Ecuador's calendar)
     run = BillRun.start(1, "2026-01", None, today, now)
     assert await runs.add(run)
-    again = BillRun.start(1, "2026-01", None, today, now)
+    # Reopened with another date (inside SRI's window): the invoices it adds carry that one.
+    again = BillRun.start(1, "2026-01", today - timedelta(days=1), today, now)
     assert not await runs.add(again)
     [running] = await runs.running()
     failure = AccountFailure("acc-0", "No se pudo facturar la cuenta: name: U+FFFE")
@@ -207,7 +209,7 @@ async def test_bill_runs_are_written_by_changes_and_increments(app: FastAPI) -> 
         RunStatus.COMPLETED,
         Phase.DONE,
     )
-    assert loaded.issue_date == today and loaded.completed_at is not None
+    assert loaded.issue_date == today - timedelta(days=1) and loaded.completed_at is not None
     raw = await app.state.runtime.database.raw("bill_runs").find_one({"_id": run.bill_run_id})
     [event] = raw["outbox"]
     assert event["topic"] == "billing.bill-run-completed"

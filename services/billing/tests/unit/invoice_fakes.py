@@ -336,6 +336,7 @@ class FakeSettings:
     bill_run_batch_size: int = 2
     bill_run_max_failed_accounts: int = 100
     payment_term_days: int = 15
+    sri_transmission_window_hours: int = 72
     ride_link_secret: str = "clave-de-enlaces-de-prueba"
     ride_link_seconds: int = 300
     rendering_public_url: str = "/api/rendering"
@@ -357,8 +358,7 @@ class FakeBilling:
     notes: FakeNoteStore = field(default_factory=FakeNoteStore)
     settings: FakeSettings = field(default_factory=FakeSettings)
     woken: int = 0
-    # The real clock: route tests check "not in the future" against today.
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # real: "today"
 
     def wake_bill_runs(self) -> None:
         self.woken += 1

@@ -7,6 +7,7 @@ from typing import Any
 
 from billing.adapters.sri_client import Authorization, Reception, SriMessage
 from billing.domain.submission import RetryPolicy
+from billing.domain.transmission_window import TransmissionWindow
 from services.billing.tests.unit.invoice_fakes import NOW, POLICY, FakeInvoices, FakeSigner
 
 REGISTERED = SriMessage("43", "CLAVE ACCESO REGISTRADA", None, "ERROR")
@@ -60,6 +61,7 @@ class FakeSubmission:
     invoices: FakeInvoices = field(default_factory=FakeInvoices)
     signing: FakeSigner = field(default_factory=FakeSigner)
     policy: RetryPolicy = POLICY
+    window: TransmissionWindow = field(default_factory=TransmissionWindow)
 
     def signer(self) -> FakeSigner:
         return self.signing

@@ -184,3 +184,28 @@ def test_issuer_designations_are_optional(client: TestClient) -> None:
     assert designated.json() == plain.json() | designations == client.get("/v1/admin/issuer").json()
     refused = client.put("/v1/admin/issuer", json=body | {"gran_contribuyente": "NAC 21"})
     assert list(error(refused, 422)["fields"]) == ["gran_contribuyente"]
+
+
+def test_an_account_for_the_issuers_own_ruc_is_422(client: TestClient) -> None:
+    issuer = {
+        "ruc": "1790011674001",
+        "razon_social": "Telco S.A.",
+        "dir_matriz": "Quito",
+        "obligado_contabilidad": True,
+        "ambiente": "pruebas",
+        "establishments": [{"code": "001", "address": "Quito", "emission_points": ["001"]}],
+        "billing_point": {"establishment": "001", "emission_point": "001"},
+    }
+    assert client.put("/v1/admin/issuer", json=issuer).status_code == 200
+    own = HOLDER | {"id_type": "ruc", "id_number": "1790011674001"}
+    body = {"holder": own, "cycle_day": 1, "payment_method": "20"}
+    assert error(client.post("/v1/admin/accounts", json=body), 422) == {
+        "code": "validation_error",
+        "message": "Revisa los datos ingresados.",
+        "fields": {
+            "holder.id_number": "Es la identificación del propio emisor: un contribuyente no se "
+            "factura a sí mismo. Usa la identificación del cliente."
+        },
+    }
+    assert client.get("/v1/admin/accounts", params={"id_number": "1790011674001"}).json() == []
+    new_account(client, holder=HOLDER | {"id_type": "ruc", "id_number": "1790085783001"})

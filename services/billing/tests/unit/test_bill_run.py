@@ -8,6 +8,7 @@ import pytest
 from billing.domain.bill_run import AccountFailure, BillRun, Phase, RunStatus, StateCounts
 from billing.domain.events import BillRunCompleted
 from billing.domain.submission import State
+from billing.domain.transmission_window import TransmissionWindow
 from common.errors import InvalidInput
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
@@ -67,10 +68,12 @@ def test_a_new_run_of_a_closed_period() -> None:
         ),
         (
             1,
-            "2026-07",
-            date(2026, 8, 1),
+            "2026-10",
+            date(2026, 11, 6),  # its 72 hours ended at midnight, ten hours ago
             "issue_date",
-            "El SRI no acepta fechas de más de 90 días atrás.",
+            "El SRI recibe los comprobantes hasta 72 horas después de su emisión: la fecha de "
+            "emisión más antigua posible hoy es el 07/11/2026. Omite issue_date para emitir con "
+            "la fecha de hoy (el período va en el detalle).",
         ),
     ],
 )
@@ -80,8 +83,16 @@ def test_what_a_run_refuses(
     assert fields(lambda: start(cycle_day, period, issue)) == {field: message}
 
 
-def test_a_late_run_may_be_issued_back_to_the_cut_off() -> None:
-    assert start(1, "2026-10", date(2026, 11, 1)).issue_date == date(2026, 11, 1)
+def test_a_run_may_be_dated_back_only_within_the_transmission_window() -> None:
+    # NOW is 10:00 in Ecuador on 10/11: a factura of 07/11 may be sent until 10/11 24:00.
+    assert start(1, "2026-10", date(2026, 11, 7)).issue_date == date(2026, 11, 7)
+    wider = TransmissionWindow(hours=240)
+    late = BillRun.start(1, "2026-10", date(2026, 11, 1), TODAY, NOW, wider)
+    assert late.issue_date == date(2026, 11, 1)  # back to the cut-off, never before
+    narrower = TransmissionWindow(hours=24)
+    assert "issue_date" in fields(
+        lambda: BillRun.start(1, "2026-10", date(2026, 11, 8), TODAY, NOW, narrower)
+    )
 
 
 def test_reopening_records_what_the_store_writes() -> None:
@@ -91,6 +102,7 @@ def test_reopening_records_what_the_store_writes() -> None:
     run.changed.clear()
     run.reopen(NOW)
     assert run.changed == {
+        "issue_date",  # this request's (today by default): the first pass's window may be over
         "status",
         "phase",
         "cursor",

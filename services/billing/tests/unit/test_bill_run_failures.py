@@ -150,7 +150,7 @@ class BrokenStream(FakeAccounts):
 
 async def test_a_run_whose_pass_breaks_does_not_hold_up_the_next() -> None:
     svc = FakeBilling(accounts=BrokenStream(account("acc-2", cycle_day=2)))
-    runner = BillRunner(svc, FakeSigner, lambda stored: None)  # type: ignore[arg-type]
+    runner = BillRunner(svc, FakeSigner, lambda stored: None, clock=clock())  # type: ignore[arg-type]
     broken = await bill_runs.start(svc, 1, "2026-10", None, TODAY, NOW)
     following = await bill_runs.start(svc, 2, "2026-10", None, TODAY, NOW)
     await runner.run_once()

@@ -171,7 +171,10 @@ async def test_the_loop_invoices_then_completes_once_sri_decided() -> None:
     svc = FakeBilling(accounts=FakeAccounts(*accounts(3)))
     handed: list[str] = []
     runner = BillRunner(
-        svc, FakeSigner, lambda stored: handed.extend(i.invoice_id for i, _ in stored)
+        svc,
+        FakeSigner,
+        lambda stored: handed.extend(i.invoice_id for i, _ in stored),
+        clock=clock(),
     )  # type: ignore[arg-type]
     run = await started(svc)
     await runner.run_once()

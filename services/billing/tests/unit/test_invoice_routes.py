@@ -46,9 +46,12 @@ def as_json(value: Any) -> Any:
 # -- bill runs ---------------------------------------------------------------------------------
 
 BODY = {"cycle_day": 1, "period": "2026-10", "issue_date": "2026-11-01"}
+# 10:00 on 03/11/2026 in Ecuador: SRI still takes a factura dated 01/11 (until 04/11 24:00).
+IN_WINDOW = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
 
 
 def test_start_and_reopen_a_bill_run(client: TestClient, svc: RoutedBilling) -> None:
+    svc.clock = lambda: IN_WINDOW
     started = client.post("/v1/admin/bill-runs", json=BODY, headers=OPERATOR)
     assert started.status_code == 202, started.text
     [run_id] = svc.bill_runs.runs
@@ -59,6 +62,7 @@ def test_start_and_reopen_a_bill_run(client: TestClient, svc: RoutedBilling) -> 
 
 
 def test_bill_run_refusals(client: TestClient, svc: RoutedBilling) -> None:
+    svc.clock = lambda: IN_WINDOW
     assert client.post("/v1/admin/bill-runs", json=BODY).status_code == 401
     forbidden = client.post(
         "/v1/admin/bill-runs", json=BODY, headers={"Authorization": "Bearer customer"}
@@ -80,7 +84,28 @@ def test_bill_run_refusals(client: TestClient, svc: RoutedBilling) -> None:
     assert not svc.bill_runs.runs
 
 
+def test_an_issue_date_past_the_transmission_window_is_refused(
+    client: TestClient, svc: RoutedBilling
+) -> None:
+    svc.clock = lambda: datetime(2026, 11, 5, 5, 0, 1, tzinfo=UTC)  # 05/11 00:00:01 in Ecuador
+    late = client.post("/v1/admin/bill-runs", json=BODY, headers=OPERATOR)
+    assert late.status_code == 422
+    assert late.json() == error(
+        "validation_error",
+        "Revisa los datos ingresados.",
+        issue_date="El SRI recibe los comprobantes hasta 72 horas después de su emisión: la "
+        "fecha de emisión más antigua posible hoy es el 02/11/2026. Omite issue_date para emitir "
+        "con la fecha de hoy (el período va en el detalle).",
+    )
+    assert not svc.bill_runs.runs
+    today = client.post("/v1/admin/bill-runs", json=BODY | {"issue_date": None}, headers=OPERATOR)
+    assert today.status_code == 202
+    [run] = svc.bill_runs.runs.values()
+    assert run.issue_date.isoformat() == "2026-11-05"  # the run's date
+
+
 def test_read_a_bill_run(client: TestClient, svc: RoutedBilling) -> None:
+    svc.clock = lambda: IN_WINDOW
     run_id = client.post("/v1/admin/bill-runs", json=BODY, headers=OPERATOR).json()["bill_run_id"]
     run = svc.bill_runs.runs[run_id]
     run.created_at = datetime(2026, 11, 10, 15, 0, 1, 123000, tzinfo=UTC)

@@ -34,6 +34,7 @@ class Settings:
     sri_first_query_delay_seconds: float = 0.0
     sri_poll_max_seconds: float = 86400.0
     sri_resend_after_seconds: float = 86400.0
+    sri_transmission_window_hours: int = 72
 
 
 @dataclass

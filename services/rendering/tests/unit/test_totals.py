@@ -102,7 +102,7 @@ def test_statement_uses_billings_names() -> None:
     ride = read_ride(f.factura(f.one_rate()))
     assert ride.statement == (
         Field("Cuenta", "CTA-000123"),
-        Field("Periodo", "01/11/2026 al 30/11/2026"),
+        Field("Periodo", "2026-11 (01/11/2026 al 30/11/2026)"),
         Field("Saldo anterior", "12.50"),
         Field("Pagos recibidos", "12.50"),
         Field("Ajustes", "0.00"),

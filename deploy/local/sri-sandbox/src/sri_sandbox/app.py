@@ -74,7 +74,9 @@ class _Endpoints:
         self.settings = settings
         self.store = Store(settings.database)
         checker = SignatureChecker(settings.trusted_ca)
-        self.sandbox = Sandbox(self.store, checker, self.initial_controls())
+        self.sandbox = Sandbox(
+            self.store, checker, self.initial_controls(), settings.transmission_window_hours
+        )
         self.handlers = SoapHandlers(self.sandbox)
 
     def initial_controls(self) -> Controls:

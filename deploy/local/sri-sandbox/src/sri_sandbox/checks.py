@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,9 @@ from sri_sandbox import messages
 from sri_sandbox.messages import Message
 
 ECUADOR = ZoneInfo("America/Guayaquil")
-# SRI refuses facturas dated in the future or older than this (docs/sri.md §5, error 65).
-MAX_AGE_DAYS = 90
+# SRI takes a comprobante up to this many hours after its fechaEmision (docs/sri.md §9 "When to
+# transmit"; SRI_SANDBOX_TRANSMISSION_WINDOW_HOURS); later, or dated in the future: error 65.
+DEFAULT_WINDOW_HOURS = 72
 AMBIENTES = {"1": "PRUEBAS", "2": "PRODUCCIÓN"}
 _FECHA = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 
@@ -171,18 +172,31 @@ def today_in_ecuador() -> date:
     return datetime.now(ECUADOR).date()
 
 
-def date_problem(fields: Fields, today: date) -> Message | None:
-    """fechaEmision neither in the future nor older than 90 days, in Ecuador's calendar (65)."""
+def window_deadline(issue: date, window_hours: int) -> datetime:
+    """The last instant a comprobante of ``issue`` may arrive: fechaEmision has no time, so the
+    window runs from the end of that day in Ecuador (billing counts it the same way)."""
+    day_ends = datetime.combine(issue + timedelta(days=1), time(), ECUADOR)
+    return day_ends + timedelta(hours=window_hours)
+
+
+def date_problem(
+    fields: Fields, now: datetime, window_hours: int = DEFAULT_WINDOW_HOURS
+) -> Message | None:
+    """fechaEmision not in the future (Ecuador's calendar) and received within the window (65)."""
     issue = fields.issue_date
     if issue is None:
         return messages.fecha_extemporanea(f"fechaEmision inválida {fields.fecha_emision!r}")
-    if issue > today:
+    here = now.astimezone(ECUADOR)
+    if issue > here.date():
         return messages.fecha_extemporanea(
-            f"fechaEmision {issue:%d/%m/%Y} posterior a la fecha actual {today:%d/%m/%Y}"
+            f"fechaEmision {issue:%d/%m/%Y} posterior a la fecha actual {here:%d/%m/%Y}"
         )
-    if issue < today - timedelta(days=MAX_AGE_DAYS):
+    deadline = window_deadline(issue, window_hours)
+    if here > deadline:
         return messages.fecha_extemporanea(
-            f"fechaEmision {issue:%d/%m/%Y} anterior a {MAX_AGE_DAYS} días"
+            f"fechaEmision {issue:%d/%m/%Y} recibida el {here:%d/%m/%Y %H:%M}, más de"
+            f" {window_hours} horas después de la emisión (plazo hasta el"
+            f" {deadline:%d/%m/%Y %H:%M})"
         )
     return None
 

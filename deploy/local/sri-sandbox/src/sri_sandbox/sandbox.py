@@ -14,12 +14,12 @@ from lxml import etree
 from sri_sandbox import messages, notes
 from sri_sandbox.checks import (
     AMBIENTES,
+    DEFAULT_WINDOW_HOURS,
     ECUADOR,
     Fields,
     clave_problem,
     date_problem,
     refused_name_problem,
-    today_in_ecuador,
     totals_problem,
 )
 from sri_sandbox.messages import ERROR, Message
@@ -64,10 +64,17 @@ def clave_hint(document: bytes) -> str | None:
 
 
 class Sandbox:
-    def __init__(self, store: Store, checker: SignatureChecker, controls: Controls) -> None:
+    def __init__(
+        self,
+        store: Store,
+        checker: SignatureChecker,
+        controls: Controls,
+        window_hours: int = DEFAULT_WINDOW_HOURS,
+    ) -> None:
         self.store = store
         self.checker = checker
         self.controls = controls
+        self.window_hours = window_hours  # SRI's transmission window (error 65 after it)
 
     # ---------------------------------------------------------------- recepción
 
@@ -150,7 +157,8 @@ class Sandbox:
             )
         else:
             checks = (totals_problem(root),)
-        for problem in (*checks, date_problem(fields, today_in_ecuador())):
+        late = date_problem(fields, datetime.now(ECUADOR), self.window_hours)
+        for problem in (*checks, late):
             if problem is not None:
                 found.append(problem)
         refused = refused_name_problem(root, self.controls.refused_names)

@@ -20,6 +20,9 @@ class SandboxSettings(BaseSettings):
     # Initial behaviour controls (POST /control changes them; /control/reset returns to these).
     en_proceso_polls: int = Field(default=0, ge=0)
     delay_seconds: float = Field(default=0.0, ge=0)
+    # SRI's transmission window: a comprobante received more than this many hours after the end
+    # of its fechaEmision's day (Ecuador) is NO AUTORIZADO with 65 (docs/sri.md §9).
+    transmission_window_hours: int = Field(default=72, ge=1)
     log_level: str = "info"
 
     @property

@@ -2,7 +2,7 @@
 
 import base64
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import httpx
@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from billing.adapters.signing import SigningCredentials
 from billing.domain.factura_xml import to_xml
 from billing.domain.invoice import Invoice
-from sri_sandbox.checks import today_in_ecuador
+from sri_sandbox.checks import Fields, date_problem, today_in_ecuador
 from sri_sandbox.signature import DS
 from sri_sandbox.testing import SoapClient
 
@@ -144,7 +144,8 @@ async def test_52_totals_that_do_not_add_up(
     assert expected in info(autorizacion)
 
 
-@pytest.mark.parametrize(("days", "authorized"), [(-91, False), (-90, True), (0, True), (1, False)])
+# 72 hours from the end of the issue day: three days back is in time at any hour, four never.
+@pytest.mark.parametrize(("days", "authorized"), [(-4, False), (-3, True), (0, True), (1, False)])
 async def test_65_issue_date_window(
     client: SoapClient,
     make_invoice: Callable[..., Invoice],
@@ -160,6 +161,45 @@ async def test_65_issue_date_window(
         assert autorizacion.findtext("estado") == "NO AUTORIZADO"
         assert ids(autorizacion) == ["65"]
         assert autorizacion.findtext("mensajes/mensaje/mensaje") == "FECHA EMISION EXTEMPORANEA"
+
+
+@pytest.mark.parametrize(("days", "authorized"), [(-2, False), (-1, True)])
+async def test_65_window_is_a_setting(
+    make_app: Callable[..., Starlette],
+    make_invoice: Callable[..., Invoice],
+    sign_xml: Callable[..., bytes],
+    days: int,
+    authorized: bool,
+) -> None:
+    issue = today_in_ecuador() + timedelta(days=days)
+    document = sign_xml(to_xml(make_invoice(issue_date=issue)))
+    app = make_app(transmission_window_hours=24)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test"
+    ) as http:
+        autorizacion = await authorize(SoapClient(http), document)
+    assert autorizacion.findtext("estado") == ("AUTORIZADO" if authorized else "NO AUTORIZADO")
+
+
+def _fields(fecha: str) -> Fields:
+    return Fields("", "1", "", "01", "001", "001", "000000001", "1", fecha)
+
+
+def test_65_counts_the_window_from_the_end_of_the_issue_day_in_ecuador() -> None:
+    # 01/11 ends at 02/11 00:00 in Ecuador (05:00 UTC); 72 hours later: 05/11 05:00 UTC.
+    deadline = datetime(2026, 11, 5, 5, 0, tzinfo=UTC)
+    assert date_problem(_fields("01/11/2026"), deadline) is None
+    late = date_problem(_fields("01/11/2026"), deadline + timedelta(seconds=1))
+    assert late is not None and late.identifier == "65"
+    assert late.additional_info == (
+        "fechaEmision 01/11/2026 recibida el 05/11/2026 00:00, más de 72 horas después de la"
+        " emisión (plazo hasta el 05/11/2026 00:00)"
+    )
+    # 23:00 on 01/11 in Ecuador is 02/11 in UTC: a factura of 02/11 is still in the future.
+    evening = datetime(2026, 11, 2, 4, 0, tzinfo=UTC)
+    assert date_problem(_fields("02/11/2026"), evening) is not None
+    assert date_problem(_fields("01/11/2026"), evening) is None
+    assert date_problem(_fields("01/11/2026"), deadline + timedelta(hours=24), 96) is None
 
 
 async def test_every_problem_is_reported(

@@ -137,7 +137,8 @@ def statement_info(
     numbers = ", ".join(s.number for s in account.active_subscriptions(period.start, period.end))
     return [
         ("Cuenta", account.account_id),
-        ("Periodo", f"{_day(period.start)} al {_day(period.end)}"),
+        # The month billed, whatever the issue date (a late run issues today: docs/sri.md §9).
+        ("Periodo", f"{period.label} ({_day(period.start)} al {_day(period.end)})"),
         ("Lineas", numbers[:300] or "-"),
         ("Saldo anterior", _money(statement.previous_balance)),
         ("Pagos recibidos", _money(statement.payments)),

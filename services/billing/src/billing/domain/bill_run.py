@@ -12,7 +12,7 @@ the API may reopen a run while the runner stores its pages.
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from billing.domain.accounts import Account
@@ -21,10 +21,8 @@ from billing.domain.invoice import InvoiceLine, Issuer
 from billing.domain.periods import MAX_CYCLE_DAY, BillingPeriod
 from billing.domain.statement import Movement
 from billing.domain.submission import OPEN, REJECTED, State
+from billing.domain.transmission_window import TransmissionWindow
 from common.errors import InvalidInput
-
-# docs/sri.md §5, message 65: SRI refuses issue dates older than this.
-MAX_BACKDATE_DAYS = 90
 
 
 class RunStatus(StrEnum):
@@ -63,7 +61,12 @@ class StateCounts:
 
 
 def bill_run_input(
-    cycle_day: int, period: str, issue_date: date | None, today: date
+    cycle_day: int,
+    period: str,
+    issue_date: date | None,
+    today: date,
+    now: datetime,
+    window: TransmissionWindow,
 ) -> tuple[BillingPeriod, date]:
     """The period to bill and the issue date, or InvalidInput field by field."""
     if not 1 <= cycle_day <= MAX_CYCLE_DAY:
@@ -81,17 +84,24 @@ def bill_run_input(
                 f"{billing_period.cutoff}."
             }
         )
-    # Defaults to today; may be set back to the cut-off (within SRI's window) for a late run.
+    # The run's date; an earlier one (back to the cut-off) only while SRI's transmission window
+    # is still open for it (docs/sri.md §9): a late run issues today, the period is in the lines.
     issued = issue_date or today
     if not billing_period.cutoff <= issued <= today:
         raise InvalidInput(
             {"issue_date": "La fecha de emisión debe estar entre el corte del período y hoy."}
         )
-    if (today - issued) > timedelta(days=MAX_BACKDATE_DAYS):
-        raise InvalidInput(
-            {"issue_date": f"El SRI no acepta fechas de más de {MAX_BACKDATE_DAYS} días atrás."}
-        )
+    if not window.open_for(issued, now):
+        raise InvalidInput({"issue_date": outside_window_message(window, now)})
     return billing_period, issued
+
+
+def outside_window_message(window: TransmissionWindow, now: datetime) -> str:
+    return (
+        f"El SRI recibe los comprobantes hasta {window.hours} horas después de su emisión: "
+        f"la fecha de emisión más antigua posible hoy es el {window.earliest(now):%d/%m/%Y}. "
+        "Omite issue_date para emitir con la fecha de hoy (el período va en el detalle)."
+    )
 
 
 @dataclass(frozen=True)
@@ -137,10 +147,18 @@ class BillRun:
 
     @classmethod
     def start(
-        cls, cycle_day: int, period: str, issue_date: date | None, today: date, now: datetime
+        cls,
+        cycle_day: int,
+        period: str,
+        issue_date: date | None,
+        today: date,
+        now: datetime,
+        window: TransmissionWindow | None = None,
     ) -> "BillRun":
         """A new run of a closed period (InvalidInput when the period or issue date is wrong)."""
-        billing_period, issued = bill_run_input(cycle_day, period, issue_date, today)
+        billing_period, issued = bill_run_input(
+            cycle_day, period, issue_date, today, now, window or TransmissionWindow()
+        )
         return cls(
             bill_run_id=uuid.uuid4().hex,
             cycle_day=billing_period.cycle_day,
@@ -168,8 +186,10 @@ class BillRun:
 
     def reopen(self, now: datetime) -> None:
         """Run again over every account: those invoiced already are skipped, those that failed
-        are tried again (their failures are cleared)."""
+        are tried again (their failures are cleared). The new invoices carry this run's issue
+        date (today's by default), not the first pass's: that one's SRI window may be over."""
         self._set(
+            issue_date=self.issue_date,
             status=RunStatus.RUNNING,
             phase=Phase.INVOICING,
             cursor=None,

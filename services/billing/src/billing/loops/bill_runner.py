@@ -36,8 +36,10 @@ class BillRunner:
         signer: Callable[[], Signer],
         invoices_stored: Stored,
         sign: Callable[[SignJob], Awaitable[SignedPage]] | None = None,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
         self._svc = svc
+        self._now = clock
         self._signer = signer
         # How pages get signed: in worker processes (app.py) or, by default, in a thread.
         self._sign = sign or (lambda job: asyncio.to_thread(sign_page, job, self._signer()))
@@ -68,7 +70,7 @@ class BillRunner:
             if run.phase == Phase.INVOICING:
                 self.invoicing = True
                 try:
-                    await invoicing.invoice(self._svc, run, self, _now)
+                    await invoicing.invoice(self._svc, run, self, self._now)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -77,7 +79,7 @@ class BillRunner:
                     log.exception("bill_run_pass_failed", bill_run_id=run.bill_run_id)
                 finally:
                     self.invoicing = False
-        for completed in await bill_runs.complete_finished(self._svc, _now):
+        for completed in await bill_runs.complete_finished(self._svc, self._now):
             log.info("bill_run_completed", **asdict(completed))
 
     # -- the Pages port of the runs (billing.ports.Pages) ----------------------------

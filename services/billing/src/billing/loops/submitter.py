@@ -10,7 +10,7 @@ database for the bill run; SRI can trail.
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -20,6 +20,7 @@ from billing.domain.events import InvoiceEvent, InvoiceIssued, InvoiceRejected
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.note_events import NoteIssued, NoteRejected
 from billing.domain.submission import Message, RetryPolicy, State
+from billing.domain.transmission_window import TransmissionWindow
 from billing.metrics import (
     INVOICE_OUTCOMES,
     INVOICES_REJECTED,
@@ -50,6 +51,8 @@ class SubmitterSettings(Protocol):
     def sri_resend_after_seconds(self) -> float: ...
     @property
     def sri_timeout_seconds(self) -> float: ...
+    @property
+    def sri_transmission_window_hours(self) -> int: ...
 
 
 class SubmitterService(Protocol):
@@ -67,6 +70,7 @@ class SubmissionParts:
     sri: Sri
     signer: Callable[[], FacturaSigner]
     policy: RetryPolicy
+    window: TransmissionWindow = field(default_factory=TransmissionWindow)
 
 
 def retry_policy(settings: SubmitterSettings) -> RetryPolicy:
@@ -89,7 +93,8 @@ class Submitter:
         self, svc: SubmitterService, sri: Sri, signer: Callable[[], FacturaSigner]
     ) -> None:
         settings = svc.settings
-        self.parts = SubmissionParts(svc.invoices, sri, signer, retry_policy(settings))
+        window = TransmissionWindow(settings.sri_transmission_window_hours)
+        self.parts = SubmissionParts(svc.invoices, sri, signer, retry_policy(settings), window)
         self._batch_size = settings.submit_batch_size
         # While this says so (a bill run is signing and storing), nothing is submitted.
         self.paused: Callable[[], bool] = lambda: False

@@ -15,6 +15,7 @@ from billing.domain.invoice import Invoice, Issuer
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.statement import Movement
 from billing.domain.submission import RetryPolicy, State
+from billing.domain.transmission_window import TransmissionWindow
 from billing.ports.ownership import LineHolderRepository
 
 # An invoice as the store keeps it, built in the signing process next to its XML (so the event
@@ -142,6 +143,8 @@ class BillRunSettings(Protocol):
     def bill_run_max_failed_accounts(self) -> int: ...
     @property
     def payment_term_days(self) -> int: ...
+    @property
+    def sri_transmission_window_hours(self) -> int: ...
 
 
 class Invoicing(Protocol):
@@ -295,3 +298,5 @@ class Submitting(Protocol):
     def signer(self) -> Callable[[], FacturaSigner]: ...
     @property
     def policy(self) -> RetryPolicy: ...
+    @property
+    def window(self) -> TransmissionWindow: ...

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from billing.domain import inputs
 from billing.domain.accounts import Account, Holder, IdType
 from billing.domain.idempotency import IdempotencyConflict
+from billing.domain.own_ruc import refuse_issuer
 from billing.ports import Accounting
 from common.errors import InvalidInput, NotFound
 
@@ -37,6 +38,8 @@ async def create(
             holder.email,
             holder.phone,
         )
+        issuer = await svc.issuer.issuer()
+        refuse_issuer(checked.id_type, checked.id_number, issuer.ruc if issuer else None)
     except InvalidInput as error:
         raise error.renamed("holder.") from None
     account = Account(uuid.uuid4().hex, checked, cycle_day, payment_method)

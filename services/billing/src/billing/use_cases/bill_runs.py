@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from billing.domain.bill_run import BillRun, Phase, StateCounts
 from billing.domain.events import BillRunCompleted
+from billing.domain.transmission_window import TransmissionWindow
 from billing.ports import Clock, Invoicing
 from common.errors import Conflict, NotFound
 
@@ -30,7 +31,8 @@ async def start(
 
     Posting again reopens the run to pick up accounts added since; nobody is invoiced twice.
     """
-    run = BillRun.start(cycle_day, period, issue_date, today, now)
+    window = TransmissionWindow(svc.settings.sri_transmission_window_hours)
+    run = BillRun.start(cycle_day, period, issue_date, today, now, window)
     if await svc.issuer.issuer() is None:
         raise Conflict(
             "issuer_not_configured", "Configura primero los datos del emisor (RUC, matriz)."

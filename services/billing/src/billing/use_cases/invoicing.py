@@ -23,8 +23,10 @@ from billing.domain.accounts import Account, Plan
 from billing.domain.bill import Charge, bill_lines
 from billing.domain.bill_run import AccountFailure, BillRun, Draft, SignJob
 from billing.domain.invoice import Issuer
+from billing.domain.own_ruc import refuse_issuer
 from billing.domain.periods import BillingPeriod
 from billing.domain.statement import Movement
+from billing.domain.transmission_window import TransmissionWindow
 from billing.ports import Clock, Invoicing, Pages, SignedPage
 from common.logging import get_logger
 
@@ -82,6 +84,13 @@ async def _begin(svc: Invoicing, run: BillRun, pages: Pages, now: Clock) -> RunS
         pages.check()  # fail the run now if the certificate cannot be loaded
     except Exception as error:
         await _fail(svc, run, f"signer_unavailable: {error}", now)
+        return None
+    window = TransmissionWindow(svc.settings.sri_transmission_window_hours)
+    if not window.open_for(run.issue_date, now()):
+        # SRI would answer 65 to every invoice: posting the run again reopens it with today's
+        # date (domain/bill_run.py); the invoices already issued keep theirs.
+        reason = f"issue_date_outside_window: {run.issue_date:%d/%m/%Y}; vuelve a iniciar el ciclo"
+        await _fail(svc, run, reason, now)
         return None
     period = run.billing_period
     log.info(
@@ -155,6 +164,7 @@ class _Pass:
         drafts: list[Draft] = []
         for account in todo:
             try:
+                refuse_issuer(account.holder.id_type, account.holder.id_number, state.issuer.ruc)
                 lines = bill_lines(
                     account, state.plans, state.period, charges.get(account.account_id, ())
                 )

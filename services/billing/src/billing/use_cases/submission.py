@@ -19,6 +19,7 @@ from billing.domain.submission import (
     ReceptionAnswer,
     SriNoAnswer,
 )
+from billing.metrics import SRI_LATE_SUBMISSIONS
 from billing.ports import Clock, SriAuthorization, SriMessage, Submitting
 from common.logging import get_logger
 
@@ -77,6 +78,7 @@ async def _send(
     invoice.submitting(now(), svc.policy)
     if not await _save(svc, invoice, written):
         return False
+    _note_if_late(svc, invoice, now)
     try:
         reception = await svc.sri.submit(xml)
     except SriNoAnswer as error:
@@ -85,6 +87,20 @@ async def _send(
     answer = ReceptionAnswer(reception.status, _messages(reception.messages))
     invoice.reception_answered(answer, now(), svc.policy)
     return await _save(svc, invoice, written)
+
+
+def _note_if_late(svc: Submitting, invoice: IssuedInvoice, now: Clock) -> None:
+    """A document past SRI's transmission window is still sent, never re-dated (its clave holds
+    its date): SRI answers 65 and the invoice waits, rejected, for the operator. Said loudly."""
+    if svc.window.open_for(invoice.issue_date, now()):
+        return
+    SRI_LATE_SUBMISSIONS.inc()
+    log.warning(
+        "sri_submission_outside_window",
+        invoice_id=invoice.invoice_id,
+        issue_date=invoice.issue_date.isoformat(),
+        deadline=svc.window.deadline(invoice.issue_date).isoformat(),
+    )
 
 
 # -- authorization ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ never the whole document.
 
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -102,6 +102,8 @@ def _changes(run: BillRun) -> dict[str, Any]:
 def _stored(value: object) -> object:
     if isinstance(value, list):
         return [asdict(item) if isinstance(item, AccountFailure) else item for item in value]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()  # issue_date, as _document writes it
     return value.value if isinstance(value, RunStatus | Phase) else value
 
 
