@@ -5,7 +5,7 @@ secuencial, signed again, queued for SRI, once under concurrency) and its routes
 import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -33,6 +33,7 @@ from common.errors import Conflict
 from services.billing.tests.unit.invoice_fakes import (
     ISSUER,
     NOW,
+    PERIOD,
     POLICY,
     FakeAccounts,
     FakeInvoices,
@@ -42,6 +43,7 @@ from services.billing.tests.unit.invoice_fakes import (
 )
 from services.billing.tests.unit.route_fakes import OPERATOR, RoutedBilling, routes_app
 
+IN_WINDOW = datetime.combine(PERIOD.cutoff + timedelta(days=1), time(12), UTC)
 BAD_SIGNATURE = Message("39", "FIRMA INVALIDA", "firma", "ERROR")
 BAD_BUYER = Message("39", "FIRMA INVALIDA", "comprador", "ERROR")
 FIXED = Holder("cedula", "1714307103", "Ana María Pérez", "Av. Amazonas 1", "ana@correo.ec", "")
@@ -85,6 +87,8 @@ class CorrectingBilling(RoutedBilling):
         self.corrections = FakeCorrections(self.invoices)
         self.signing = FakeSigner()
         self.queued: list[tuple[IssuedInvoice, bytes]] = []
+        # The day after the invoices' issue date: inside SRI's transmission window.
+        self.clock = lambda: IN_WINDOW
 
     def signer(self) -> FakeSigner:
         return self.signing
@@ -319,3 +323,16 @@ def test_the_old_refusal_does_not_refuse_the_corrected_version_again(owner: Acco
     )
     invoice.authorizations_answered([old, new], NOW + timedelta(seconds=20), RetryPolicy())
     assert invoice.state == State.NOT_AUTHORIZED and invoice.sri_messages == (BAD_SIGNATURE,)
+
+
+def test_no_retry_once_the_transmission_window_has_closed(
+    svc: CorrectingBilling, owner: Account
+) -> None:
+    # The corrected version keeps fechaEmision (it is in the clave): SRI would answer 65.
+    doc = rejected(svc, owner)
+    svc.clock = lambda: datetime.combine(PERIOD.cutoff + timedelta(days=4), time(12), UTC)
+    with pytest.raises(Conflict) as refused:
+        asyncio.run(corrections.retry(svc, doc["_id"]))
+    assert refused.value.code == "outside_transmission_window"
+    assert "error 65" in str(refused.value)
+    assert not svc.queued and not svc.signing.signed

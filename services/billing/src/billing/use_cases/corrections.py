@@ -14,6 +14,7 @@ import asyncio
 from billing.domain.correction import corrected_factura, invoice_holder
 from billing.domain.issued_invoice import ClaveWouldChange, IssuedInvoice
 from billing.domain.submission import REJECTED
+from billing.domain.transmission_window import TransmissionWindow
 from billing.ports.corrections import Correcting
 from billing.use_cases.invoices import invoice_not_found
 from common.errors import Conflict
@@ -28,6 +29,19 @@ async def rejected(svc: Correcting, limit: int = MAX_LISTED) -> list[IssuedInvoi
     return await svc.corrections.rejected(limit)
 
 
+def _within_window(svc: Correcting, invoice: IssuedInvoice) -> None:
+    """The clave embeds fechaEmision, so the corrected version keeps the date: once its
+    transmission window has closed, SRI would only answer 65 (docs/sri.md §9)."""
+    window = TransmissionWindow(svc.settings.sri_transmission_window_hours)
+    if not window.open_for(invoice.issue_date, svc.clock()):
+        raise Conflict(
+            "outside_transmission_window",
+            f"La factura es del {invoice.issue_date:%d/%m/%Y} y su plazo de envío al SRI "
+            f"({window.hours} h) terminó: corregida con la misma clave de acceso, el SRI la "
+            "rechazaría (error 65).",
+        )
+
+
 async def retry(svc: Correcting, invoice_id: str) -> IssuedInvoice:
     """Correct a rejected invoice and queue it for SRI; the invoice as written (``signed``)."""
     invoice = await svc.invoices.get(invoice_id)
@@ -38,6 +52,7 @@ async def retry(svc: Correcting, invoice_id: str) -> IssuedInvoice:
             "not_rejected",
             "Solo se corrige una factura rechazada por el SRI (devuelta o no autorizada).",
         )
+    _within_window(svc, invoice)
     issuer = await svc.issuer.issuer()
     if issuer is None:
         raise Conflict("issuer_not_configured", "Configura primero los datos del emisor.")
