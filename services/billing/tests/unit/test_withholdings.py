@@ -13,6 +13,7 @@ from billing import use_cases
 from billing.domain.events import WithholdingReceived
 from billing.domain.submission import State
 from billing.use_cases.withholdings import WithholdingDuplicate
+from common.errors import InvalidInput
 from services.billing.tests.retentions import Tax, authorized, comprobante, signed
 from services.billing.tests.unit.withholding_fakes import (
     NOW,
@@ -246,7 +247,26 @@ async def test_iva_withheld_above_the_factura_iva_is_refused_on_amount() -> None
     assert "el IVA" in (await refused(service(invoice), body))["amount"]
     twice = (Tax("2", "3", Decimal("1.50"), Decimal("100")),) * 2
     body = authorized(retention(invoice, taxes=twice))
-    assert "IVA retenido supera" in (await refused(service(invoice), body))["amount"]
+    # Two lines whose bases add up to twice the factura's IVA.
+    assert "supera el IVA" in (await refused(service(invoice), body))["amount"]
+
+
+async def test_another_retention_on_the_same_factura_may_not_exceed_what_is_left() -> None:
+    # Each alone stays within the factura (IVA 1.50); together they would withhold 2.10 of it.
+    invoice = our_factura()
+    svc = service(invoice)
+    first = (Tax("2", "3", Decimal("1.05"), Decimal("100")),)
+    await use_cases.withholdings.receive(svc, authorized(retention(invoice, taxes=first)), NOW)
+    second = retention(invoice, taxes=first, sequential=46)
+    with pytest.raises(InvalidInput) as error:
+        await use_cases.withholdings.receive(svc, authorized(second), NOW)
+    assert "con las retenciones ya registradas" in (error.value.fields or {})["amount"]
+    assert len(svc.ledger.entries) == 1 and len(svc.withholdings.records) == 1
+    rest = retention(
+        invoice, taxes=(Tax("2", "3", Decimal("0.45"), Decimal("100")),), sequential=47
+    )
+    accepted = await use_cases.withholdings.receive(svc, authorized(rest), NOW)
+    assert accepted.amount == Decimal("0.45") and len(svc.ledger.entries) == 2
 
 
 async def test_nothing_withheld_or_isd_is_refused_on_amount() -> None:

@@ -55,6 +55,9 @@ class FakeWithholdings:
     async def get(self, withholding_id: str) -> WithholdingRecord | None:
         return self.records.get(withholding_id)
 
+    async def of_invoice(self, invoice_id: str) -> list[WithholdingRecord]:
+        return [r for r in self.records.values() if invoice_id in r.invoice_ids]
+
     async def add(self, record: WithholdingRecord) -> bool:
         if record.withholding_id in self.records:
             return False

@@ -10,7 +10,7 @@ and hands them in.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -111,23 +111,52 @@ def _iva(factura: Invoice) -> Decimal:
     return sum((t.value for t in factura.total_con_impuestos if t.tax_code == IVA_TAX_CODE), ZERO)
 
 
-def check_amounts(doc: SupportingDocument, factura: Invoice) -> Errors:
+@dataclass(frozen=True)
+class Withheld:
+    """What retenciones already accepted withheld on one factura: bases and values per tax."""
+
+    bases: Mapping[str, Decimal] = field(default_factory=dict)
+    amounts: Mapping[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def on(cls, number: str, retentions: Iterable[Retention]) -> "Withheld":
+        """The sums over the docSustento ``number`` (15 digits) of ``retentions``."""
+        bases: dict[str, Decimal] = {}
+        amounts: dict[str, Decimal] = {}
+        for retention in retentions:
+            for doc in retention.documents:
+                if doc.number != number:
+                    continue
+                for tax in doc.taxes:
+                    bases[tax.code] = bases.get(tax.code, ZERO) + tax.base
+                    amounts[tax.code] = amounts.get(tax.code, ZERO) + tax.amount
+        return cls(bases, amounts)
+
+
+def check_amounts(
+    doc: SupportingDocument, factura: Invoice, earlier: Withheld | None = None
+) -> Errors:
     """What was withheld adds up and stays within the factura: income tax on at most its base,
-    IVA on at most its IVA; each valorRetenido is base × porcentaje (a cent of slack)."""
+    IVA on at most its IVA; each valorRetenido is base × porcentaje (a cent of slack). With the
+    retenciones already accepted on it (``earlier``): together, never more than the factura."""
     number = doc.printed_number
     if not doc.taxes or doc.withheld <= 0:
         return {"amount": f"La retención sobre la factura {number} no retiene nada."}
+    before = earlier or Withheld()
     iva = _iva(factura)
     limits = {RENTA: factura.total_sin_impuestos, IVA: iva}
-    withheld: dict[str, Decimal] = {}
+    withheld: dict[str, Decimal] = dict(before.amounts)
+    bases: dict[str, Decimal] = dict(before.bases)
     for tax in doc.taxes:
         if tax.code not in limits:
             return {"amount": f"El impuesto {tax.code} no se retiene sobre nuestras facturas."}
         if abs(round_fiscal(tax.base * tax.rate / 100) - tax.amount) > ROUNDING_SLACK:
             return {"amount": f"El valor retenido {tax.amount} no es la base por el porcentaje."}
-        if tax.base > limits[tax.code]:
+        bases[tax.code] = bases.get(tax.code, ZERO) + tax.base
+        if bases[tax.code] > limits[tax.code]:
             what = "la base imponible" if tax.code == RENTA else "el IVA"
-            return {"amount": f"La base {tax.base} supera {what} de la factura {number}."}
+            again = " con las retenciones ya registradas" if before.bases.get(tax.code) else ""
+            return {"amount": f"La base {tax.base} supera {what} de la factura {number}{again}."}
         withheld[tax.code] = withheld.get(tax.code, ZERO) + tax.amount
     if withheld.get(IVA, ZERO) > iva:
         return {"amount": f"El IVA retenido supera el IVA de la factura {number}."}
@@ -140,31 +169,35 @@ def check_retention(
     our_ruc: str,
     our_environment: int,
     facturas: Mapping[str, IssuedInvoice | None],
+    earlier: Mapping[str, Withheld] | None = None,
 ) -> None:
     """Every rule; all failures in one 422 (first message per field). ``facturas`` maps each
-    docSustento's numDocSustento to our invoice of that number (None: not ours)."""
+    docSustento's numDocSustento to our invoice of that number (None: not ours), ``earlier`` to
+    what retenciones accepted before withheld on it."""
     errors: Errors = {}
     for found in (
         check_authorization(envelope, retention),
         check_access_key(retention),
         check_subject(retention, our_ruc, our_environment),
-        *_document_errors(retention, facturas),
+        *_document_errors(retention, facturas, earlier or {}),
     ):
-        for field, message in found.items():
-            errors.setdefault(field, message)
+        for name, message in found.items():
+            errors.setdefault(name, message)
     if errors:
         raise InvalidInput(errors, "El comprobante de retención no es válido.")
 
 
 def _document_errors(
-    retention: Retention, facturas: Mapping[str, IssuedInvoice | None]
+    retention: Retention,
+    facturas: Mapping[str, IssuedInvoice | None],
+    earlier: Mapping[str, Withheld],
 ) -> Iterable[Errors]:
     accounts = set()
     for doc in retention.documents:
         found = facturas.get(doc.number)
         errors = check_document(retention, doc, found)
         if not errors and found is not None and found.factura is not None:
-            errors = check_amounts(doc, found.factura)
+            errors = check_amounts(doc, found.factura, earlier.get(doc.number))
         if found is not None:
             accounts.add(found.account_id)
         yield errors

@@ -12,6 +12,10 @@ from billing.ports.accounts import Clock, IssuerRepository, LedgerRepository
 class WithholdingRepository(Protocol):
     async def get(self, withholding_id: str) -> WithholdingRecord | None: ...
 
+    async def of_invoice(self, invoice_id: str) -> list[WithholdingRecord]:
+        """The retenciones accepted on that factura."""
+        ...
+
     async def add(self, record: WithholdingRecord) -> bool:
         """Insert; False (nothing written) when a retention with that clave is stored."""
         ...

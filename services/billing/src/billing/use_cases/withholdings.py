@@ -12,7 +12,7 @@ from billing.domain.invoice import document_id
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.ledger import LedgerEntry
 from billing.domain.retention import parse_retention, unwrap
-from billing.domain.withholding import WithholdingRecord, check_retention
+from billing.domain.withholding import Withheld, WithholdingRecord, check_retention
 from billing.ports.withholdings import Withholdings
 from common.errors import Conflict, InvalidInput
 
@@ -48,13 +48,30 @@ async def receive(svc: Withholdings, body: bytes, now: datetime) -> WithholdingR
         number = doc.number
         ours = document_id(issuer.ruc, number[:3], number[3:6], int(number[6:]))
         facturas[number] = await svc.invoices.get(ours)
-    check_retention(envelope, retention, issuer.ruc, issuer.environment, facturas)
+    earlier = await _earlier(svc, facturas)
+    check_retention(envelope, retention, issuer.ruc, issuer.environment, facturas, earlier)
     found = [f for f in facturas.values() if f is not None]
     record = WithholdingRecord.accepted(retention, envelope, found, now, body)
     if not await svc.withholdings.add(record):
         await _refuse_duplicate(svc, record.withholding_id)
     await _credit(svc, record)
     return record
+
+
+async def _earlier(
+    svc: Withholdings, facturas: dict[str, IssuedInvoice | None]
+) -> dict[str, Withheld]:
+    """What the retenciones accepted before withheld on each factura: together with this one
+    they may not exceed it. (Two different retenciones on one factura posted at the same instant
+    could each pass alone: retenciones arrive one by one from the customer's accounting.)"""
+    earlier: dict[str, Withheld] = {}
+    for number, found in facturas.items():
+        if found is None:
+            continue
+        records = await svc.withholdings.of_invoice(found.invoice_id)
+        retentions = [parse_retention(unwrap(r.xml.encode()).comprobante) for r in records]
+        earlier[number] = Withheld.on(number, retentions)
+    return earlier
 
 
 async def _refuse_duplicate(svc: Withholdings, withholding_id: str) -> None:

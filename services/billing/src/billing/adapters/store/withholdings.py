@@ -65,3 +65,7 @@ class WithholdingStore:
         except DuplicateKeyError:
             return False
         return True
+
+    async def of_invoice(self, invoice_id: str) -> list[WithholdingRecord]:
+        """The retenciones accepted on one of our facturas (an equality on the array field)."""
+        return [_record(doc) async for doc in self._withholdings.find({"invoice_ids": invoice_id})]
