@@ -27,7 +27,6 @@ from common.contracts.billing import CreditNoteIssued
 from common.links import sign_link
 from deploy.local import demo_data
 from tests.billing_support import (
-    DEV_CA,
     PLAN,
     BillingProcess,
     holder,
@@ -38,37 +37,9 @@ from tests.billing_support import (
     wait_bill_run,
 )
 from tests.kafka_support import find_record
-from tests.support import ServiceProcess, free_port
+from tests.sandbox_support import SandboxProcess
 
 DOCUMENT_KEY = "clave-de-documentos-de-la-prueba-de-notas"
-
-
-class SandboxProcess(ServiceProcess):
-    """``python -m sri_sandbox`` on a port and data directory of its own."""
-
-    def __init__(self, data_dir: str) -> None:
-        super().__init__("sri_sandbox")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env |= {
-            "SRI_SANDBOX_PORT": str(self.port),
-            "SRI_SANDBOX_DATA_DIR": data_dir,
-            "SRI_SANDBOX_TRUSTED_CA": str(DEV_CA),
-        }
-
-    async def start(self, timeout: float = 30.0) -> None:
-        self.spawn()
-        assert self.process is not None
-        async with httpx.AsyncClient() as client:
-            for _ in range(int(timeout * 10)):
-                try:
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                assert self.process.poll() is None, self.log.read_text()[-3000:]
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"the sandbox did not start; see {self.log}")
 
 
 @pytest.fixture

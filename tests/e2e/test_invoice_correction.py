@@ -11,13 +11,9 @@ and only once it is no longer rejected.
 
 import asyncio
 import json
-import os
 import random
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +25,6 @@ from billing.domain.periods import BillingPeriod
 from common.database import Database
 from deploy.local import demo_data
 from tests.billing_support import (
-    DEV_CA,
     PLAN,
     BillingProcess,
     holder,
@@ -40,41 +35,19 @@ from tests.billing_support import (
     wait_bill_run,
 )
 from tests.kafka_support import find_record
-from tests.support import MONGODB, ROOT, free_port
+from tests.sandbox_support import SandboxProcess
+from tests.support import MONGODB
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[str]:
-    """An SRI sandbox process of this test's own (the stack runs /work/main's code)."""
-    port = free_port()
-    log = (ROOT / f".local/logs/sri-sandbox-correction-{port}.log").open("ab")
-    env = {
-        "SRI_SANDBOX_PORT": str(port),
-        "SRI_SANDBOX_DATA_DIR": str(tmp_path / "sri-sandbox"),
-        "SRI_SANDBOX_TRUSTED_CA": str(DEV_CA),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sri_sandbox"],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=log,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
+async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
+    """An SRI sandbox process of this test's own (its refused-names control is set per test)."""
+    process = SandboxProcess(tmp_path / "sri-sandbox")
+    await process.start()
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "the sandbox stopped"
-            time.sleep(0.1)
-        yield url
+        yield process.url
     finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
+        process.stop()
 
 
 @pytest.fixture

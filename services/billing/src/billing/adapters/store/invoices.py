@@ -17,6 +17,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
+from billing.adapters.store import sri_queue
 from billing.adapters.store.bill_runs import BILL_RUN_INDEXES, BILL_RUNS, BillRunStore
 from billing.adapters.store.invoice_documents import (
     history_document,
@@ -224,36 +225,11 @@ class InvoiceStore:
     async def due(
         self, now: datetime, limit: int, states: Iterable[State] = OPEN
     ) -> list[IssuedInvoice]:
-        """Open invoices whose next SRI step is due, earliest first.
-
-        One query per state on the (state, next_attempt_at) index: MongoDB reads only what is
-        due; FerretDB filters the state's documents itself (it pushes down only equality), and
-        the submitter asks only when something is due (``next_attempt_at``), not every second.
-        """
-        due: list[IssuedInvoice] = []
-        for state in states:
-            cursor = self._invoices.find(
-                {"state": state.value, "next_attempt_at": {"$lte": now}},
-                _SUMMARY,
-                sort=[("next_attempt_at", 1)],
-                limit=limit - len(due),
-            )
-            due += [issued_invoice(doc) async for doc in cursor]
-            if len(due) >= limit:
-                break
-        return due
+        """Open invoices whose next SRI step is due, earliest first (``sri_queue``)."""
+        return await sri_queue.due(self._invoices, _SUMMARY, issued_invoice, now, limit, states)
 
     async def next_attempt_at(self, states: Iterable[State] = OPEN) -> datetime | None:
-        earliest: list[datetime] = []
-        for state in states:
-            doc = await self._invoices.find_one(
-                {"state": state.value, "next_attempt_at": {"$ne": None}},
-                {"next_attempt_at": 1},
-                sort=[("next_attempt_at", 1)],
-            )
-            if doc is not None:
-                earliest.append(doc["next_attempt_at"])
-        return min(earliest, default=None)
+        return await sri_queue.next_attempt_at(self._invoices, states)
 
     async def count_by_state(self, bill_run_id: str) -> dict[State, int]:
         counts: dict[State, int] = {}

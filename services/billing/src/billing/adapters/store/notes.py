@@ -16,6 +16,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from billing.adapters.store import sri_queue
 from billing.adapters.store.invoice_documents import history_document, state_changes
 from billing.domain.events import (
     InvoiceAuthorization,
@@ -318,30 +319,10 @@ class NoteStore:
         ]
 
     async def due(self, now: datetime, limit: int, states: Iterable[State] = OPEN) -> list[Any]:
-        due: list[IssuedNote] = []
-        for state in states:
-            cursor = self._notes.find(
-                {"state": state.value, "next_attempt_at": {"$lte": now}},
-                _SUMMARY,
-                sort=[("next_attempt_at", 1)],
-                limit=limit - len(due),
-            )
-            due += [issued_note(doc) async for doc in cursor]
-            if len(due) >= limit:
-                break
-        return due
+        return await sri_queue.due(self._notes, _SUMMARY, issued_note, now, limit, states)
 
     async def next_attempt_at(self, states: Iterable[State] = OPEN) -> datetime | None:
-        earliest: list[datetime] = []
-        for state in states:
-            doc = await self._notes.find_one(
-                {"state": state.value, "next_attempt_at": {"$ne": None}},
-                {"next_attempt_at": 1},
-                sort=[("next_attempt_at", 1)],
-            )
-            if doc is not None:
-                earliest.append(doc["next_attempt_at"])
-        return min(earliest, default=None)
+        return await sri_queue.next_attempt_at(self._notes, states)
 
     async def movements(self, account_ids: Sequence[str]) -> dict[str, list[Movement]]:
         """Each account's authorized notes as statement movements: a credit (−), a debit (+),
