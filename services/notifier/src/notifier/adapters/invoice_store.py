@@ -22,19 +22,22 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class InvoiceMailStore:
-    def __init__(self, database: Database) -> None:
-        self._mails = database[INVOICE_MAILS]
-        self._rides = database[INVOICE_RIDES]
+class MailHalves:
+    """The two halves of one document's email, by its id: the issued event's (``issued``, with
+    ``emailed_at`` and ``not_emailed_reason``) in ``mails``, RideRendered's in ``rides``."""
 
-    async def remember_issued(
-        self, invoice: IssuedInvoice, now: datetime, not_emailed_reason: str | None
+    def __init__(self, database: Database, mails: str, rides: str) -> None:
+        self._mails = database[mails]
+        self._rides = database[rides]
+
+    async def _remember_issued(
+        self, key: str, issued: dict[str, Any], now: datetime, not_emailed_reason: str | None
     ) -> None:
         await self._mails.update_one(
-            {"_id": invoice.invoice_id},
+            {"_id": key},
             {
                 "$set": {
-                    "issued": asdict(invoice),
+                    "issued": issued,
                     "not_emailed_reason": not_emailed_reason,
                     "updated_at": now,
                 },
@@ -53,25 +56,48 @@ class InvoiceMailStore:
             upsert=True,
         )
 
-    async def get(self, invoice_id: str) -> InvoiceMail | None:
-        doc: dict[str, Any] = await self._mails.find_one({"_id": invoice_id}) or {}
-        ride_doc: dict[str, Any] = await self._rides.find_one({"_id": invoice_id}) or {}
+    async def _halves(self, key: str) -> tuple[dict[str, Any], RenderedRide | None] | None:
+        """The mail half's document and the RIDE; None when neither event is in yet."""
+        doc: dict[str, Any] = await self._mails.find_one({"_id": key}) or {}
+        ride_doc: dict[str, Any] = await self._rides.find_one({"_id": key}) or {}
         if not doc and not ride_doc:
             return None
-        issued, ride = doc.get("issued"), ride_doc.get("ride")
+        ride = ride_doc.get("ride")
+        return doc, RenderedRide(**ride) if ride else None
+
+    async def mark_emailed(self, key: str, now: datetime) -> None:
+        await self._mails.update_one({"_id": key}, {"$set": {"emailed_at": now}})
+
+
+def emailed_at(doc: dict[str, Any]) -> datetime | None:
+    value = doc.get("emailed_at")
+    return _aware(value) if value else None
+
+
+class InvoiceMailStore(MailHalves):
+    def __init__(self, database: Database) -> None:
+        super().__init__(database, INVOICE_MAILS, INVOICE_RIDES)
+
+    async def remember_issued(
+        self, invoice: IssuedInvoice, now: datetime, not_emailed_reason: str | None
+    ) -> None:
+        await self._remember_issued(invoice.invoice_id, asdict(invoice), now, not_emailed_reason)
+
+    async def get(self, invoice_id: str) -> InvoiceMail | None:
+        halves = await self._halves(invoice_id)
+        if halves is None:
+            return None
+        doc, ride = halves
+        issued = doc.get("issued")
         if issued:
             issued = IssuedInvoice(**issued | {"authorized_at": _aware(issued["authorized_at"])})
-        emailed_at = doc.get("emailed_at")
         return InvoiceMail(
             invoice_id=invoice_id,
             issued=issued or None,
-            ride=RenderedRide(**ride) if ride else None,
-            emailed_at=_aware(emailed_at) if emailed_at else None,
+            ride=ride,
+            emailed_at=emailed_at(doc),
             not_emailed_reason=doc.get("not_emailed_reason"),
         )
-
-    async def mark_emailed(self, invoice_id: str, now: datetime) -> None:
-        await self._mails.update_one({"_id": invoice_id}, {"$set": {"emailed_at": now}})
 
     async def not_emailed(self) -> list[datetime]:
         # Equality on null also matches a missing field (records older than the reason). An
