@@ -2,9 +2,10 @@
 
 A bill run on a billing process of our own, against the real Kafka and FerretDB and an SRI
 sandbox of our own (its ``refused_names`` control makes SRI refuse a factura for its data):
-the issuer's commercial name carries the refused text, so SRI answers NO AUTORIZADO; the operator
-sees it in ``GET /admin/invoices?status=rejected`` with SRI's message, fixes the issuer with
-``PUT /admin/issuer``, and ``POST /admin/invoices/{id}/retry`` sends the corrected factura under
+the account holder's name (or the issuer's commercial name) carries the refused text, so SRI
+answers NO AUTORIZADO; the operator sees it in ``GET /admin/invoices?status=rejected`` with SRI's
+message, fixes the account (``PATCH /admin/accounts/{id}``) or the issuer (``PUT /admin/issuer``),
+and ``POST /admin/invoices/{id}/retry`` sends the corrected factura under
 the same clave de acceso and secuencial, which SRI authorizes. The statement counts it once,
 and only once it is no longer rejected.
 """
@@ -81,8 +82,9 @@ async def wait_authorized(client: httpx.AsyncClient, url: str, invoice_id: str) 
     raise AssertionError(f"still pending: {invoice}")
 
 
+@pytest.mark.parametrize("fixed", ["account", "issuer"])
 async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
-    client: httpx.AsyncClient, sandbox: str
+    client: httpx.AsyncClient, sandbox: str, fixed: str
 ) -> None:
     marker = f"RECHAZAR-{uuid.uuid4().hex[:8]}"
     refused = await client.post(f"{sandbox}/control", json={"refused_names": [marker]})
@@ -91,7 +93,7 @@ async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
     await billing.start()
     url = billing.url
     try:
-        issuer, account_id, period = await _one_account_billed_by(client, url, marker)
+        issuer, account_id, period = await _one_account_billed_by(client, url, marker, fixed)
         run = await wait_bill_run(client, url, await start_bill_run(client, url, period))
         assert (run["status"], run["invoices"], run["rejected"]) == ("completed", 1, 1), run
 
@@ -104,9 +106,18 @@ async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
         invoice_id, clave, number = row["invoice_id"], row["access_key"], row["number"]
         assert await invoice_movements(client, url, account_id, period.label) == []
 
-        # Fixed with the existing admin endpoint, then retried: twice, the second is refused.
-        issuer["nombre_comercial"] = "Demo Telecomunicaciones"
-        assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
+        # Fixed with the admin endpoints, then retried: twice, the second is refused.
+        good = "Demo Telecomunicaciones"
+        if fixed == "issuer":
+            issuer["nombre_comercial"] = good
+            assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
+        else:
+            account = (await client.get(f"{url}/admin/accounts/{account_id}")).json()
+            holder_data = account["holder"] | {"name": good}
+            patched = await client.patch(
+                f"{url}/admin/accounts/{account_id}", json={"holder": holder_data}
+            )
+            assert patched.status_code == 200 and patched.json()["holder"]["name"] == good
         retried = await client.post(f"{url}/admin/invoices/{invoice_id}/retry")
         assert retried.status_code == 202, retried.text
         assert (retried.json()["access_key"], retried.json()["number"]) == (clave, number)
@@ -150,11 +161,13 @@ async def _assert_corrected_once(billing: BillingProcess, invoice_id: str) -> No
 
 
 async def _one_account_billed_by(
-    client: httpx.AsyncClient, url: str, marker: str
+    client: httpx.AsyncClient, url: str, marker: str, where: str
 ) -> tuple[dict[str, Any], str, BillingPeriod]:
-    """An issuer whose commercial name carries ``marker``, the plan, one account with a line for
-    the whole last closed month."""
-    issuer = demo_data.ISSUER | {"ruc": make_ruc(), "nombre_comercial": f"Demo {marker}"}
+    """An issuer, the plan, one account with a line for the whole last closed month; the
+    issuer's commercial name or the account holder's name (``where``) carries ``marker``."""
+    issuer = demo_data.ISSUER | {"ruc": make_ruc()}
+    if where == "issuer":
+        issuer["nombre_comercial"] = f"Demo {marker}"
     assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
     plan = await client.put(f"{url}/admin/plans/{PLAN['code']}", json=PLAN)
     assert plan.status_code in (200, 201), plan.text
@@ -162,7 +175,11 @@ async def _one_account_billed_by(
     rng = random.Random()
     created = await client.post(
         f"{url}/admin/accounts",
-        json={"holder": holder(rng), "cycle_day": 1, "payment_method": "20"},
+        json={
+            "holder": holder(rng, **({"name": f"Ana {marker}"} if where == "account" else {})),
+            "cycle_day": 1,
+            "payment_method": "20",
+        },
     )
     assert created.status_code == 201, created.text
     account_id = str(created.json()["account_id"])

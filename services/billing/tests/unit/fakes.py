@@ -82,6 +82,12 @@ class FakeAccounts:
     async def get(self, account_id: str) -> Account | None:
         return self.accounts.get(account_id)
 
+    async def save_details(self, account: Account) -> bool:
+        if account.account_id not in self.accounts:
+            return False
+        self.accounts[account.account_id] = account
+        return True
+
     async def by_id_number(self, id_number: str) -> list[Account]:
         found = [a for a in self.accounts.values() if a.holder.id_number == id_number]
         return sorted(found, key=lambda a: a.account_id)

@@ -209,3 +209,25 @@ def test_an_account_for_the_issuers_own_ruc_is_422(client: TestClient) -> None:
     }
     assert client.get("/v1/admin/accounts", params={"id_number": "1790011674001"}).json() == []
     new_account(client, holder=HOLDER | {"id_type": "ruc", "id_number": "1790085783001"})
+
+
+def test_an_accounts_holder_and_forma_pago_are_corrected_not_its_identification(
+    client: TestClient,
+) -> None:
+    account_id = new_account(client)
+    url = f"/v1/admin/accounts/{account_id}"
+    fixed = HOLDER | {"name": "  Ana María Pérez ", "address": "Av. Amazonas N34-12"}
+    changed = client.patch(url, json={"holder": fixed, "payment_method": "19"})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["holder"]["name"], body["payment_method"]) == ("Ana María Pérez", "19")
+    assert client.get(url).json() == body
+    only_method = client.patch(url, json={"payment_method": "01"}).json()
+    assert (only_method["holder"], only_method["payment_method"]) == (body["holder"], "01")
+    other = HOLDER | {"id_number": "1710034065"}
+    refused = error(client.patch(url, json={"holder": other}), 422)
+    assert "no se cambia" in refused["fields"]["holder.id_number"]
+    bad_email = error(client.patch(url, json={"holder": HOLDER | {"email": "x"}}), 422)
+    assert "holder.email" in bad_email["fields"]
+    assert error(client.patch("/v1/admin/accounts/nope", json={"payment_method": "01"}), 404)
+    assert client.get(url).json()["payment_method"] == "01"

@@ -247,6 +247,17 @@ class Account:
             )
         object.__setattr__(self, "subscriptions", tuple(self.subscriptions))
 
+    def with_details(self, holder: Holder, payment_method: str) -> "Account":
+        """The account with the holder's data or the formaPago corrected (a factura SRI refused
+        for them is then corrected: docs/sri.md §9). The identification is the account's: a
+        different one is another customer, so another account."""
+        if (holder.id_type, holder.id_number) != (self.holder.id_type, self.holder.id_number):
+            raise InvalidInput.field(
+                "holder.id_number",
+                "La identificación del titular no se cambia: para otro titular crea otra cuenta.",
+            )
+        return replace(self, holder=holder, payment_method=payment_method, events=())
+
     def active_subscriptions(self, first: date, last: date) -> tuple[Subscription, ...]:
         return tuple(s for s in self.subscriptions if s.active_between(first, last))
 

@@ -1,4 +1,5 @@
-"""Customer accounts: create (idempotent with a key), find by identification, get."""
+"""Customer accounts: create (idempotent with a key), correct the holder's data, find by
+identification, get."""
 
 import uuid
 from dataclasses import dataclass
@@ -48,6 +49,31 @@ async def create(
     if not stored.same_request(account):
         raise IdempotencyConflict()
     return stored
+
+
+async def correct(
+    svc: Accounting, account_id: str, holder: HolderInput | None, payment_method: str | None
+) -> Account:
+    """Correct the holder's data or the formaPago (e.g. what made SRI refuse a factura; the
+    factura is then retried: use_cases/corrections.py). Same identification only."""
+    account = await get(svc, account_id)
+    new_holder = account.holder
+    if holder is not None:
+        try:
+            new_holder = Holder(
+                holder.id_type,
+                holder.id_number,
+                holder.name,
+                holder.address,
+                holder.email,
+                holder.phone,
+            )
+        except InvalidInput as error:
+            raise error.renamed("holder.") from None
+    changed = account.with_details(new_holder, payment_method or account.payment_method)
+    if not await svc.accounts.save_details(changed):
+        raise account_not_found()
+    return changed
 
 
 async def find(svc: Accounting, id_number: str) -> list[Account]:

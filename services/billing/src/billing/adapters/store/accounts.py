@@ -18,6 +18,7 @@ from billing.adapters.store.documents import (
     account,
     account_document,
     claim_document,
+    holder_document,
     iso,
     now,
     pushed,
@@ -138,6 +139,19 @@ class AccountStore:
 
     async def release_claim(self, claim_id: str) -> None:
         await self._claims.release(claim_id)
+
+    async def save_details(self, changed: Account) -> bool:
+        """Set the holder and the formaPago (the rest of the account is left as it is)."""
+        result = await self._accounts.update_one(
+            {"_id": changed.account_id},
+            {
+                "$set": {
+                    "holder": holder_document(changed.holder),
+                    "payment_method": changed.payment_method,
+                }
+            },
+        )
+        return bool(result.matched_count)
 
     async def add_subscription(self, changed: Account, subscription_id: str) -> bool:
         """Write the new subscription with the account's events (SubscriptionActivated).

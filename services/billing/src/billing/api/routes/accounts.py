@@ -1,4 +1,5 @@
-"""Accounts: POST /v1/admin/accounts, GET /v1/admin/accounts?id_number=, GET one."""
+"""Accounts: POST /v1/admin/accounts, PATCH one (holder, formaPago), GET
+/v1/admin/accounts?id_number=, GET one."""
 
 from datetime import date
 from typing import Annotated, Literal
@@ -111,6 +112,20 @@ async def create_account(body: AccountIn, svc: BillingDep) -> AccountCreated:
         svc, holder, body.cycle_day, body.payment_method, body.idempotency_key
     )
     return AccountCreated(account_id=account.account_id)
+
+
+class AccountChanges(BaseModel):
+    holder: HolderIn | None = None
+    payment_method: PaymentMethod | None = None
+
+
+@router.patch("/admin/accounts/{account_id}", response_model=AccountOut)
+async def correct_account(
+    account_id: Annotated[Identifier, Path()], body: AccountChanges, svc: BillingDep
+) -> AccountOut:
+    holder = HolderInput(**body.holder.model_dump()) if body.holder else None
+    changed = await use_cases.accounts.correct(svc, account_id, holder, body.payment_method)
+    return AccountOut.of(changed)
 
 
 @router.get("/admin/accounts", response_model=list[AccountOut])
