@@ -29,6 +29,11 @@ SRI_LATENCY = Histogram(
 BILL_RUN_ACCOUNTS = Counter(
     "billing_bill_run_accounts_total", "Accounts processed by bill runs.", ["bill_run_id"]
 )
+# docs/design.md §7 SLO (authorized within 24 h of the cut-off): the alerts read this.
+OPEN_BILL_RUN_AGE = Gauge(
+    "billing_bill_run_open_cutoff_age_seconds",
+    "Seconds since the cut-off of the oldest bill run not yet completed (0: none open).",
+)
 OPEN_INVOICES = Gauge(
     "billing_invoices_pending_sri", "Invoices not yet in a final SRI state (last scan)."
 )

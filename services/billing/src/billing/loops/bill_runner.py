@@ -8,12 +8,13 @@ in a thread — and who hears about the invoices they store (the SRI submitter).
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from billing.adapters.signer import Signer, sign_page, sign_page_in_worker
 from billing.domain.bill_run import BillRun, Phase, SignJob
 from billing.domain.issued_invoice import IssuedInvoice
-from billing.metrics import BILL_RUN_ACCOUNTS, INVOICES_CREATED
+from billing.domain.periods import ECUADOR, BillingPeriod
+from billing.metrics import BILL_RUN_ACCOUNTS, INVOICES_CREATED, OPEN_BILL_RUN_AGE
 from billing.ports import Invoicing, SignedPage
 from billing.use_cases import bill_runs, invoicing
 from common.logging import get_logger
@@ -27,6 +28,17 @@ Stored = Callable[[Sequence[tuple[IssuedInvoice, bytes]]], None]
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def open_cutoff_age(runs: Sequence[BillRun], now: datetime) -> float:
+    """Seconds since the cut-off (its first instant in Ecuador) of the oldest run not yet
+    completed: invoices of a cycle must be authorized within 24 h of it (docs/design.md §7).
+    A run is completed once SRI decided on every invoice, however slowly it polls."""
+    cutoffs = [
+        datetime.combine(BillingPeriod.of(r.period, r.cycle_day).cutoff, time(), ECUADOR)
+        for r in runs
+    ]
+    return max(((now - c).total_seconds() for c in cutoffs), default=0.0)
 
 
 class BillRunner:
@@ -66,7 +78,9 @@ class BillRunner:
                 pass
 
     async def run_once(self) -> None:
-        for run in await self._svc.bill_runs.running():
+        running = await self._svc.bill_runs.running()
+        OPEN_BILL_RUN_AGE.set(open_cutoff_age(running, self._now()))
+        for run in running:
             if run.phase == Phase.INVOICING:
                 self.invoicing = True
                 try:
