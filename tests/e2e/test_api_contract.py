@@ -58,8 +58,11 @@ CHECKS = [
 # plan's service type, a discount not above its fee, an end after the start, an emission point
 # among the establishments'; a charge's number among the account's lines, its quantity with an
 # exact 6-decimal unit price, its unit only with a quantity, its description short enough for
-# its kind's prefix). A 422 naming only these fields is not a schema-valid request
-# wrongly refused; any other 422 still fails the run.
+# its kind's prefix; a tax code in force on the date, and an ICE rate that is the catalog's; an
+# invoice list by account or by status; a note's line within what is left of its factura, not to
+# consumidor final; a holder's identification that stays the account's). A 422 naming only these
+# fields is not a schema-valid request wrongly refused; any other 422 still fails the run.
+NOTE_FIELDS = {"lines", "invoice_id", *(f"lines.{i}.tax_code" for i in range(50))}
 DOMAIN_ONLY_FIELDS = {
     "POST /v1/registrations": {
         "email", "password", "password_confirmation", "given_names", "surnames", "id_number",
@@ -73,10 +76,15 @@ DOMAIN_ONLY_FIELDS = {
     "POST /v1/lines": {"number"},
     "POST /v1/lines/{line_id}/verification": {"code"},
     "POST /v1/admin/accounts": {"holder.id_number"},
+    "PATCH /v1/admin/accounts/{account_id}": {"holder.id_number"},
+    "PUT /v1/admin/plans/{code}": {"tax_code", "ice.rate_code", "ice.rate"},
+    "GET /v1/admin/invoices": {"account_id"},
+    "POST /v1/admin/invoices/{invoice_id}/credit-notes": NOTE_FIELDS,
+    "POST /v1/admin/invoices/{invoice_id}/debit-notes": NOTE_FIELDS,
     "POST /v1/admin/payments": {"account_id", "paid_at"},
     "POST /v1/admin/accounts/{account_id}/adjustments": {"effective_date"},
     "POST /v1/admin/accounts/{account_id}/charges": {
-        "period", "number", "quantity", "unit", "description",
+        "period", "number", "quantity", "unit", "description", "tax_code",
     },
     "POST /v1/admin/accounts/{account_id}/subscriptions": {
         "plan_code", "service_type", "monthly_discount", "end_date",

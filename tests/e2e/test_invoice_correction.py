@@ -39,6 +39,8 @@ from tests.kafka_support import find_record
 from tests.sandbox_support import SandboxProcess
 from tests.support import MONGODB
 
+FIXED_NAME = "Demo Telecomunicaciones"
+
 
 @pytest.fixture
 async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
@@ -107,17 +109,7 @@ async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
         assert await invoice_movements(client, url, account_id, period.label) == []
 
         # Fixed with the admin endpoints, then retried: twice, the second is refused.
-        good = "Demo Telecomunicaciones"
-        if fixed == "issuer":
-            issuer["nombre_comercial"] = good
-            assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
-        else:
-            account = (await client.get(f"{url}/admin/accounts/{account_id}")).json()
-            holder_data = account["holder"] | {"name": good}
-            patched = await client.patch(
-                f"{url}/admin/accounts/{account_id}", json={"holder": holder_data}
-            )
-            assert patched.status_code == 200 and patched.json()["holder"]["name"] == good
+        await _fix(client, url, fixed, issuer, account_id)
         retried = await client.post(f"{url}/admin/invoices/{invoice_id}/retry")
         assert retried.status_code == 202, retried.text
         assert (retried.json()["access_key"], retried.json()["number"]) == (clave, number)
@@ -130,7 +122,7 @@ async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
         assert invoice["authorization_number"] == clave
         xml = await client.get(f"{url}/invoices/{invoice_id}/xml")
         assert xml.status_code == 200
-        assert "Demo Telecomunicaciones" in xml.text and marker not in xml.text
+        assert FIXED_NAME in xml.text and marker not in xml.text
         assert f"<claveAcceso>{clave}</claveAcceso>" in xml.text
 
         # SRI saw the same clave twice: refused, then the correction authorized.
@@ -146,6 +138,20 @@ async def test_a_rejected_invoice_is_corrected_under_the_same_clave(
         assert (data["access_key"], data["previous_status"]) == (clave, "not_authorized")
     finally:
         await billing.stop_and_drop()
+
+
+async def _fix(
+    client: httpx.AsyncClient, url: str, fixed: str, issuer: dict[str, Any], account_id: str
+) -> None:
+    """The operator corrects what SRI refused: the issuer's commercial name or the holder's."""
+    if fixed == "issuer":
+        issuer["nombre_comercial"] = FIXED_NAME
+        assert (await client.put(f"{url}/admin/issuer", json=issuer)).status_code == 200
+        return
+    account = (await client.get(f"{url}/admin/accounts/{account_id}")).json()
+    holder_data = account["holder"] | {"name": FIXED_NAME}
+    patched = await client.patch(f"{url}/admin/accounts/{account_id}", json={"holder": holder_data})
+    assert patched.status_code == 200 and patched.json()["holder"]["name"] == FIXED_NAME
 
 
 async def _assert_corrected_once(billing: BillingProcess, invoice_id: str) -> None:

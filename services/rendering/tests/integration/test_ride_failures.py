@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from common import dlq
+from common.contracts.billing import InvoiceIssued
 from common.messaging import Consumers, ensure_topics
 from common.service import build_app
 from rendering.adapters.pool import ProcessPoolRenderer
@@ -39,11 +40,11 @@ class BreakableRenderer:
         self.broken = True
         self.calls = 0
 
-    async def render(self, xml: bytes) -> bytes:
+    async def render(self, xml: bytes, doc_type: str = "01") -> bytes:
         self.calls += 1
         if self.broken:
             raise BrokenProcessPool("A process in the process pool was terminated abruptly")
-        return await self.pool.render(xml)
+        return await self.pool.render(xml, doc_type)
 
 
 @pytest.fixture
@@ -56,7 +57,9 @@ async def rendering() -> AsyncIterator[tuple[Rendering, str]]:
         local: Any = type(declared.event.__name__, (declared.event,), {"__module__": __name__})
         local.topic = f"test-{run}.{declared.event.topic}"
         consumers(local, declared.description, declared.on_give_up)(declared.handler)
-    (topic,) = [event.topic for event in consumers.events]
+    topics = [event.topic for event in consumers.events]
+    # The invoices' topic is the one this test feeds (the notes' are consumed the same way).
+    (topic,) = [t for t in topics if t.endswith(f".{InvoiceIssued.topic}")]
     settings = RenderingSettings(
         mongodb_url=MONGODB,
         mongodb_database=f"rendering_test_{run}",
@@ -71,7 +74,7 @@ async def rendering() -> AsyncIterator[tuple[Rendering, str]]:
     build_app(dataclasses.replace(SPEC, consumers=consumers), svc)
     database = svc.runtime.database
     await database.ensure_indexes(INDEXES)
-    await ensure_topics(KAFKA, [topic], **security())
+    await ensure_topics(KAFKA, topics, **security())
     await svc.runtime.broker.start()
     try:
         yield svc, topic
