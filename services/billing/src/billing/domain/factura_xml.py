@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from billing.domain.invoice import DOC_TYPE_FACTURA, Invoice
+from billing.domain.invoice import DOC_TYPE_FACTURA, Invoice, Issuer
 from billing.domain.money import DETAIL_PLACES, MONEY_PLACES, round_fiscal
 
 VERSIONS = frozenset({"1.1.0", "2.1.0"})
@@ -25,93 +25,96 @@ def detail(value: Decimal) -> str:
     return f"{round_fiscal(value, DETAIL_PLACES):f}"
 
 
-def _add(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+def add(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    """A child element, with its text when there is one."""
     child = etree.SubElement(parent, tag)
     if text is not None:
         child.text = text
     return child
 
 
-def _info_tributaria(root: etree._Element, invoice: Invoice) -> None:
-    issuer = invoice.issuer
-    info = _add(root, "infoTributaria")
-    _add(info, "ambiente", str(issuer.environment))
-    _add(info, "tipoEmision", "1")
-    _add(info, "razonSocial", issuer.razon_social)
+def info_tributaria(
+    root: etree._Element, issuer: Issuer, access_key: str, doc_type: str, sequential: int
+) -> None:
+    """The infoTributaria every comprobante opens with (factura, notas de crédito and débito)."""
+    info = add(root, "infoTributaria")
+    add(info, "ambiente", str(issuer.environment))
+    add(info, "tipoEmision", "1")
+    add(info, "razonSocial", issuer.razon_social)
     if issuer.nombre_comercial:
-        _add(info, "nombreComercial", issuer.nombre_comercial)
-    _add(info, "ruc", issuer.ruc)
-    _add(info, "claveAcceso", invoice.access_key)
-    _add(info, "codDoc", DOC_TYPE_FACTURA)
-    _add(info, "estab", issuer.establishment)
-    _add(info, "ptoEmi", issuer.emission_point)
-    _add(info, "secuencial", f"{invoice.sequential:09d}")
-    _add(info, "dirMatriz", issuer.dir_matriz)
+        add(info, "nombreComercial", issuer.nombre_comercial)
+    add(info, "ruc", issuer.ruc)
+    add(info, "claveAcceso", access_key)
+    add(info, "codDoc", doc_type)
+    add(info, "estab", issuer.establishment)
+    add(info, "ptoEmi", issuer.emission_point)
+    add(info, "secuencial", f"{sequential:09d}")
+    add(info, "dirMatriz", issuer.dir_matriz)
     if issuer.agente_retencion:  # after dirMatriz, before contribuyenteRimpe (XSD sequence)
-        _add(info, "agenteRetencion", issuer.agente_retencion)
+        add(info, "agenteRetencion", issuer.agente_retencion)
 
 
 def _info_factura(root: etree._Element, invoice: Invoice) -> None:
     issuer, buyer = invoice.issuer, invoice.buyer
-    info = _add(root, "infoFactura")
-    _add(info, "fechaEmision", f"{invoice.issue_date:%d/%m/%Y}")
+    info = add(root, "infoFactura")
+    add(info, "fechaEmision", f"{invoice.issue_date:%d/%m/%Y}")
     if issuer.dir_establecimiento:
-        _add(info, "dirEstablecimiento", issuer.dir_establecimiento)
+        add(info, "dirEstablecimiento", issuer.dir_establecimiento)
     if issuer.contribuyente_especial:
-        _add(info, "contribuyenteEspecial", issuer.contribuyente_especial)
-    _add(info, "obligadoContabilidad", "SI" if issuer.obligado_contabilidad else "NO")
-    _add(info, "tipoIdentificacionComprador", buyer.id_type)
-    _add(info, "razonSocialComprador", buyer.name)
-    _add(info, "identificacionComprador", buyer.id_number)
+        add(info, "contribuyenteEspecial", issuer.contribuyente_especial)
+    add(info, "obligadoContabilidad", "SI" if issuer.obligado_contabilidad else "NO")
+    add(info, "tipoIdentificacionComprador", buyer.id_type)
+    add(info, "razonSocialComprador", buyer.name)
+    add(info, "identificacionComprador", buyer.id_number)
     if buyer.address:
-        _add(info, "direccionComprador", buyer.address)
-    _add(info, "totalSinImpuestos", money(invoice.total_sin_impuestos))
-    _add(info, "totalDescuento", money(invoice.total_descuento))
-    totals = _add(info, "totalConImpuestos")
+        add(info, "direccionComprador", buyer.address)
+    add(info, "totalSinImpuestos", money(invoice.total_sin_impuestos))
+    add(info, "totalDescuento", money(invoice.total_descuento))
+    totals = add(info, "totalConImpuestos")
     for total in invoice.total_con_impuestos:
-        item = _add(totals, "totalImpuesto")
-        _add(item, "codigo", total.tax_code)
-        _add(item, "codigoPorcentaje", total.rate_code)
-        _add(item, "baseImponible", money(total.base))
-        _add(item, "tarifa", money(total.rate))  # after baseImponible here, unlike in detalle
-        _add(item, "valor", money(total.value))
-    _add(info, "importeTotal", money(invoice.importe_total))
-    _add(info, "moneda", "DOLAR")
+        item = add(totals, "totalImpuesto")
+        add(item, "codigo", total.tax_code)
+        add(item, "codigoPorcentaje", total.rate_code)
+        add(item, "baseImponible", money(total.base))
+        add(item, "tarifa", money(total.rate))  # after baseImponible here, unlike in detalle
+        add(item, "valor", money(total.value))
+    add(info, "importeTotal", money(invoice.importe_total))
+    add(info, "moneda", "DOLAR")
     if invoice.payments:
-        pagos = _add(info, "pagos")
+        pagos = add(info, "pagos")
         for payment in invoice.payments:
-            pago = _add(pagos, "pago")
-            _add(pago, "formaPago", payment.forma_pago)
-            _add(pago, "total", money(payment.total))
+            pago = add(pagos, "pago")
+            add(pago, "formaPago", payment.forma_pago)
+            add(pago, "total", money(payment.total))
             if payment.plazo is not None and payment.unidad_tiempo is not None:
-                _add(pago, "plazo", money(payment.plazo))
-                _add(pago, "unidadTiempo", payment.unidad_tiempo)
+                add(pago, "plazo", money(payment.plazo))
+                add(pago, "unidadTiempo", payment.unidad_tiempo)
 
 
 def _detalles(root: etree._Element, invoice: Invoice) -> None:
-    detalles = _add(root, "detalles")
+    detalles = add(root, "detalles")
     for line in invoice.lines:
-        item = _add(detalles, "detalle")
-        _add(item, "codigoPrincipal", line.code)
-        _add(item, "descripcion", line.description)
+        item = add(detalles, "detalle")
+        add(item, "codigoPrincipal", line.code)
+        add(item, "descripcion", line.description)
         if line.info.unit:  # after descripcion, before cantidad (XSD sequence, 1.1.0 and 2.1.0)
-            _add(item, "unidadMedida", line.info.unit)
-        _add(item, "cantidad", detail(line.quantity))
-        _add(item, "precioUnitario", detail(line.unit_price))
-        _add(item, "descuento", money(line.discount))
-        _add(item, "precioTotalSinImpuesto", money(line.precio_total_sin_impuesto))
+            add(item, "unidadMedida", line.info.unit)
+        add(item, "cantidad", detail(line.quantity))
+        add(item, "precioUnitario", detail(line.unit_price))
+        add(item, "descuento", money(line.discount))
+        add(item, "precioTotalSinImpuesto", money(line.precio_total_sin_impuesto))
         if line.info.details:  # before impuestos; at most 3 (LineInfo checks)
-            extra = _add(item, "detallesAdicionales")
+            extra = add(item, "detallesAdicionales")
             for name, value in line.info.details:
-                _add(extra, "detAdicional").attrib.update({"nombre": name, "valor": value})
-        impuestos = _add(item, "impuestos")
+                add(extra, "detAdicional").attrib.update({"nombre": name, "valor": value})
+        impuestos = add(item, "impuestos")
         for tax in line.taxes:
-            impuesto = _add(impuestos, "impuesto")
-            _add(impuesto, "codigo", tax.tax_code)
-            _add(impuesto, "codigoPorcentaje", tax.rate_code)
-            _add(impuesto, "tarifa", money(tax.rate))  # before baseImponible in a detalle
-            _add(impuesto, "baseImponible", money(tax.base))
-            _add(impuesto, "valor", money(tax.value))
+            impuesto = add(impuestos, "impuesto")
+            add(impuesto, "codigo", tax.tax_code)
+            add(impuesto, "codigoPorcentaje", tax.rate_code)
+            add(impuesto, "tarifa", money(tax.rate))  # before baseImponible in a detalle
+            add(impuesto, "baseImponible", money(tax.base))
+            add(impuesto, "valor", money(tax.value))
 
 
 def to_element(invoice: Invoice, version: str = "2.1.0") -> etree._Element:
@@ -119,13 +122,13 @@ def to_element(invoice: Invoice, version: str = "2.1.0") -> etree._Element:
     if version not in VERSIONS:
         raise ValueError(f"version must be one of {sorted(VERSIONS)}, got {version!r}")
     root = etree.Element("factura", id="comprobante", version=version)
-    _info_tributaria(root, invoice)
+    info_tributaria(root, invoice.issuer, invoice.access_key, DOC_TYPE_FACTURA, invoice.sequential)
     _info_factura(root, invoice)
     _detalles(root, invoice)
     if invoice.info_adicional:
-        extra = _add(root, "infoAdicional")
+        extra = add(root, "infoAdicional")
         for name, value in invoice.info_adicional:
-            _add(extra, "campoAdicional", value).set("nombre", name)
+            add(extra, "campoAdicional", value).set("nombre", name)
     return root
 
 

@@ -164,37 +164,45 @@ def invoice_from_document(doc: Mapping[str, Any]) -> Invoice:
 # -- the aggregate ----------------------------------------------------------------------------
 
 
-def issued_invoice(doc: Mapping[str, Any], *, with_factura: bool = False) -> IssuedInvoice:
-    """The aggregate of a stored invoice (with its factura if asked and the items were read)."""
+def comprobante_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What every stored comprobante on its way through SRI has (a factura, a nota): the fields
+    of ``IssuedInvoice``, which ``IssuedNote`` extends."""
     holder, statement = doc["holder"], doc["statement"]
-    return IssuedInvoice(
-        invoice_id=doc["_id"],
-        number=doc["number"],
-        account_id=doc["account_id"],
-        period=doc["period"],
-        access_key=doc["access_key"],
-        issue_date=date.fromisoformat(doc["issue_date"]),
-        holder=InvoiceHolder(
+    return {
+        "invoice_id": doc["_id"],
+        "number": doc["number"],
+        "account_id": doc["account_id"],
+        "period": doc["period"],
+        "access_key": doc["access_key"],
+        "issue_date": date.fromisoformat(doc["issue_date"]),
+        "holder": InvoiceHolder(
             holder["name"], holder.get("email"), holder["id_type"], holder["id_number"]
         ),
-        lines=tuple(doc["lines_numbers"]),
-        totals=InvoiceTotals(**doc["totals"]),
-        statement=StatementSummary(
+        "lines": tuple(doc["lines_numbers"]),
+        "totals": InvoiceTotals(**doc["totals"]),
+        "statement": StatementSummary(
             **{k: v for k, v in statement.items() if k != "due_date"},
             due_date=date.fromisoformat(statement["due_date"]),
         ),
+        "state": State(doc["state"]),
+        "attempts": int(doc.get("attempts", 0)),
+        "polls": int(doc.get("polls", 0)),
+        "received_at": doc.get("received_at"),
+        "sri_has_key": bool(doc.get("sri_has_key", False)),
+        "next_attempt_at": doc.get("next_attempt_at"),
+        "sri_messages": tuple(Message(**m) for m in doc.get("sri_messages") or ()),
+        "authorization": _authorization(doc.get("authorization")),
+        "version": int(doc["version"]),
+        "updated_at": doc.get("updated_at"),
+    }
+
+
+def issued_invoice(doc: Mapping[str, Any], *, with_factura: bool = False) -> IssuedInvoice:
+    """The aggregate of a stored invoice (with its factura if asked and the items were read)."""
+    return IssuedInvoice(
+        **comprobante_fields(doc),
         bill_run_id=doc.get("bill_run_id"),
-        state=State(doc["state"]),
-        attempts=int(doc.get("attempts", 0)),
-        polls=int(doc.get("polls", 0)),
-        received_at=doc.get("received_at"),
-        sri_has_key=bool(doc.get("sri_has_key", False)),
         corrected_at=doc.get("corrected_at"),
-        next_attempt_at=doc.get("next_attempt_at"),
-        sri_messages=tuple(Message(**m) for m in doc.get("sri_messages") or ()),
-        authorization=_authorization(doc.get("authorization")),
-        version=int(doc["version"]),
-        updated_at=doc.get("updated_at"),
         factura=invoice_from_document(doc) if with_factura and "items" in doc else None,
     )
 

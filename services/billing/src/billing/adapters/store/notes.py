@@ -17,11 +17,13 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from billing.adapters.store import sri_queue
-from billing.adapters.store.invoice_documents import history_document, state_changes
+from billing.adapters.store.invoice_documents import (
+    comprobante_fields,
+    history_document,
+    state_changes,
+)
 from billing.domain.events import (
-    InvoiceAuthorization,
     InvoiceHolder,
-    InvoiceTotals,
     StatementSummary,
 )
 from billing.domain.invoice import Buyer, Issuer
@@ -36,7 +38,7 @@ from billing.domain.notes import (
     note_id,
 )
 from billing.domain.statement import Movement
-from billing.domain.submission import OPEN, REJECTED, Message, State
+from billing.domain.submission import OPEN, REJECTED, State
 from billing.events import to_wire
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
@@ -134,42 +136,8 @@ def note_from_document(doc: Mapping[str, Any]) -> Note:
 
 
 def issued_note(doc: Mapping[str, Any], *, with_note: bool = False) -> IssuedNote:
-    holder, statement = doc["holder"], doc["statement"]
-    authorization = doc.get("authorization")
     return IssuedNote(
-        invoice_id=doc["_id"],
-        number=doc["number"],
-        account_id=doc["account_id"],
-        period=doc["period"],
-        access_key=doc["access_key"],
-        issue_date=date.fromisoformat(doc["issue_date"]),
-        holder=InvoiceHolder(
-            holder["name"], holder.get("email"), holder["id_type"], holder["id_number"]
-        ),
-        lines=tuple(doc["lines_numbers"]),
-        totals=InvoiceTotals(**doc["totals"]),
-        statement=StatementSummary(
-            **{k: v for k, v in statement.items() if k != "due_date"},
-            due_date=date.fromisoformat(statement["due_date"]),
-        ),
-        state=State(doc["state"]),
-        attempts=int(doc.get("attempts", 0)),
-        polls=int(doc.get("polls", 0)),
-        received_at=doc.get("received_at"),
-        sri_has_key=bool(doc.get("sri_has_key", False)),
-        next_attempt_at=doc.get("next_attempt_at"),
-        sri_messages=tuple(Message(**m) for m in doc.get("sri_messages") or ()),
-        authorization=(
-            InvoiceAuthorization(
-                authorization["number"],
-                authorization["authorized_at"],
-                authorization.get("environment"),
-            )
-            if authorization
-            else None
-        ),
-        version=int(doc["version"]),
-        updated_at=doc.get("updated_at"),
+        **comprobante_fields(doc),
         doc_type=doc["doc_type"],
         modified_invoice_id=doc["modified_invoice_id"],
         modified_number=doc["modified_number"],
