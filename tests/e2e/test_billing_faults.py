@@ -76,13 +76,20 @@ async def test_sigkill_mid_bill_run_then_resume(client: httpx.AsyncClient) -> No
     try:
         await seed_accounts(client, billing.url, 150, period)
         run_id = await start_bill_run(client, billing.url, period)
-        for _ in range(2000):
-            state = (await client.get(f"{billing.url}/admin/bill-runs/{run_id}")).json()
-            if state["invoices"] >= 30:
-                break
-            await asyncio.sleep(0.02)
-        assert 0 < state["invoices"] < 150, f"the kill should land mid-run: {state}"
-        billing.kill()
+        # Watched in the database, not through billing's API, which answers late while the run
+        # keeps its process busy; counted again once it is dead, which proves the kill landed
+        # mid-run whatever the timing.
+        database = Database(MONGODB, billing.database)
+        try:
+            for _ in range(3000):
+                if await database["invoices"].count_documents({}) >= 30:
+                    break
+                await asyncio.sleep(0.01)
+            billing.kill()
+            stored = await database["invoices"].count_documents({})
+        finally:
+            await database.close()
+        assert 0 < stored < 150, f"the kill should land mid-run: {stored} invoices stored"
         await billing.start()
         state = await wait_bill_run(client, billing.url, run_id)
         assert state["status"] == "completed", state
