@@ -81,7 +81,7 @@ PLANS = [
         "service_type": "tv",
         "monthly_fee": "20.00",
         "tax_code": "4",
-        # ICE on pay TV: 3092 at 0 % in SRI's current table (REFERENCE §9); the rate is the
+        # ICE on pay TV: 3092 at 0 % in SRI's current table (docs/sri.md §9); the rate is the
         # billing tax catalog's, so only the code is sent.
         "ice": {"rate_code": "3092"},
     },

@@ -1,4 +1,4 @@
-"""The dated tax catalog, and bills across a rate change (REFERENCE §9: "Tax rates change over
+"""The dated tax catalog, and bills across a rate change (docs/sri.md §9: "Tax rates change over
 time", "ICE on pay TV")."""
 
 from datetime import date, timedelta
@@ -90,7 +90,7 @@ def test_ice_on_pay_tv_is_zero_and_telephony_uncertain() -> None:
     tv = tax_catalog.in_force("ICE", "3092", date(2026, 12, 3))
     assert (tv.rate, tv.codigo) == (Decimal(0), "3")
     phone = tax_catalog.in_force("ICE", "3093", date(2026, 12, 3))
-    assert phone.rate == Decimal(15) and phone.uncertain and "REFERENCE §9" in phone.source
+    assert phone.rate == Decimal(15) and phone.uncertain and "docs/sri.md §9" in phone.source
 
 
 def test_every_entry_cites_a_source_and_iva_rates_match_the_code_table() -> None:

@@ -1,4 +1,4 @@
-"""A rejected factura, rebuilt for its correction (REFERENCE §9; SRI's sheet §5.10, §5.12).
+"""A rejected factura, rebuilt for its correction (docs/sri.md §9; SRI's sheet §5.10, §5.12).
 
 After DEVUELTA or NO AUTORIZADO for a content error the issuer corrects the document and sends
 it again with the **same clave de acceso and secuencial**. The clave embeds fechaEmision, the

@@ -159,7 +159,7 @@ class BillRunCompleted:
 class InvoiceCorrected:
     """An operator corrected a rejected invoice: the same document (clave de acceso,
     secuencial, fechaEmision, period, lines) rebuilt from the current account and issuer data,
-    signed again and put back in line for SRI (REFERENCE §9, sheet §5.10/§5.12)."""
+    signed again and put back in line for SRI (docs/sri.md §9, sheet §5.10/§5.12)."""
 
     invoice_id: str
     account_id: str

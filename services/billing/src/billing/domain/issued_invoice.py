@@ -150,7 +150,7 @@ class IssuedInvoice:
     def corrected(self, factura: Invoice, holder: InvoiceHolder, now: datetime) -> None:
         """The operator fixed what SRI refused: ``factura`` is this invoice rebuilt from the
         current account and issuer data with the same clave de acceso, secuencial, fechaEmision
-        and lines (REFERENCE §9, sheet §5.10/§5.12). It is signed again and goes back to
+        and lines (docs/sri.md §9, sheet §5.10/§5.12). It is signed again and goes back to
         ``signed``, so the submitter sends it like a new one; InvoiceCorrected says so."""
         if self.state not in submission.REJECTED:
             raise NotRejected(f"an invoice in state {self.state} is not corrected")

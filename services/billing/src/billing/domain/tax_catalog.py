@@ -1,5 +1,5 @@
 """The dated tax catalog: which IVA and ICE codigoPorcentaje is in force on which day, at what
-rate, and where that comes from (docs/sri.md §3, §9; REFERENCE §9 "Tax rates change over time").
+rate, and where that comes from (docs/sri.md §3, §9; docs/sri.md §9 "Tax rates change over time").
 
 Plans and charges name a catalog entry by (tax, codigoPorcentaje); the rate is never theirs to
 choose. A bill asks the catalog for the rate in force on each day of its period, so a period across
@@ -10,7 +10,7 @@ force. Codes 2, 3 and 4 are the successive *general* rates: a plan or charge tax
 rate is billed, for each day, at the general rate in force that day (``resolve``). ICE keeps its
 code when the rate changes (3092 went to 0 %), so ICE entries of one code differ by date.
 
-Entries marked ``uncertain`` come from the code table without a confirmed validity (REFERENCE §9:
+Entries marked ``uncertain`` come from the code table without a confirmed validity (docs/sri.md §9:
 "where a line says uncertain, keep the value configurable and cite its source"): they are accepted
 as the table lists them. Changing the catalog is a code change with its citation.
 """
@@ -31,7 +31,9 @@ _LEY_CONFLICTO = (
     "Ley Orgánica para Enfrentar el Conflicto Armado Interno (R.O. 516-S, 12/03/2024), "
     "reforma art. 65 LRTI; vigente desde 01/04/2024"
 )
-_ICE_TABLE = "Ficha técnica v2.32, tabla de ICE (última actualización); REFERENCE §9 ICE on pay TV"
+_ICE_TABLE = (
+    "Ficha técnica v2.32, tabla de ICE (última actualización); docs/sri.md §9 ICE on pay TV"
+)
 
 
 class TaxRef(NamedTuple):
