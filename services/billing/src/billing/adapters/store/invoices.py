@@ -20,16 +20,13 @@ from pymongo.errors import BulkWriteError
 from billing.adapters.store import sri_queue
 from billing.adapters.store.bill_runs import BILL_RUN_INDEXES, BILL_RUNS, BillRunStore
 from billing.adapters.store.invoice_documents import (
-    history_document,
     invoice_from_document,
     issued_invoice,
-    state_changes,
 )
 from billing.domain.invoice import Invoice, document_id
 from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.statement import Movement
 from billing.domain.submission import OPEN, REJECTED, State
-from billing.events import to_wire
 from billing.ports import InsertResult, InvoiceRecord
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
@@ -142,23 +139,7 @@ class InvoiceStore:
     async def save(self, invoice: IssuedInvoice) -> bool:
         """Compare-and-set on ``version``: the SRI state, its history entries and its events in
         one update; False (and nothing written) if someone moved the invoice first."""
-        update: dict[str, Any] = {"$set": state_changes(invoice), "$inc": {"version": 1}}
-        pushes: dict[str, Any] = {}
-        if invoice.history:
-            pushes["history"] = {"$each": [history_document(e) for e in invoice.history]}
-        if invoice.events:
-            pushes[OUTBOX_FIELD] = {"$each": [to_wire(e).to_document() for e in invoice.events]}
-        if pushes:
-            update["$push"] = pushes
-        result = await self._invoices.update_one(
-            {"_id": invoice.invoice_id, "version": invoice.version}, update
-        )
-        if not result.matched_count:
-            return False
-        invoice.version += 1
-        invoice.history.clear()
-        invoice.events.clear()
-        return True
+        return await sri_queue.save_step(self._invoices, invoice)
 
     async def mark_ride_rendered(self, invoice_id: str, at: datetime) -> None:
         """Once: a replayed RideRendered keeps the first time. The invoice is final by then (it

@@ -19,8 +19,6 @@ from pymongo.errors import DuplicateKeyError
 from billing.adapters.store import sri_queue
 from billing.adapters.store.invoice_documents import (
     comprobante_fields,
-    history_document,
-    state_changes,
 )
 from billing.domain.events import (
     InvoiceHolder,
@@ -39,7 +37,6 @@ from billing.domain.notes import (
 )
 from billing.domain.statement import Movement
 from billing.domain.submission import OPEN, REJECTED, State
-from billing.events import to_wire
 from common.database import Database, Index
 from common.outbox import OUTBOX_FIELD
 
@@ -225,23 +222,7 @@ class NoteStore:
 
     async def save(self, invoice: IssuedNote) -> bool:
         """Compare-and-set on ``version``, as ``InvoiceStore.save``."""
-        update: dict[str, Any] = {"$set": state_changes(invoice), "$inc": {"version": 1}}
-        pushes: dict[str, Any] = {}
-        if invoice.history:
-            pushes["history"] = {"$each": [history_document(e) for e in invoice.history]}
-        if invoice.events:
-            pushes[OUTBOX_FIELD] = {"$each": [to_wire(e).to_document() for e in invoice.events]}
-        if pushes:
-            update["$push"] = pushes
-        result = await self._notes.update_one(
-            {"_id": invoice.invoice_id, "version": invoice.version}, update
-        )
-        if not result.matched_count:
-            return False
-        invoice.version += 1
-        invoice.history.clear()
-        invoice.events.clear()
-        return True
+        return await sri_queue.save_step(self._notes, invoice)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The SRI submitter's view of a collection of comprobantes (facturas, notes): what is due and
-when the next step is, asked one open state at a time.
+when the next step is, asked one open state at a time, and the compare-and-set of one step.
 
 One query per state on the (state, next_attempt_at) index: MongoDB reads only what is due;
 FerretDB filters the state's documents itself (it pushes down only equality), and the submitter
@@ -10,7 +10,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from billing.adapters.store.invoice_documents import history_document, state_changes
+from billing.domain.issued_invoice import IssuedInvoice
 from billing.domain.submission import State
+from billing.events import to_wire
+from common.outbox import OUTBOX_FIELD
 
 T = TypeVar("T")
 
@@ -50,3 +54,25 @@ async def next_attempt_at(collection: Any, states: Iterable[State]) -> datetime 
         if doc is not None:
             earliest.append(doc["next_attempt_at"])
     return min(earliest, default=None)
+
+
+async def save_step(collection: Any, invoice: IssuedInvoice) -> bool:
+    """Compare-and-set on ``version``: the SRI state, its history entries and its events in one
+    update; False (and nothing written) if someone moved the comprobante first."""
+    update: dict[str, Any] = {"$set": state_changes(invoice), "$inc": {"version": 1}}
+    pushes: dict[str, Any] = {}
+    if invoice.history:
+        pushes["history"] = {"$each": [history_document(e) for e in invoice.history]}
+    if invoice.events:
+        pushes[OUTBOX_FIELD] = {"$each": [to_wire(e).to_document() for e in invoice.events]}
+    if pushes:
+        update["$push"] = pushes
+    result = await collection.update_one(
+        {"_id": invoice.invoice_id, "version": invoice.version}, update
+    )
+    if not result.matched_count:
+        return False
+    invoice.version += 1
+    invoice.history.clear()
+    invoice.events.clear()
+    return True
